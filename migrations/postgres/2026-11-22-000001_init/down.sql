@@ -1,0 +1,3 @@
+DROP TABLE session_tokens;
+DROP TABLE api_keys;
+DROP TABLE accounts;

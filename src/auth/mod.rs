@@ -1,0 +1,45 @@
+//! Who is calling: reading the credential from a request and checking it.
+
+use actix_web::HttpRequest;
+
+use crate::domain::Principal;
+use crate::error::ApiError;
+use crate::service::verify::Verdict;
+use crate::service::Keyward;
+
+/// The header that carries a credential (matched case-insensitively).
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The credential in the `x-api-key` header. `Err` when the header is there
+/// but unusable: sent twice, or not visible ASCII.
+pub fn header_credential(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
+    let mut values = req.headers().get_all(API_KEY_HEADER);
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION));
+    }
+    let value = first
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?
+        .trim();
+    Ok((!value.is_empty()).then_some(value))
+}
+
+/// Authenticates `presented`: 401 "Missing authentication" when absent, and
+/// one message for every other failure so a caller cannot tell which it was.
+pub async fn authenticate(kw: &Keyward, presented: Option<&str>) -> Result<Principal, ApiError> {
+    let Some(presented) = presented else {
+        return Err(ApiError::Unauthorized(ApiError::MISSING_AUTHENTICATION));
+    };
+    match kw.check_credential(presented).await? {
+        Verdict::Valid(principal) => Ok(principal),
+        _ => Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION)),
+    }
+}
+
+/// The caller of a native API request, from its `x-api-key` header.
+pub async fn caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, ApiError> {
+    authenticate(kw, header_credential(req)?).await
+}

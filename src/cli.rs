@@ -1,0 +1,98 @@
+//! What each subcommand does. Start-up code: errors go to the terminal via anyhow.
+
+use anyhow::{anyhow, Context as _};
+
+use crate::config::{AccountsCommand, Cli, Command, ServeArgs};
+use crate::domain::{AccountName, KeyName};
+use crate::secret::SecretHasher;
+use crate::service::{accounts, Keyward};
+use crate::store::{self, Database};
+use crate::{Application, ServerOptions};
+
+/// Runs the command `cli` names.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let hasher = SecretHasher::new(cli.hashing.cost()).map_err(|e| anyhow!(e))?;
+    match cli.command {
+        None => serve(&cli.database_url, hasher, cli.serve),
+        Some(Command::Serve(args)) => serve(&cli.database_url, hasher, args),
+        Some(Command::Migrate) => {
+            let db = Database::open(&cli.database_url, 1)?;
+            let applied = migrate(&db)?;
+            eprintln!("keyward: {} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Some(Command::Accounts(AccountsCommand::Create { name, key_name })) => {
+            let name = AccountName::parse(&name)?;
+            let key_name = KeyName::parse(&key_name)?;
+            let db = Database::open(&cli.database_url, 1)?;
+            migrate(&db)?;
+            let mut conn = db.get()?;
+            let created = accounts::create(&mut conn, &hasher, &name, &key_name)
+                .map_err(|e| anyhow!("{e:?}"))?;
+            println!("{}", serde_json::to_string_pretty(&accounts_json(created))?);
+            Ok(())
+        }
+    }
+}
+
+/// Applies pending migrations.
+pub fn migrate(db: &Database) -> anyhow::Result<Vec<String>> {
+    let mut conn = db.get()?;
+    store::run_migrations(&mut conn).map_err(|e| anyhow!("migrations failed: {e}"))
+}
+
+fn accounts_json(created: accounts::NewAccount) -> serde_json::Value {
+    let key = crate::http::key_json_with_secret(created.owner_key, created.secret.expose());
+    serde_json::json!({ "accountId": created.account_id.as_str(), "apiKey": key })
+}
+
+fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::Result<()> {
+    let db = Database::open(database_url, args.pool_size)?;
+    let applied = migrate(&db)?;
+    log::info!(
+        "database {} ({:?}), {} migration(s) applied",
+        store::redact_password(database_url),
+        db.backend(),
+        applied.len()
+    );
+    if !args.no_bootstrap {
+        bootstrap(&db, &hasher)?;
+    }
+    let kw = Keyward::new(db, hasher, args.limits());
+    let options = ServerOptions {
+        bind: args.bind.clone(),
+        workers: args.workers,
+        handle_signals: true,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(kw, &options)
+            .with_context(|| format!("cannot listen on {}", options.bind))?;
+        log::info!("listening on {}", app.local_addr());
+        app.run_until_stopped().await.context("server failed")
+    })
+}
+
+/// On a first start (no account yet), creates one with an owner key and
+/// prints the key once to stderr: the only way to get a first credential
+/// without the command line.
+fn bootstrap(db: &Database, hasher: &SecretHasher) -> anyhow::Result<()> {
+    let mut conn = db.get()?;
+    if !accounts::is_empty(&mut conn).map_err(|e| anyhow!("{e:?}"))? {
+        return Ok(());
+    }
+    let name = AccountName::parse("Default account")?;
+    let key_name = KeyName::parse("owner")?;
+    let created = accounts::create(&mut conn, hasher, &name, &key_name)
+        .map_err(|e| anyhow!("{e:?}"))?;
+    // Printed, never logged: this is the one place the secret is shown.
+    eprintln!(
+        "keyward: empty database, created account {} with account-owner key \"{}\"",
+        created.account_id,
+        created.owner_key.name
+    );
+    eprintln!(
+        "keyward: API key (shown once, store it now): {}",
+        created.secret.expose()
+    );
+    Ok(())
+}

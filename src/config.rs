@@ -1,0 +1,110 @@
+//! Command-line flags and environment variables: the only way to configure Keyward.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::secret::HashCost;
+use crate::service::Limits;
+
+/// Keyward: account-scoped API keys over HTTP.
+///
+/// With no subcommand, `keyward` runs `serve`.
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Database: a SQLite file path (`keyward.db`, `sqlite://path`) or a
+    /// `postgres://user@host/db` URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "keyward.db", global = true)]
+    pub database_url: String,
+
+    #[command(flatten)]
+    pub hashing: HashArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, then serve the HTTP API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account and its first account-owner key; prints JSON
+    /// `{"accountId", "apiKey": {..., "secret"}}` on stdout.
+    Create {
+        /// A human-readable name for the account.
+        #[arg(long)]
+        name: String,
+        /// The name of the first key (1-64 ASCII letters or digits).
+        #[arg(long, default_value = "owner")]
+        key_name: String,
+    },
+}
+
+/// Flags of `keyward serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "KEYWARD_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Do not create an account and print its key when the database is empty.
+    #[arg(long, env = "KEYWARD_NO_BOOTSTRAP")]
+    pub no_bootstrap: bool,
+
+    /// HTTP worker threads [default: one per CPU core].
+    #[arg(long, env = "KEYWARD_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Most database connections open at once.
+    #[arg(long, env = "KEYWARD_POOL_SIZE", default_value_t = 10)]
+    pub pool_size: u32,
+
+    /// Default session token lifetime, in seconds.
+    #[arg(long, env = "KEYWARD_SESSION_TTL_DEFAULT", default_value_t = 900)]
+    pub session_ttl_default: i64,
+
+    /// Longest session token lifetime a caller may ask for, in seconds.
+    #[arg(long, env = "KEYWARD_SESSION_TTL_MAX", default_value_t = 86_400)]
+    pub session_ttl_max: i64,
+}
+
+impl ServeArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            session_ttl_default_seconds: self.session_ttl_default,
+            session_ttl_max_seconds: self.session_ttl_max,
+        }
+    }
+}
+
+/// argon2id cost for new key secrets (existing hashes keep theirs).
+#[derive(Debug, Clone, Args)]
+pub struct HashArgs {
+    /// argon2id memory cost in KiB.
+    #[arg(long, env = "KEYWARD_ARGON2_MEMORY_KIB", default_value_t = HashCost::default().memory_kib, global = true)]
+    pub argon2_memory_kib: u32,
+
+    /// argon2id iterations.
+    #[arg(long, env = "KEYWARD_ARGON2_ITERATIONS", default_value_t = HashCost::default().iterations, global = true)]
+    pub argon2_iterations: u32,
+}
+
+impl HashArgs {
+    pub fn cost(&self) -> HashCost {
+        HashCost {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+use super::Invalid;
+
+const MAX_CHARS: usize = 128;
+
+/// A human-readable account name: 1 to 128 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountName(String);
+
+impl AccountName {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let trimmed = s.trim();
+        let chars = trimmed.chars().count();
+        if chars == 0 || chars > MAX_CHARS || trimmed.chars().any(char::is_control) {
+            return Err(Invalid(format!(
+                "account name must be 1 to {MAX_CHARS} printable characters"
+            )));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

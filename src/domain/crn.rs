@@ -1,0 +1,35 @@
+use std::fmt;
+
+use super::{AccountId, KeyName};
+
+/// A resource name identifying who did something, e.g. `crn:{accountId}:api-key:{name}`.
+///
+/// Actors that are not keys have a kind of their own: the command line is
+/// `crn:{accountId}:cli:keyward`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crn(String);
+
+impl Crn {
+    pub fn api_key(account: &AccountId, name: &KeyName) -> Self {
+        Self(format!("crn:{account}:api-key:{name}"))
+    }
+
+    pub fn cli(account: &AccountId) -> Self {
+        Self(format!("crn:{account}:cli:keyward"))
+    }
+
+    /// Rebuilds a CRN read back from the database.
+    pub fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Crn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

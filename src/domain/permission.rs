@@ -1,0 +1,85 @@
+//! Who may do what: the one table every operation consults.
+
+use super::{Principal, Role, Scope};
+
+/// The kind of credential a request was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    ApiKey,
+    SessionToken,
+}
+
+/// An operation a caller asks for, on an account it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ListKeys,
+    ReadKey,
+    CreateKey,
+    UpdateKey,
+    RevokeKey,
+    MintSessionToken(Scope),
+}
+
+/// Whether a credential of `kind` held by a key with `role` may perform `action`
+/// on its own account. Nothing is ever allowed on another account.
+///
+/// | action                 | account-owner | merchant-terminal | session token |
+/// |------------------------|---------------|-------------------|---------------|
+/// | list, read keys        | yes           | no                | no            |
+/// | create, update, revoke | yes           | no                | no            |
+/// | mint a session token   | every scope   | no scope          | no            |
+pub fn allows(kind: CredentialKind, role: Role, action: Action) -> bool {
+    if kind == CredentialKind::SessionToken {
+        return false;
+    }
+    match (role, action) {
+        (Role::AccountOwner, _) => true,
+        (Role::MerchantTerminal, Action::MintSessionToken(_)) => false,
+        (Role::MerchantTerminal, _) => false,
+    }
+}
+
+/// Whether `principal` may perform `action` on the account `account_id` names.
+/// A credential never acts on another account, whether or not that exists.
+pub fn permits(principal: &Principal, account_id: &str, action: Action) -> bool {
+    principal.account_id.as_str() == account_id && allows(principal.kind(), principal.role, action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY_ACTIONS: [Action; 5] = [
+        Action::ListKeys,
+        Action::ReadKey,
+        Action::CreateKey,
+        Action::UpdateKey,
+        Action::RevokeKey,
+    ];
+
+    #[test]
+    fn owner_may_do_everything_with_a_key() {
+        for action in KEY_ACTIONS {
+            assert!(allows(CredentialKind::ApiKey, Role::AccountOwner, action));
+        }
+        for scope in Scope::ALL {
+            let mint = Action::MintSessionToken(scope);
+            assert!(allows(CredentialKind::ApiKey, Role::AccountOwner, mint));
+        }
+    }
+
+    #[test]
+    fn terminal_and_session_tokens_manage_nothing() {
+        for role in Role::ALL {
+            for action in KEY_ACTIONS {
+                assert!(!allows(CredentialKind::SessionToken, role, action));
+                assert!(!allows(CredentialKind::ApiKey, Role::MerchantTerminal, action));
+            }
+            for scope in Scope::ALL {
+                let mint = Action::MintSessionToken(scope);
+                assert!(!allows(CredentialKind::SessionToken, role, mint));
+                assert!(!allows(CredentialKind::ApiKey, Role::MerchantTerminal, mint));
+            }
+        }
+    }
+}

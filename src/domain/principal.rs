@@ -1,0 +1,40 @@
+use uuid::Uuid;
+
+use super::permission::CredentialKind;
+use super::{AccountId, Crn, KeyName, Role, Scope, Timestamp};
+
+/// Who is calling: the key behind the credential, and how it was presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub key_id: Uuid,
+    pub key_name: KeyName,
+    pub role: Role,
+    pub credential: Credential,
+}
+
+/// The credential a request carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    ApiKey,
+    SessionToken {
+        id: Uuid,
+        scope: Scope,
+        expires_at: Timestamp,
+    },
+}
+
+impl Principal {
+    /// The CRN recorded as `createdBy`/`modifiedBy` for this caller's changes:
+    /// always the key's, also when it acts through one of its session tokens.
+    pub fn crn(&self) -> Crn {
+        Crn::api_key(&self.account_id, &self.key_name)
+    }
+
+    pub fn kind(&self) -> CredentialKind {
+        match self.credential {
+            Credential::ApiKey => CredentialKind::ApiKey,
+            Credential::SessionToken { .. } => CredentialKind::SessionToken,
+        }
+    }
+}

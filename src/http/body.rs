@@ -1,0 +1,43 @@
+//! Reading a JSON request body with the limits and errors every route shares.
+
+use actix_web::{web, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// The largest request body accepted: 16 KiB.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Reads and parses a JSON body: 415 unless the content type is JSON, 413
+/// over the limit, 400 with serde's description when it does not parse into `T`.
+pub async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    let is_json = match req.mime_type() {
+        Ok(Some(mime)) => {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        }
+        _ => false,
+    };
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let bytes = payload
+        .to_bytes_limited(MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY_BYTES))?
+        .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+/// For optional fields that distinguish "absent" (`None`) from `null` (`Some(None)`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,25 @@
+//! HTTP: routes and handlers. Handlers authenticate, turn requests into
+//! domain values, call a service operation and render the result; nothing else.
+
+mod body;
+mod fallback;
+mod health;
+mod native;
+
+use actix_web::web;
+
+pub use body::MAX_BODY_BYTES;
+
+/// Registers every route of the service.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::scope("/api").configure(native::routes))
+        .default_service(web::to(fallback::not_found));
+}
+
+/// The native JSON of a key with its secret, as the create response and
+/// `keyward accounts create` show it.
+pub fn key_json_with_secret(key: crate::domain::ApiKey, secret: &str) -> serde_json::Value {
+    serde_json::to_value(native::KeyView::with_secret(key, secret.to_owned()))
+        .unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,31 @@
+//! The native API under `/api`: the Centrapay shapes.
+
+mod api_keys;
+mod me;
+pub(crate) mod views;
+pub use views::KeyView;
+
+use actix_web::web;
+
+use super::fallback::method_not_allowed;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/me")
+            .route(web::get().to(me::show))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/accounts/{account_id}/api-keys")
+            .route(web::get().to(api_keys::list))
+            .route(web::post().to(api_keys::create))
+            .default_service(method_not_allowed("GET, POST")),
+    )
+    .service(
+        web::resource("/accounts/{account_id}/api-keys/{name}")
+            .route(web::get().to(api_keys::show))
+            .route(web::put().to(api_keys::update))
+            .route(web::delete().to(api_keys::revoke))
+            .default_service(method_not_allowed("GET, PUT, DELETE")),
+    );
+}

@@ -1,0 +1,78 @@
+//! Keyward: an account-scoped API key service.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod secret;
+pub mod service;
+pub mod store;
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+
+use crate::service::Keyward;
+
+/// How the HTTP server runs.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// `host:port`; port 0 picks a free one (see [`Application::local_addr`]).
+    pub bind: String,
+    /// Worker threads; `None` is one per core.
+    pub workers: Option<usize>,
+    /// Stop gracefully on SIGTERM/SIGINT. Off in tests, which stop via the handle.
+    pub handle_signals: bool,
+}
+
+/// A bound, not yet awaited HTTP server.
+pub struct Application {
+    local_addr: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener and builds the server; call inside an actix system.
+    pub fn build(kw: Keyward, options: &ServerOptions) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&options.bind)?;
+        let local_addr = listener.local_addr()?;
+        let data = web::Data::new(kw);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                // The path only (%U), never the query string, which may hold a key.
+                .wrap(Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#).custom_request_replace(
+                    "method",
+                    |req| req.method().to_string(),
+                ))
+                .app_data(data.clone())
+                .configure(http::routes)
+        })
+        .listen(listener)?;
+        if let Some(workers) = options.workers {
+            server = server.workers(workers);
+        }
+        if !options.handle_signals {
+            server = server.disable_signals();
+        }
+        Ok(Self {
+            local_addr,
+            server: server.run(),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

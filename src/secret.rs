@@ -1,0 +1,267 @@
+//! The format of issued credentials and how they are stored.
+//!
+//! An API key looks like `kw_` + 32 hex digits of the key id + 24 random
+//! base62 characters + a 6-character base62 checksum, 65 characters in all.
+//! A session token is the same with the prefix `kwst_`. The id makes
+//! verification one primary-key read; the checksum lets a mistyped or
+//! truncated credential be refused without touching the database; the fixed
+//! prefix lets secret scanners find leaked keys. The random part carries
+//! about 143 bits.
+//!
+//! API key secrets are stored only as argon2id PHC strings. Session tokens,
+//! which are short-lived and equally random, are stored as SHA-256 digests.
+
+use std::fmt;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::rngs::OsRng;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const ID_LEN: usize = 32;
+const RANDOM_LEN: usize = 24;
+const CHECKSUM_LEN: usize = 6;
+const HINT_LEN: usize = 6;
+
+/// Which kind of credential a string claims to be, by its prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialType {
+    ApiKey,
+    SessionToken,
+}
+
+impl CredentialType {
+    fn prefix(self) -> &'static str {
+        match self {
+            CredentialType::ApiKey => "kw_",
+            CredentialType::SessionToken => "kwst_",
+        }
+    }
+}
+
+/// A credential string as issued or presented. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Issues a new credential of `kind` that carries `id`.
+    pub fn generate(kind: CredentialType, id: Uuid) -> Self {
+        let mut rng = OsRng;
+        let mut body = String::with_capacity(kind.prefix().len() + ID_LEN + RANDOM_LEN);
+        body.push_str(kind.prefix());
+        body.push_str(&id.simple().to_string());
+        for _ in 0..RANDOM_LEN {
+            body.push(char::from(BASE62[rng.gen_range(0..BASE62.len())]));
+        }
+        let checksum = checksum(&body);
+        body.push_str(&checksum);
+        Self(body)
+    }
+
+    /// The full credential, for the one response that shows it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The masked form shown after creation: `...` and the last 6 characters.
+    pub fn hint(&self) -> String {
+        let tail = &self.0[self.0.len().saturating_sub(HINT_LEN)..];
+        format!("...{tail}")
+    }
+
+    /// SHA-256 of the whole credential: what session tokens are stored as and
+    /// what the verification cache remembers.
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(self.0.as_bytes()).into()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A presented credential that is well formed: right prefix, length, id and checksum.
+#[derive(Debug, Clone)]
+pub struct Presented {
+    pub kind: CredentialType,
+    pub id: Uuid,
+    pub secret: Secret,
+}
+
+/// Parses a presented credential without any I/O. `None` means malformed.
+pub fn parse(s: &str) -> Option<Presented> {
+    let kind = [CredentialType::SessionToken, CredentialType::ApiKey]
+        .into_iter()
+        .find(|kind| s.starts_with(kind.prefix()))?;
+    let rest = &s[kind.prefix().len()..];
+    if rest.len() != ID_LEN + RANDOM_LEN + CHECKSUM_LEN || !rest.is_ascii() {
+        return None;
+    }
+    let (id_hex, tail) = rest.split_at(ID_LEN);
+    let random = &tail[..RANDOM_LEN];
+    if !id_hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        || !random.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    let (body, sum) = s.split_at(s.len() - CHECKSUM_LEN);
+    if checksum(body).as_bytes().ct_eq(sum.as_bytes()).unwrap_u8() != 1 {
+        return None;
+    }
+    let id = Uuid::try_parse(id_hex).ok()?;
+    Some(Presented {
+        kind,
+        id,
+        secret: Secret(s.to_owned()),
+    })
+}
+
+fn checksum(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    let mut n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    let mut out = [b'0'; CHECKSUM_LEN];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Compares two SHA-256 digests in constant time.
+pub fn digests_match(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).unwrap_u8() == 1
+}
+
+/// Hex encoding of a digest, as stored for session tokens.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// argon2id cost parameters for hashing new API key secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl Default for HashCost {
+    /// argon2id with m=19 MiB, t=2, p=1: the OWASP baseline.
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+        }
+    }
+}
+
+/// Hashes and checks API key secrets with argon2id. Blocking: call it off the
+/// async workers.
+#[derive(Debug, Clone)]
+pub struct SecretHasher {
+    params: Params,
+}
+
+impl SecretHasher {
+    pub fn new(cost: HashCost) -> Result<Self, String> {
+        let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
+            .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
+        Ok(Self { params })
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// The PHC string of `secret` with a fresh salt.
+    pub fn hash(&self, secret: &Secret) -> Result<String, argon2::password_hash::Error> {
+        let salt = SaltString::generate(&mut OsRng);
+        Ok(self
+            .argon2()
+            .hash_password(secret.0.as_bytes(), &salt)?
+            .to_string())
+    }
+
+    /// Whether `secret` matches `phc`, using the parameters recorded in `phc`.
+    /// A stored value that does not parse counts as no match.
+    pub fn verify(&self, secret: &Secret, phc: &str) -> bool {
+        match PasswordHash::new(phc) {
+            Ok(parsed) => self
+                .argon2()
+                .verify_password(secret.0.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_parse_back() {
+        let id = Uuid::new_v4();
+        for kind in [CredentialType::ApiKey, CredentialType::SessionToken] {
+            let secret = Secret::generate(kind, id);
+            let parsed = parse(secret.expose()).expect("parses");
+            assert_eq!(parsed.kind, kind);
+            assert_eq!(parsed.id, id);
+            assert_eq!(parsed.secret, secret);
+        }
+    }
+
+    #[test]
+    fn api_key_is_65_chars_with_prefix() {
+        let secret = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        assert_eq!(secret.expose().len(), 65);
+        assert!(secret.expose().starts_with("kw_"));
+        assert_eq!(secret.hint().len(), 9);
+        assert!(secret.expose().ends_with(&secret.hint()[3..]));
+    }
+
+    #[test]
+    fn any_changed_character_is_malformed() {
+        let secret = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let s = secret.expose();
+        for i in 3..s.len() {
+            let mut bytes = s.as_bytes().to_vec();
+            bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
+            let changed = String::from_utf8(bytes).unwrap();
+            assert!(parse(&changed).is_none(), "position {i} accepted");
+        }
+        assert!(parse(&s[..64]).is_none());
+        assert!(parse(&format!("{s}x")).is_none());
+        assert!(parse("").is_none());
+        assert!(parse("kw_").is_none());
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let secret = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let shown = format!("{secret:?} {:?}", parse(secret.expose()).unwrap());
+        assert!(!shown.contains(&secret.expose()[3..]));
+    }
+
+    #[test]
+    fn hash_verifies_only_the_same_secret() {
+        let hasher = SecretHasher::new(HashCost {
+            memory_kib: 1024,
+            iterations: 1,
+        })
+        .unwrap();
+        let a = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let b = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let phc = hasher.hash(&a).unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(!phc.contains(a.expose()));
+        assert!(hasher.verify(&a, &phc));
+        assert!(!hasher.verify(&b, &phc));
+        assert!(!hasher.verify(&a, "not a phc string"));
+    }
+}

@@ -1,0 +1,242 @@
+//! Creating, reading, changing and revoking API keys.
+
+use uuid::Uuid;
+
+use super::{authorize, convert, Keyward};
+use crate::domain::permission::Action;
+use crate::domain::{AccountId, ApiKey, Crn, Description, KeyName, Principal, Role, Timestamp};
+use crate::error::ApiError;
+use crate::secret::{CredentialType, Secret, SecretHasher};
+use crate::store::api_keys::{self as queries, StatusFilter};
+use crate::store::models::{ApiKeyChanges, ApiKeyRow};
+use crate::store::{is_unique_violation, AnyConnection};
+
+pub const NAME_TAKEN: &str = "API_KEY_NAME_TAKEN";
+pub const KEY_NOT_FOUND: &str = "API_KEY_NOT_FOUND";
+pub const KEY_REVOKED: &str = "API_KEY_REVOKED";
+pub const CONCURRENT_MODIFICATION: &str = "CONCURRENT_MODIFICATION";
+
+/// How many times a change is retried when other writers keep winning.
+const MAX_ATTEMPTS: usize = 16;
+
+/// How a request names a key: by name (native API) or by id (/api/v1).
+#[derive(Debug, Clone)]
+pub enum KeyRef {
+    Name(String),
+    Id(String),
+}
+
+/// A key to create.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub name: KeyName,
+    pub role: Role,
+    pub description: Option<Description>,
+}
+
+/// A change to a key; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyUpdate {
+    pub enabled: Option<bool>,
+    /// `Some(None)` clears the description.
+    pub description: Option<Option<Description>>,
+}
+
+/// Creates a key in the caller's account and returns it with its secret,
+/// which is never shown again.
+pub async fn create(
+    kw: &Keyward,
+    caller: &Principal,
+    account_id: &str,
+    new: NewKey,
+) -> Result<(ApiKey, Secret), ApiError> {
+    authorize(caller, account_id, Action::CreateKey)?;
+    let account = caller.account_id.clone();
+    let actor = caller.crn();
+    kw.blocking(move |kw, conn| insert(conn, &kw.hasher, &account, new, &actor))
+        .await
+}
+
+/// Inserts a key; the unique index decides a race for the same name.
+pub fn insert(
+    conn: &mut AnyConnection,
+    hasher: &SecretHasher,
+    account: &AccountId,
+    new: NewKey,
+    actor: &Crn,
+) -> Result<(ApiKey, Secret), ApiError> {
+    let id = Uuid::new_v4();
+    let secret = Secret::generate(CredentialType::ApiKey, id);
+    let secret_hash = hasher
+        .hash(&secret)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a new secret: {e}")))?;
+    let now = Timestamp::now().to_db();
+    let row = ApiKeyRow {
+        id: id.to_string(),
+        account_id: account.as_str().to_owned(),
+        name: new.name.as_str().to_owned(),
+        role: new.role.as_str().to_owned(),
+        enabled: true,
+        description: new.description.map(Description::into_string),
+        secret_hash,
+        secret_hint: secret.hint(),
+        created_at: now,
+        created_by: actor.as_str().to_owned(),
+        modified_at: now,
+        modified_by: actor.as_str().to_owned(),
+        version: 1,
+        revoked_at: None,
+    };
+    match queries::insert(conn, &row) {
+        Ok(row) => Ok((convert::api_key(row)?, secret)),
+        Err(e)
+            if is_unique_violation(&e, queries::NAME_INDEX)
+                || is_unique_violation(&e, queries::NAME_COLUMNS) =>
+        {
+            Err(ApiError::Conflict(NAME_TAKEN))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The account's keys, oldest first.
+pub async fn list(
+    kw: &Keyward,
+    caller: &Principal,
+    account_id: &str,
+    filter: StatusFilter,
+) -> Result<Vec<ApiKey>, ApiError> {
+    authorize(caller, account_id, Action::ListKeys)?;
+    let account = caller.account_id.clone();
+    kw.blocking(move |_, conn| {
+        queries::list(conn, account.as_str(), filter)?
+            .into_iter()
+            .map(convert::api_key)
+            .collect()
+    })
+    .await
+}
+
+/// One key of the account.
+pub async fn get(
+    kw: &Keyward,
+    caller: &Principal,
+    account_id: &str,
+    key: KeyRef,
+) -> Result<ApiKey, ApiError> {
+    authorize(caller, account_id, Action::ReadKey)?;
+    let account = caller.account_id.clone();
+    kw.blocking(move |_, conn| convert::api_key(find(conn, &account, &key)?))
+        .await
+}
+
+/// Enables, disables or describes a key. A change bumps `version`; a request
+/// that changes nothing returns the key as it is. `if_match` makes the change
+/// conditional on the key's current version.
+pub async fn update(
+    kw: &Keyward,
+    caller: &Principal,
+    account_id: &str,
+    key: KeyRef,
+    update: KeyUpdate,
+    if_match: Option<i64>,
+) -> Result<ApiKey, ApiError> {
+    authorize(caller, account_id, Action::UpdateKey)?;
+    let account = caller.account_id.clone();
+    let actor = caller.crn();
+    kw.blocking(move |_, conn| {
+        change(conn, &account, &key, &actor, if_match, |current| {
+            if current.revoked_at.is_some() {
+                return Err(ApiError::Conflict(KEY_REVOKED));
+            }
+            let mut changes = ApiKeyChanges::default();
+            let mut changed = false;
+            if let Some(enabled) = update.enabled.filter(|e| *e != current.enabled) {
+                changes.enabled = Some(enabled);
+                changed = true;
+            }
+            if let Some(description) = &update.description {
+                let description = description.clone().map(Description::into_string);
+                if description != current.description {
+                    changes.description = Some(description);
+                    changed = true;
+                }
+            }
+            Ok(changed.then_some(changes))
+        })
+    })
+    .await
+}
+
+/// Revokes a key for good. Revoking a revoked key changes nothing.
+pub async fn revoke(
+    kw: &Keyward,
+    caller: &Principal,
+    account_id: &str,
+    key: KeyRef,
+    if_match: Option<i64>,
+) -> Result<ApiKey, ApiError> {
+    authorize(caller, account_id, Action::RevokeKey)?;
+    let account = caller.account_id.clone();
+    let actor = caller.crn();
+    kw.blocking(move |_, conn| {
+        change(conn, &account, &key, &actor, if_match, |current| {
+            if current.revoked_at.is_some() {
+                return Ok(None);
+            }
+            Ok(Some(ApiKeyChanges {
+                revoked_at: Some(Some(Timestamp::now().to_db())),
+                ..ApiKeyChanges::default()
+            }))
+        })
+    })
+    .await
+}
+
+/// Reads the key, asks `decide` what to change, and writes it only if no one
+/// else changed the key in between (compare-and-set on `version`), retrying
+/// with the fresh row when someone did.
+fn change(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    key: &KeyRef,
+    actor: &Crn,
+    if_match: Option<i64>,
+    decide: impl Fn(&ApiKey) -> Result<Option<ApiKeyChanges>, ApiError>,
+) -> Result<ApiKey, ApiError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let row = find(conn, account, key)?;
+        let id = row.id.clone();
+        let current = convert::api_key(row)?;
+        if if_match.is_some_and(|expected| expected != current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let Some(mut changes) = decide(&current)? else {
+            return Ok(current);
+        };
+        changes.modified_at = Some(Timestamp::now().to_db());
+        changes.modified_by = Some(actor.as_str().to_owned());
+        changes.version = Some(current.version + 1);
+        if let Some(row) = queries::update_if_version(conn, &id, current.version, &changes)? {
+            return convert::api_key(row);
+        }
+    }
+    Err(ApiError::Conflict(CONCURRENT_MODIFICATION))
+}
+
+/// Finds a key of `account`. A key of another account is reported as not
+/// found, so ids cannot be probed across accounts.
+fn find(conn: &mut AnyConnection, account: &AccountId, key: &KeyRef) -> Result<ApiKeyRow, ApiError> {
+    let row = match key {
+        KeyRef::Name(name) => match KeyName::parse(name) {
+            Ok(name) => queries::find_by_name(conn, account.as_str(), name.as_str())?,
+            Err(_) => None,
+        },
+        KeyRef::Id(id) => match Uuid::try_parse(id) {
+            Ok(id) => queries::find_by_id(conn, &id.to_string())?
+                .filter(|row| row.account_id == account.as_str()),
+            Err(_) => None,
+        },
+    };
+    row.ok_or(ApiError::NotFound(KEY_NOT_FOUND))
+}

@@ -1,0 +1,87 @@
+//! The operations Keyward offers. Both HTTP dialects call these and only
+//! translate shapes; every permission check happens here.
+
+pub mod accounts;
+pub mod api_keys;
+mod convert;
+pub mod session_tokens;
+pub mod verify;
+
+use std::sync::Arc;
+
+use crate::domain::permission::{self, Action};
+use crate::domain::Principal;
+use crate::error::ApiError;
+use crate::secret::SecretHasher;
+use crate::store::{AnyConnection, Database};
+
+pub use verify::VerifiedCache;
+
+/// Limits on what callers may ask for.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Session token lifetime when the caller names none.
+    pub session_ttl_default_seconds: i64,
+    /// The longest session token lifetime a caller may ask for.
+    pub session_ttl_max_seconds: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            session_ttl_default_seconds: 15 * 60,
+            session_ttl_max_seconds: 24 * 60 * 60,
+        }
+    }
+}
+
+/// Everything the operations need; cheap to clone.
+#[derive(Clone)]
+pub struct Keyward {
+    pub db: Database,
+    pub hasher: Arc<SecretHasher>,
+    pub verified: Arc<VerifiedCache>,
+    pub limits: Arc<Limits>,
+}
+
+impl Keyward {
+    pub fn new(db: Database, hasher: SecretHasher, limits: Limits) -> Self {
+        Self {
+            db,
+            hasher: Arc::new(hasher),
+            verified: Arc::new(VerifiedCache::default()),
+            limits: Arc::new(limits),
+        }
+    }
+
+    /// Runs blocking work (diesel, argon2) on the blocking thread pool with a
+    /// pooled connection, never on an async worker.
+    pub async fn blocking<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Keyward, &mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let this = self.clone();
+        actix_web::web::block(move || {
+            let mut conn = this.db.get().map_err(|e| ApiError::Unavailable(e.into()))?;
+            work(&this, &mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}
+
+/// Refuses with 403 unless `principal` may perform `action` on `account_id`.
+pub fn authorize(principal: &Principal, account_id: &str, action: Action) -> Result<(), ApiError> {
+    if permission::permits(principal, account_id, action) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        ApiError::internal(e)
+    }
+}

@@ -1,0 +1,1 @@
+//! Minting short-lived scoped session tokens.

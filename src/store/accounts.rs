@@ -1,0 +1,18 @@
+//! Queries on `accounts`.
+
+use diesel::prelude::*;
+
+use super::models::AccountRow;
+use super::schema::accounts;
+use super::AnyConnection;
+
+pub fn insert(conn: &mut AnyConnection, row: &AccountRow) -> QueryResult<()> {
+    diesel::insert_into(accounts::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    accounts::table.count().get_result(conn)
+}

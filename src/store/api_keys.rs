@@ -1,0 +1,80 @@
+//! Queries on `api_keys`.
+
+use diesel::prelude::*;
+
+use super::models::{ApiKeyChanges, ApiKeyRow};
+use super::schema::api_keys;
+use super::AnyConnection;
+
+/// The unique index that makes names unique within an account.
+pub const NAME_INDEX: &str = "api_keys_account_name_idx";
+/// What SQLite says instead of the index name.
+pub const NAME_COLUMNS: &str = "api_keys.account_id, api_keys.name";
+
+/// Which keys a list returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    All,
+    Active,
+    Revoked,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &ApiKeyRow) -> QueryResult<ApiKeyRow> {
+    diesel::insert_into(api_keys::table)
+        .values(row)
+        .returning(api_keys::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ApiKeyRow>> {
+    api_keys::table.find(id).first(conn).optional()
+}
+
+pub fn find_by_name(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    name: &str,
+) -> QueryResult<Option<ApiKeyRow>> {
+    api_keys::table
+        .filter(api_keys::account_id.eq(account_id))
+        .filter(api_keys::name.eq(name))
+        .first(conn)
+        .optional()
+}
+
+/// The account's keys, oldest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    filter: StatusFilter,
+) -> QueryResult<Vec<ApiKeyRow>> {
+    let query = api_keys::table
+        .filter(api_keys::account_id.eq(account_id))
+        .order((api_keys::created_at.asc(), api_keys::name.asc()))
+        .into_boxed();
+    let query = match filter {
+        StatusFilter::All => query,
+        StatusFilter::Active => query.filter(api_keys::revoked_at.is_null()),
+        StatusFilter::Revoked => query.filter(api_keys::revoked_at.is_not_null()),
+    };
+    query.load(conn)
+}
+
+/// Applies `changes` only if the key is still at `expected_version`; `None`
+/// means another writer got there first.
+pub fn update_if_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_version: i64,
+    changes: &ApiKeyChanges,
+) -> QueryResult<Option<ApiKeyRow>> {
+    diesel::update(
+        api_keys::table
+            .filter(api_keys::id.eq(id))
+            .filter(api_keys::version.eq(expected_version)),
+    )
+    .set(changes)
+    .returning(api_keys::all_columns)
+    .get_result(conn)
+    .optional()
+}

@@ -1,0 +1,56 @@
+//! Rows as stored. Field order follows `schema.rs`.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::schema::{accounts, api_keys, session_tokens};
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub role: String,
+    pub enabled: bool,
+    pub description: Option<String>,
+    pub secret_hash: String,
+    pub secret_hint: String,
+    pub created_at: PrimitiveDateTime,
+    pub created_by: String,
+    pub modified_at: PrimitiveDateTime,
+    pub modified_by: String,
+    pub version: i64,
+    pub revoked_at: Option<PrimitiveDateTime>,
+}
+
+/// The columns a change to a key may set; `None` leaves a column alone.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyChanges {
+    pub enabled: Option<bool>,
+    pub description: Option<Option<String>>,
+    pub revoked_at: Option<Option<PrimitiveDateTime>>,
+    pub modified_at: Option<PrimitiveDateTime>,
+    pub modified_by: Option<String>,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = session_tokens)]
+pub struct SessionTokenRow {
+    pub id: String,
+    pub api_key_id: String,
+    pub scope: String,
+    pub token_hash: String,
+    pub created_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+}

@@ -1,0 +1,43 @@
+// One schema for both backends: only portable column types.
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        account_id -> Text,
+        name -> Text,
+        role -> Text,
+        enabled -> Bool,
+        description -> Nullable<Text>,
+        secret_hash -> Text,
+        secret_hint -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        modified_at -> Timestamp,
+        modified_by -> Text,
+        version -> BigInt,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    session_tokens (id) {
+        id -> Text,
+        api_key_id -> Text,
+        scope -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(api_keys -> accounts (account_id));
+diesel::joinable!(session_tokens -> api_keys (api_key_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, api_keys, session_tokens);
