@@ -1,0 +1,339 @@
+//! Starting a real server over a fresh database, and talking to it.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use actix_web::dev::ServerHandle;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use keyward::domain::{AccountName, KeyName};
+use keyward::secret::{HashCost, SecretHasher};
+use keyward::service::{accounts, Keyward, Limits};
+use keyward::store::{run_migrations, Database};
+use keyward::{Application, ServerOptions};
+use serde_json::Value;
+
+/// Cheap argon2id for tests: still the real algorithm and PHC format.
+pub const TEST_HASH_COST: HashCost = HashCost {
+    memory_kib: 1024,
+    iterations: 1,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test function once per backend:
+/// `mod name { fn sqlite(); fn postgres(); }`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite)
+                }
+                #[test]
+                fn postgres() {
+                    if $crate::helpers::postgres_admin_url().is_some() {
+                        super::$name($crate::helpers::Backend::Postgres)
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server tests may create databases on. Unset: PostgreSQL
+/// cases pass without running, except under CI, where that is a failure.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("KEYWARD_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "KEYWARD_TEST_POSTGRES_URL must be set under CI"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh, empty database that disappears when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("keyward.db").display().to_string();
+                Self {
+                    url,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url().expect("KEYWARD_TEST_POSTGRES_URL");
+                let name = format!("keyward_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                    .expect("create test database");
+                let url = with_database(&admin_url, &name);
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+        }
+    }
+
+    /// The SQLite file, if this is one.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        match self.cleanup {
+            Cleanup::Sqlite(_) => Some(&self.url),
+            Cleanup::Postgres { .. } => None,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` with the database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{host_part}/{name}?{query}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+/// An account created directly in the database, with its owner key.
+#[derive(Debug, Clone)]
+pub struct TestAccount {
+    pub id: String,
+    pub owner_key: String,
+    pub owner_name: String,
+}
+
+/// A running server over its own database.
+pub struct TestApp {
+    pub addr: String,
+    pub backend: Backend,
+    pub db: Database,
+    hasher: SecretHasher,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    agent: ureq::Agent,
+    // Dropped last: the server must stop before its database goes.
+    pub database: TestDatabase,
+}
+
+/// Starts the real server on 127.0.0.1:0 over a fresh database of `backend`.
+pub fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Limits::default())
+}
+
+pub fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
+    let database = TestDatabase::new(backend);
+    let db = Database::open(&database.url, 4).expect("open database");
+    run_migrations(&mut db.get().expect("connection")).expect("migrations");
+    let hasher = SecretHasher::new(TEST_HASH_COST).expect("hasher");
+    let kw = Keyward::new(db.clone(), hasher.clone(), limits);
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let options = ServerOptions {
+                bind: "127.0.0.1:0".into(),
+                workers: Some(2),
+                handle_signals: false,
+            };
+            let app = Application::build(kw, &options).expect("bind");
+            tx.send((app.local_addr(), app.handle())).expect("report address");
+            app.run_until_stopped().await.expect("server");
+        })
+    });
+    let (addr, handle) = rx.recv().expect("server started");
+    TestApp {
+        addr: format!("http://{addr}"),
+        backend,
+        db,
+        hasher,
+        handle,
+        thread: Some(thread),
+        agent: ureq::AgentBuilder::new().build(),
+        database,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A response: status, headers (lower-case names) and the body as JSON
+/// (`Value::Null` when empty, a string when not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+impl TestApp {
+    /// Creates an account with an `account-owner` key named `owner`.
+    pub fn create_account(&self, name: &str) -> TestAccount {
+        let mut conn = self.db.get().expect("connection");
+        let created = accounts::create(
+            &mut conn,
+            &self.hasher,
+            &AccountName::parse(name).expect("account name"),
+            &KeyName::parse("owner").expect("key name"),
+        )
+        .expect("create account");
+        TestAccount {
+            id: created.account_id.as_str().to_owned(),
+            owner_key: created.secret.expose().to_owned(),
+            owner_name: "owner".into(),
+        }
+    }
+
+    /// A request builder for `method` on `path` (which starts with `/`).
+    pub fn request(&self, method: &str, path: &str) -> ureq::Request {
+        self.agent.request(method, &format!("{}{path}", self.addr))
+    }
+
+    pub fn get(&self, path: &str, key: Option<&str>) -> Reply {
+        send(with_key(self.request("GET", path), key), None)
+    }
+
+    pub fn delete(&self, path: &str, key: Option<&str>) -> Reply {
+        send(with_key(self.request("DELETE", path), key), None)
+    }
+
+    pub fn post(&self, path: &str, key: Option<&str>, body: &Value) -> Reply {
+        send_json(with_key(self.request("POST", path), key), body)
+    }
+
+    pub fn put(&self, path: &str, key: Option<&str>, body: &Value) -> Reply {
+        send_json(with_key(self.request("PUT", path), key), body)
+    }
+
+    /// Creates a key through the API and returns the response body (with `secret`).
+    pub fn create_key(&self, account: &TestAccount, name: &str, role: &str) -> Value {
+        let reply = self.post(
+            &format!("/api/accounts/{}/api-keys", account.id),
+            Some(&account.owner_key),
+            &serde_json::json!({ "name": name, "role": role }),
+        );
+        assert_eq!(reply.status, 200, "create {name}: {:?}", reply.body);
+        reply.body
+    }
+
+    /// Row count of `table`, straight from the database.
+    pub fn count_rows(&self, table: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.get().expect("connection");
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut *conn)
+            .expect("count")
+            .n
+    }
+}
+
+pub fn with_key(req: ureq::Request, key: Option<&str>) -> ureq::Request {
+    match key {
+        Some(key) => req.set("x-api-key", key),
+        None => req,
+    }
+}
+
+pub fn send_json(req: ureq::Request, body: &Value) -> Reply {
+    send(
+        req.set("content-type", "application/json"),
+        Some(body.to_string().as_bytes()),
+    )
+}
+
+/// Sends `req` with an optional raw body and collects the reply, whatever its status.
+pub fn send(req: ureq::Request, body: Option<&[u8]>) -> Reply {
+    let result = match body {
+        Some(bytes) => req.send_bytes(bytes),
+        None => req.call(),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => panic!("request failed: {e}"),
+    };
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| {
+            let value = response.header(&name)?.to_owned();
+            Some((name.to_ascii_lowercase(), value))
+        })
+        .collect();
+    let text = response.into_string().expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The native error body.
+pub fn error_body(status: u16, error: &str, message: &str) -> Value {
+    serde_json::json!({ "statusCode": status, "error": error, "message": message })
+}

@@ -1,0 +1,19 @@
+use crate::helpers::{spawn_app, Backend};
+
+fn me_answers_for_the_owner_key(backend: Backend) {
+    let app = spawn_app(backend);
+    let account = app.create_account("Acme");
+    let reply = app.get("/api/me", Some(&account.owner_key));
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.body,
+        serde_json::json!({
+            "accountId": account.id,
+            "name": "owner",
+            "role": "account-owner",
+            "crn": format!("crn:{}:api-key:owner", account.id),
+        })
+    );
+}
+
+crate::on_both_backends!(me_answers_for_the_owner_key);
