@@ -43,3 +43,17 @@ pub async fn authenticate(kw: &Keyward, presented: Option<&str>) -> Result<Princ
 pub async fn caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, ApiError> {
     authenticate(kw, header_credential(req)?).await
 }
+
+/// The caller of an `/api/v1` request: the `x-api-key` header, or else the
+/// `api_key` query parameter as that dialect's clients send it.
+pub async fn v1_caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, ApiError> {
+    if let Some(presented) = header_credential(req)? {
+        return authenticate(kw, Some(presented)).await;
+    }
+    let query = actix_web::web::Query::<std::collections::HashMap<String, String>>::from_query(
+        req.query_string(),
+    )
+    .map_err(|_| ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?;
+    let presented = query.get("api_key").map(|s| s.trim()).filter(|s| !s.is_empty());
+    authenticate(kw, presented).await
+}

@@ -45,6 +45,14 @@ pub fn permits(principal: &Principal, account_id: &str, action: Action) -> bool 
     principal.account_id.as_str() == account_id && allows(principal.kind(), principal.role, action)
 }
 
+/// Whether `principal` may mint a session token of at least one scope on
+/// `account_id`: the check made before the requested scope is known.
+pub fn permits_some_scope(principal: &Principal, account_id: &str) -> bool {
+    Scope::ALL
+        .into_iter()
+        .any(|scope| permits(principal, account_id, Action::MintSessionToken(scope)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ mod body;
 mod fallback;
 mod health;
 mod native;
+mod v1;
 
 use actix_web::web;
 
@@ -13,6 +14,7 @@ pub use body::MAX_BODY_BYTES;
 /// Registers every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::scope("/api/v1").configure(v1::routes))
         .service(web::scope("/api").configure(native::routes))
         .default_service(web::to(fallback::not_found));
 }

@@ -1,1 +1,67 @@
 //! Minting short-lived scoped session tokens.
+//!
+//! A token is bound to the key that minted it: every use re-reads that key,
+//! so disabling or revoking it ends its tokens at once (see `verify`).
+
+use uuid::Uuid;
+
+use super::{authorize, Keyward};
+use crate::domain::permission::Action;
+use crate::domain::{Principal, Scope, Timestamp};
+use crate::error::ApiError;
+use crate::secret::{self, CredentialType, Secret};
+use crate::store::models::SessionTokenRow;
+use crate::store::session_tokens as queries;
+
+/// A token just minted; `token` is shown once.
+#[derive(Debug)]
+pub struct MintedToken {
+    pub id: Uuid,
+    pub token: Secret,
+    pub scope: Scope,
+    pub expires_at: Timestamp,
+}
+
+/// Mints a token of `scope` for the calling key, living `ttl_seconds`
+/// (default and cap from the service limits).
+pub async fn mint(
+    kw: &Keyward,
+    caller: &Principal,
+    account_id: &str,
+    scope: Scope,
+    ttl_seconds: Option<i64>,
+) -> Result<MintedToken, ApiError> {
+    authorize(caller, account_id, Action::MintSessionToken(scope))?;
+    let max = kw.limits.session_ttl_max_seconds;
+    let ttl = ttl_seconds.unwrap_or(kw.limits.session_ttl_default_seconds.min(max));
+    if !(1..=max).contains(&ttl) {
+        return Err(ApiError::BadRequest(format!(
+            "ttlSeconds must be between 1 and {max}"
+        )));
+    }
+    let key_id = caller.key_id;
+    kw.blocking(move |_, conn| {
+        let id = Uuid::new_v4();
+        let token = Secret::generate(CredentialType::SessionToken, id);
+        let now = Timestamp::now();
+        let expires_at = now.plus_seconds(ttl);
+        queries::insert(
+            conn,
+            &SessionTokenRow {
+                id: id.to_string(),
+                api_key_id: key_id.to_string(),
+                scope: scope.as_str().to_owned(),
+                token_hash: secret::hex(&token.digest()),
+                created_at: now.to_db(),
+                expires_at: expires_at.to_db(),
+            },
+        )?;
+        Ok(MintedToken {
+            id,
+            token,
+            scope,
+            expires_at,
+        })
+    })
+    .await
+}

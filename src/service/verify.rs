@@ -42,9 +42,22 @@ impl Keyward {
     /// then one read by id, then the secret. Key state (enabled, revoked,
     /// token expiry) is read fresh on every call.
     pub async fn check_credential(&self, presented: &str) -> Result<Verdict, ApiError> {
+        self.check_credential_as(presented, None).await
+    }
+
+    /// Like `check_credential`, but a credential of another kind than
+    /// `expected` (when given) counts as malformed.
+    pub async fn check_credential_as(
+        &self,
+        presented: &str,
+        expected: Option<CredentialType>,
+    ) -> Result<Verdict, ApiError> {
         let Some(presented) = secret::parse(presented) else {
             return Ok(Verdict::Malformed);
         };
+        if expected.is_some_and(|kind| kind != presented.kind) {
+            return Ok(Verdict::Malformed);
+        }
         self.blocking(move |kw, conn| match presented.kind {
             CredentialType::ApiKey => check_api_key(kw, conn, &presented),
             CredentialType::SessionToken => check_session_token(conn, &presented),

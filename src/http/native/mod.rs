@@ -2,6 +2,8 @@
 
 mod api_keys;
 mod me;
+mod session_tokens;
+mod verify;
 pub(crate) mod views;
 pub use views::KeyView;
 
@@ -20,6 +22,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(api_keys::list))
             .route(web::post().to(api_keys::create))
             .default_service(method_not_allowed("GET, POST")),
+    )
+    .service(
+        web::resource("/verify")
+            .route(web::post().to(verify::verify))
+            .default_service(method_not_allowed("POST")),
+    )
+    .service(
+        web::resource("/accounts/{account_id}/session-tokens")
+            .route(web::post().to(session_tokens::mint))
+            .default_service(method_not_allowed("POST")),
     )
     .service(
         web::resource("/accounts/{account_id}/api-keys/{name}")

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use crate::domain::{ApiKey, Principal, Timestamp};
+use crate::domain::{ApiKey, Credential, Principal, Timestamp};
+use crate::service::session_tokens::MintedToken;
+use crate::service::verify::Verdict;
 
 /// A key as the native API renders it; `secret` only in the create response.
 #[derive(Serialize)]
@@ -63,15 +65,99 @@ pub struct MeView {
     name: String,
     role: &'static str,
     crn: String,
+    /// Only when the caller used a session token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Timestamp>,
 }
 
 impl MeView {
     pub fn new(principal: &Principal) -> Self {
+        let (scope, expires_at) = match &principal.credential {
+            Credential::ApiKey => (None, None),
+            Credential::SessionToken {
+                scope, expires_at, ..
+            } => (Some(scope.as_str()), Some(*expires_at)),
+        };
         Self {
             account_id: principal.account_id.as_str().to_owned(),
             name: principal.key_name.as_str().to_owned(),
             role: principal.role.as_str(),
             crn: principal.crn().as_str().to_owned(),
+            scope,
+            expires_at,
+        }
+    }
+}
+
+/// The response to minting a session token: the only time it is shown.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionTokenView {
+    id: String,
+    session_token: String,
+    scope: &'static str,
+    expires_at: Timestamp,
+}
+
+impl SessionTokenView {
+    pub fn new(minted: &MintedToken) -> Self {
+        Self {
+            id: minted.id.to_string(),
+            session_token: minted.token.expose().to_owned(),
+            scope: minted.scope.as_str(),
+            expires_at: minted.expires_at,
+        }
+    }
+}
+
+/// `POST /api/verify`: `valid` and `code` always; who the credential belongs
+/// to only when it is valid.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictView {
+    valid: bool,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    holder: Option<HolderView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HolderView {
+    account_id: String,
+    key_id: String,
+    name: String,
+    role: &'static str,
+    crn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Timestamp>,
+}
+
+impl VerdictView {
+    pub fn new(verdict: &Verdict) -> Self {
+        let holder = match verdict {
+            Verdict::Valid(principal) => {
+                let me = MeView::new(principal);
+                Some(HolderView {
+                    account_id: me.account_id,
+                    key_id: principal.key_id.to_string(),
+                    name: me.name,
+                    role: me.role,
+                    crn: me.crn,
+                    scope: me.scope,
+                    expires_at: me.expires_at,
+                })
+            }
+            _ => None,
+        };
+        Self {
+            valid: holder.is_some(),
+            code: verdict.code(),
+            holder,
         }
     }
 }
