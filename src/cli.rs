@@ -13,7 +13,7 @@ use crate::{Application, ServerOptions};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let hasher = SecretHasher::new(cli.hashing.cost()).map_err(|e| anyhow!(e))?;
     match cli.command {
-        None => serve(&cli.database_url, hasher, cli.serve),
+        None => serve(&cli.database_url, hasher, ServeArgs::from_environment()),
         Some(Command::Serve(args)) => serve(&cli.database_url, hasher, args),
         Some(Command::Migrate) => {
             let db = Database::open(&cli.database_url, 1)?;
@@ -58,7 +58,7 @@ fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::R
     if !args.no_bootstrap {
         bootstrap(&db, &hasher)?;
     }
-    let kw = Keyward::new(db, hasher, args.limits());
+    let kw = Keyward::new(db, hasher, args.limits(), args.tuning());
     let options = ServerOptions {
         bind: args.bind.clone(),
         workers: args.workers,

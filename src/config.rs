@@ -3,13 +3,16 @@
 use clap::{Args, Parser, Subcommand};
 
 use crate::secret::HashCost;
-use crate::service::Limits;
+use std::time::Duration;
+
+use crate::service::{Limits, Tuning};
 
 /// Keyward: account-scoped API keys over HTTP.
 ///
-/// With no subcommand, `keyward` runs `serve`.
+/// With no subcommand, `keyward` runs `serve` configured from the
+/// environment (`KEYWARD_BIND`, …) and defaults.
 #[derive(Debug, Parser)]
-#[command(name = "keyward", version, args_conflicts_with_subcommands = true)]
+#[command(name = "keyward", version)]
 pub struct Cli {
     /// Database: a SQLite file path (`keyward.db`, `sqlite://path`) or a
     /// `postgres://user@host/db` URL.
@@ -21,9 +24,21 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
 
+/// `serve`'s flags alone, to read them from the environment when no
+/// subcommand is given.
+#[derive(Debug, Parser)]
+struct ServeFromEnvironment {
     #[command(flatten)]
-    pub serve: ServeArgs,
+    args: ServeArgs,
+}
+
+impl ServeArgs {
+    /// The settings `keyward` with no subcommand runs with.
+    pub fn from_environment() -> Self {
+        ServeFromEnvironment::parse_from(["keyward"]).args
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,9 +92,26 @@ pub struct ServeArgs {
     /// Longest session token lifetime a caller may ask for, in seconds.
     #[arg(long, env = "KEYWARD_SESSION_TTL_MAX", default_value_t = 86_400)]
     pub session_ttl_max: i64,
+
+    /// How often to check for key changes made by other instances, in
+    /// milliseconds: the longest a change takes to reach this instance.
+    #[arg(long, env = "KEYWARD_CACHE_REFRESH_MS", default_value_t = 250)]
+    pub cache_refresh_ms: u64,
+
+    /// Most argon2 verifications at once [default: one per CPU core].
+    #[arg(long, env = "KEYWARD_ARGON2_CONCURRENCY")]
+    pub argon2_concurrency: Option<usize>,
 }
 
 impl ServeArgs {
+    pub fn tuning(&self) -> Tuning {
+        let default = Tuning::default();
+        Tuning {
+            cache_refresh: Duration::from_millis(self.cache_refresh_ms),
+            argon2_concurrency: self.argon2_concurrency.unwrap_or(default.argon2_concurrency),
+        }
+    }
+
     pub fn limits(&self) -> Limits {
         Limits {
             session_ttl_default_seconds: self.session_ttl_default,

@@ -9,7 +9,8 @@ use crate::error::ApiError;
 use crate::secret::{CredentialType, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, StatusFilter};
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
-use crate::store::{is_unique_violation, AnyConnection};
+use crate::store::{change_epoch, is_unique_violation, AnyConnection};
+use diesel::Connection;
 
 pub const NAME_TAKEN: &str = "API_KEY_NAME_TAKEN";
 pub const KEY_NOT_FOUND: &str = "API_KEY_NOT_FOUND";
@@ -144,8 +145,8 @@ pub async fn update(
     authorize(caller, account_id, Action::UpdateKey)?;
     let account = caller.account_id.clone();
     let actor = caller.crn();
-    kw.blocking(move |_, conn| {
-        change(conn, &account, &key, &actor, if_match, |current| {
+    kw.blocking(move |kw, conn| {
+        change(kw, conn, &account, &key, &actor, if_match, |current| {
             if current.revoked_at.is_some() {
                 return Err(ApiError::Conflict(KEY_REVOKED));
             }
@@ -179,8 +180,8 @@ pub async fn revoke(
     authorize(caller, account_id, Action::RevokeKey)?;
     let account = caller.account_id.clone();
     let actor = caller.crn();
-    kw.blocking(move |_, conn| {
-        change(conn, &account, &key, &actor, if_match, |current| {
+    kw.blocking(move |kw, conn| {
+        change(kw, conn, &account, &key, &actor, if_match, |current| {
             if current.revoked_at.is_some() {
                 return Ok(None);
             }
@@ -195,8 +196,11 @@ pub async fn revoke(
 
 /// Reads the key, asks `decide` what to change, and writes it only if no one
 /// else changed the key in between (compare-and-set on `version`), retrying
-/// with the fresh row when someone did.
+/// with the fresh row when someone did. The write bumps the change counter in
+/// the same transaction, and this instance's cached state of the key is
+/// dropped before the response goes out.
 fn change(
+    kw: &Keyward,
     conn: &mut AnyConnection,
     account: &AccountId,
     key: &KeyRef,
@@ -217,7 +221,15 @@ fn change(
         changes.modified_at = Some(Timestamp::now().to_db());
         changes.modified_by = Some(actor.as_str().to_owned());
         changes.version = Some(current.version + 1);
-        if let Some(row) = queries::update_if_version(conn, &id, current.version, &changes)? {
+        let written = conn.transaction(|conn| {
+            let row = queries::update_if_version(conn, &id, current.version, &changes)?;
+            if row.is_some() {
+                change_epoch::bump(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(row)
+        })?;
+        if let Some(row) = written {
+            kw.cache.invalidate_key(&current.id);
             return convert::api_key(row);
         }
     }

@@ -3,11 +3,15 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod cache;
 mod convert;
 pub mod session_tokens;
 pub mod verify;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::domain::permission::{self, Action};
 use crate::domain::Principal;
@@ -15,7 +19,7 @@ use crate::error::ApiError;
 use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
 
-pub use verify::VerifiedCache;
+use cache::CredentialCache;
 
 /// Limits on what callers may ask for.
 #[derive(Debug, Clone)]
@@ -35,22 +39,45 @@ impl Default for Limits {
     }
 }
 
+/// How the hot path trades memory and staleness for speed.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// How often each instance checks for key changes made elsewhere.
+    pub cache_refresh: Duration,
+    /// Most argon2 verifications running at once.
+    pub argon2_concurrency: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            cache_refresh: Duration::from_millis(250),
+            argon2_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
 /// Everything the operations need; cheap to clone.
 #[derive(Clone)]
 pub struct Keyward {
     pub db: Database,
     pub hasher: Arc<SecretHasher>,
-    pub verified: Arc<VerifiedCache>,
+    pub cache: Arc<CredentialCache>,
     pub limits: Arc<Limits>,
+    argon2_permits: Arc<Semaphore>,
 }
 
 impl Keyward {
-    pub fn new(db: Database, hasher: SecretHasher, limits: Limits) -> Self {
+    /// Builds the service and starts its change watcher (see `cache`).
+    pub fn new(db: Database, hasher: SecretHasher, limits: Limits, tuning: Tuning) -> Self {
+        let cache = Arc::new(CredentialCache::default());
+        cache::watch_changes(Arc::downgrade(&cache), db.clone(), tuning.cache_refresh);
         Self {
             db,
             hasher: Arc::new(hasher),
-            verified: Arc::new(VerifiedCache::default()),
+            cache,
             limits: Arc::new(limits),
+            argon2_permits: Arc::new(Semaphore::new(tuning.argon2_concurrency.max(1))),
         }
     }
 

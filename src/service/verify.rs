@@ -1,15 +1,15 @@
 //! Deciding whether a presented credential is valid, and for whom.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::cache::{CachedKey, CachedToken};
 use super::{convert, Keyward};
 use crate::domain::{Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::secret::{self, CredentialType, Presented};
-use crate::store::{api_keys, session_tokens, AnyConnection};
+use crate::store::{api_keys, session_tokens};
 
 /// The outcome of checking a credential. Only `Valid` says anything about
 /// the key behind it; a wrong secret is `NotFound`, like an unknown id.
@@ -39,8 +39,8 @@ impl Verdict {
 
 impl Keyward {
     /// Checks a credential as presented: format and checksum first (no I/O),
-    /// then one read by id, then the secret. Key state (enabled, revoked,
-    /// token expiry) is read fresh on every call.
+    /// then the key's state (cached, see `cache`), then the secret (argon2
+    /// once per key and secret, bounded in concurrency, off the async workers).
     pub async fn check_credential(&self, presented: &str) -> Result<Verdict, ApiError> {
         self.check_credential_as(presented, None).await
     }
@@ -58,124 +58,140 @@ impl Keyward {
         if expected.is_some_and(|kind| kind != presented.kind) {
             return Ok(Verdict::Malformed);
         }
-        self.blocking(move |kw, conn| match presented.kind {
-            CredentialType::ApiKey => check_api_key(kw, conn, &presented),
-            CredentialType::SessionToken => check_session_token(conn, &presented),
-        })
-        .await
+        match presented.kind {
+            CredentialType::ApiKey => self.check_api_key(&presented).await,
+            CredentialType::SessionToken => self.check_session_token(&presented).await,
+        }
     }
-}
 
-fn check_api_key(
-    kw: &Keyward,
-    conn: &mut AnyConnection,
-    presented: &Presented,
-) -> Result<Verdict, ApiError> {
-    let Some(row) = api_keys::find_by_id(conn, &presented.id.to_string())? else {
-        return Ok(Verdict::NotFound);
-    };
-    let digest = presented.secret.digest();
-    if !kw.verified.is_verified(presented.id, &row.secret_hash, &digest) {
-        if !kw.hasher.verify(&presented.secret, &row.secret_hash) {
+    async fn check_api_key(&self, presented: &Presented) -> Result<Verdict, ApiError> {
+        let Some(key) = self.key_state(presented.id).await? else {
+            return Ok(Verdict::NotFound);
+        };
+        if !self.secret_matches(presented, &key).await? {
             return Ok(Verdict::NotFound);
         }
-        kw.verified
-            .remember(presented.id, &row.secret_hash, digest);
-    }
-    let key = convert::api_key(row)?;
-    Ok(if key.revoked_at.is_some() {
-        Verdict::Revoked
-    } else if !key.enabled {
-        Verdict::Disabled
-    } else {
-        Verdict::Valid(Principal {
-            account_id: key.account_id,
-            key_id: key.id,
-            key_name: key.name,
-            role: key.role,
-            credential: Credential::ApiKey,
+        Ok(match key_verdict(&key) {
+            Some(refusal) => refusal,
+            None => Verdict::Valid(principal(&key, Credential::ApiKey)),
         })
-    })
-}
-
-fn check_session_token(
-    conn: &mut AnyConnection,
-    presented: &Presented,
-) -> Result<Verdict, ApiError> {
-    let Some(token) = session_tokens::find_by_id(conn, &presented.id.to_string())? else {
-        return Ok(Verdict::NotFound);
-    };
-    let digest = secret::hex(&presented.secret.digest());
-    if !secret::digests_match(digest.as_bytes(), token.token_hash.as_bytes()) {
-        return Ok(Verdict::NotFound);
     }
-    let Some(row) = api_keys::find_by_id(conn, &token.api_key_id)? else {
-        return Ok(Verdict::NotFound);
-    };
-    let key = convert::api_key(row)?;
-    let expires_at = Timestamp::from_db(token.expires_at);
-    let scope = Scope::parse(&token.scope)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("session_tokens.scope: {e}")))?;
-    Ok(if key.revoked_at.is_some() {
-        Verdict::Revoked
-    } else if !key.enabled {
-        Verdict::Disabled
-    } else if expires_at <= Timestamp::now() {
-        Verdict::Expired
-    } else {
-        Verdict::Valid(Principal {
-            account_id: key.account_id,
-            key_id: key.id,
-            key_name: key.name,
-            role: key.role,
-            credential: Credential::SessionToken {
+
+    async fn check_session_token(&self, presented: &Presented) -> Result<Verdict, ApiError> {
+        let Some(token) = self.token_state(presented.id).await? else {
+            return Ok(Verdict::NotFound);
+        };
+        let digest = secret::hex(&presented.secret.digest());
+        if !secret::digests_match(digest.as_bytes(), token.token_hash.as_bytes()) {
+            return Ok(Verdict::NotFound);
+        }
+        let Some(key) = self.key_state(token.api_key_id).await? else {
+            return Ok(Verdict::NotFound);
+        };
+        Ok(if let Some(refusal) = key_verdict(&key) {
+            refusal
+        } else if token.expires_at <= Timestamp::now() {
+            Verdict::Expired
+        } else {
+            let credential = Credential::SessionToken {
                 id: presented.id,
-                scope,
-                expires_at,
-            },
+                scope: token.scope,
+                expires_at: token.expires_at,
+            };
+            Verdict::Valid(principal(&key, credential))
         })
-    })
-}
-
-/// Remembers which (key id, presented secret) pairs passed argon2 against
-/// which stored hash, so a key in steady use is hashed once, not per request.
-/// Safe because an entry is only used when the stored hash is unchanged, and
-/// the key's state is still read on every request. Bounded: when full it is
-/// emptied and refills from traffic.
-#[derive(Default)]
-pub struct VerifiedCache {
-    entries: RwLock<HashMap<Uuid, VerifiedEntry>>,
-}
-
-struct VerifiedEntry {
-    phc: String,
-    digest: [u8; 32],
-}
-
-const CACHE_CAPACITY: usize = 100_000;
-
-impl VerifiedCache {
-    pub fn is_verified(&self, id: Uuid, phc: &str, digest: &[u8; 32]) -> bool {
-        match self.entries.read() {
-            Ok(entries) => entries.get(&id).is_some_and(|entry| {
-                entry.phc == phc && secret::digests_match(&entry.digest, digest)
-            }),
-            Err(_) => false,
-        }
     }
 
-    pub fn remember(&self, id: Uuid, phc: &str, digest: [u8; 32]) {
-        if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= CACHE_CAPACITY {
-                entries.clear();
-            }
-            entries.insert(
-                id,
-                VerifiedEntry {
-                    phc: phc.to_owned(),
-                    digest,
-                },
-            );
+    /// The key's state from the cache, or from the database (then cached).
+    async fn key_state(&self, id: Uuid) -> Result<Option<Arc<CachedKey>>, ApiError> {
+        if let Some(key) = self.cache.key(&id) {
+            return Ok(Some(key));
         }
+        let generation = self.cache.generation();
+        let row = self
+            .blocking(move |_, conn| Ok(api_keys::find_by_id(conn, &id.to_string())?))
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let key = convert::api_key(row.clone())?;
+        let cached = Arc::new(CachedKey {
+            id: key.id,
+            account_id: key.account_id,
+            name: key.name,
+            role: key.role,
+            enabled: key.enabled,
+            revoked: key.revoked_at.is_some(),
+            secret_hash: row.secret_hash,
+        });
+        self.cache.store_key(generation, Arc::clone(&cached));
+        Ok(Some(cached))
+    }
+
+    async fn token_state(&self, id: Uuid) -> Result<Option<Arc<CachedToken>>, ApiError> {
+        if let Some(token) = self.cache.token(&id) {
+            return Ok(Some(token));
+        }
+        let row = self
+            .blocking(move |_, conn| Ok(session_tokens::find_by_id(conn, &id.to_string())?))
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let corrupt = |what: &str| ApiError::internal(anyhow::anyhow!("session_tokens.{what} of {id}"));
+        let cached = Arc::new(CachedToken {
+            api_key_id: Uuid::try_parse(&row.api_key_id).map_err(|_| corrupt("api_key_id"))?,
+            token_hash: row.token_hash,
+            scope: Scope::parse(&row.scope).map_err(|_| corrupt("scope"))?,
+            expires_at: Timestamp::from_db(row.expires_at),
+        });
+        self.cache.store_token(id, Arc::clone(&cached));
+        Ok(Some(cached))
+    }
+
+    /// Whether the presented secret matches the key's stored hash: from the
+    /// verified cache, or by argon2 with at most `argon2_permits` at once.
+    async fn secret_matches(&self, presented: &Presented, key: &CachedKey) -> Result<bool, ApiError> {
+        let digest = presented.secret.digest();
+        if self.cache.is_verified(&key.id, &key.secret_hash, &digest) {
+            return Ok(true);
+        }
+        let _permit = self
+            .argon2_permits
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
+        let hasher = Arc::clone(&self.hasher);
+        let secret = presented.secret.clone();
+        let phc = key.secret_hash.clone();
+        let matches = actix_web::web::block(move || hasher.verify(&secret, &phc))
+            .await
+            .map_err(ApiError::internal)?;
+        if matches {
+            self.cache
+                .remember_verified(key.id, &key.secret_hash, digest);
+        }
+        Ok(matches)
+    }
+}
+
+/// Why a key with a matching secret is still refused, if it is.
+fn key_verdict(key: &CachedKey) -> Option<Verdict> {
+    if key.revoked {
+        Some(Verdict::Revoked)
+    } else if !key.enabled {
+        Some(Verdict::Disabled)
+    } else {
+        None
+    }
+}
+
+fn principal(key: &CachedKey, credential: Credential) -> Principal {
+    Principal {
+        account_id: key.account_id.clone(),
+        key_id: key.id,
+        key_name: key.name.clone(),
+        role: key.role,
+        credential,
     }
 }

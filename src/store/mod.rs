@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod change_epoch;
 mod connection;
 mod migrations;
 pub mod models;

@@ -40,4 +40,11 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> accounts (account_id));
 diesel::joinable!(session_tokens -> api_keys (api_key_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, api_keys, session_tokens);
+diesel::allow_tables_to_appear_in_same_query!(accounts, api_keys, session_tokens, change_epoch);
+
+diesel::table! {
+    change_epoch (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}

@@ -1,0 +1,205 @@
+//! In-memory state that makes authentication cost no database read and no
+//! argon2 in steady state, and why each piece is safe:
+//!
+//! - `keys`: the state of keys by id (account, name, role, enabled, revoked,
+//!   stored hash). A change made through this instance drops the entry as it
+//!   commits; every change also bumps `change_epoch` in the same transaction,
+//!   and each instance polls that counter (every `refresh` interval, 250 ms by
+//!   default) and drops all key state when it moved. A load that raced with
+//!   an invalidation is not stored (generation check), so a stale row cannot
+//!   be put back after the change that made it stale.
+//! - `tokens`: session tokens by id. They never change once written; what
+//!   can end them (key state, expiry) is checked on every use.
+//! - `verified`: (key id, SHA-256 of the presented secret) pairs that passed
+//!   argon2 against the stored hash now cached. Used only while that hash is
+//!   unchanged, so a new secret never rides on an old verification.
+//!
+//! Every map is bounded: when full it is emptied and refills from traffic.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp};
+use crate::secret;
+use crate::store::{change_epoch, Database};
+
+const CAPACITY: usize = 200_000;
+
+/// What authentication needs to know about a key.
+#[derive(Debug, Clone)]
+pub struct CachedKey {
+    pub id: Uuid,
+    pub account_id: AccountId,
+    pub name: KeyName,
+    pub role: Role,
+    pub enabled: bool,
+    pub revoked: bool,
+    pub secret_hash: String,
+}
+
+/// What authentication needs to know about a session token.
+#[derive(Debug, Clone)]
+pub struct CachedToken {
+    pub api_key_id: Uuid,
+    pub token_hash: String,
+    pub scope: Scope,
+    pub expires_at: Timestamp,
+}
+
+/// The caches of one instance.
+#[derive(Default)]
+pub struct CredentialCache {
+    keys: RwLock<HashMap<Uuid, Arc<CachedKey>>>,
+    tokens: RwLock<HashMap<Uuid, Arc<CachedToken>>>,
+    verified: RwLock<HashMap<Uuid, Verified>>,
+    /// Moves on every invalidation; a load started before a move is not stored.
+    generation: AtomicU64,
+}
+
+struct Verified {
+    phc: String,
+    digest: [u8; 32],
+}
+
+fn get<V: Clone>(map: &RwLock<HashMap<Uuid, V>>, id: &Uuid) -> Option<V> {
+    map.read().ok().and_then(|m| m.get(id).cloned())
+}
+
+fn put<V>(map: &RwLock<HashMap<Uuid, V>>, id: Uuid, value: V) {
+    if let Ok(mut m) = map.write() {
+        if m.len() >= CAPACITY {
+            m.clear();
+        }
+        m.insert(id, value);
+    }
+}
+
+impl CredentialCache {
+    pub fn key(&self, id: &Uuid) -> Option<Arc<CachedKey>> {
+        get(&self.keys, id)
+    }
+
+    /// The generation to pass to [`Self::store_key`] for a load starting now.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Stores a key loaded from the database, unless an invalidation happened
+    /// since `generation` was read.
+    pub fn store_key(&self, generation: u64, key: Arc<CachedKey>) {
+        if let Ok(mut keys) = self.keys.write() {
+            // Checked under the write lock, which invalidations also take.
+            if self.generation.load(Ordering::Acquire) != generation {
+                return;
+            }
+            if keys.len() >= CAPACITY {
+                keys.clear();
+            }
+            keys.insert(key.id, key);
+        }
+    }
+
+    /// Drops one key's state after a change through this instance.
+    pub fn invalidate_key(&self, id: &Uuid) {
+        if let Ok(mut keys) = self.keys.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            keys.remove(id);
+        }
+    }
+
+    /// Drops all key state after a change somewhere else.
+    pub fn invalidate_all_keys(&self) {
+        if let Ok(mut keys) = self.keys.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            keys.clear();
+        }
+    }
+
+    pub fn token(&self, id: &Uuid) -> Option<Arc<CachedToken>> {
+        get(&self.tokens, id)
+    }
+
+    pub fn store_token(&self, id: Uuid, token: Arc<CachedToken>) {
+        put(&self.tokens, id, token);
+    }
+
+    /// Whether `digest` already passed argon2 against `phc` for key `id`.
+    pub fn is_verified(&self, id: &Uuid, phc: &str, digest: &[u8; 32]) -> bool {
+        match self.verified.read() {
+            Ok(m) => m
+                .get(id)
+                .is_some_and(|v| v.phc == phc && secret::digests_match(&v.digest, digest)),
+            Err(_) => false,
+        }
+    }
+
+    pub fn remember_verified(&self, id: Uuid, phc: &str, digest: [u8; 32]) {
+        put(
+            &self.verified,
+            id,
+            Verified {
+                phc: phc.to_owned(),
+                digest,
+            },
+        );
+    }
+
+    /// Entries held, for metrics: (keys, tokens, verified).
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        let len = |n: Option<usize>| n.unwrap_or(0);
+        (
+            len(self.keys.read().ok().map(|m| m.len())),
+            len(self.tokens.read().ok().map(|m| m.len())),
+            len(self.verified.read().ok().map(|m| m.len())),
+        )
+    }
+}
+
+/// Polls `change_epoch` every `interval` on a thread of its own and drops all
+/// key state when it moves. Stops when the cache is dropped.
+pub fn watch_changes(cache: Weak<CredentialCache>, db: Database, interval: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("keyward-epoch".into())
+        .spawn(move || {
+            let mut seen: Option<i64> = None;
+            let mut failing = false;
+            loop {
+                std::thread::sleep(interval);
+                let Some(cache) = cache.upgrade() else {
+                    return;
+                };
+                let epoch = db
+                    .get()
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut conn| change_epoch::read(&mut conn).map_err(|e| e.to_string()));
+                match epoch {
+                    Ok(epoch) => {
+                        if failing {
+                            log::info!("change counter readable again");
+                            failing = false;
+                        }
+                        if seen.is_some_and(|s| s != epoch) {
+                            cache.invalidate_all_keys();
+                        }
+                        seen = Some(epoch);
+                    }
+                    Err(e) => {
+                        // Cannot tell whether keys changed: trust nothing cached.
+                        cache.invalidate_all_keys();
+                        seen = None;
+                        if !failing {
+                            log::warn!("cannot read the change counter, key cache disabled: {e}");
+                            failing = true;
+                        }
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        log::error!("cannot start the change watcher: {e}");
+    }
+}
