@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use keyward::domain::{AccountName, KeyName};
 use keyward::secret::{HashCost, SecretHasher};
-use keyward::service::{accounts, Keyward, Limits};
+use keyward::service::{accounts, Keyward, Limits, Tuning};
 use keyward::store::{run_migrations, Database};
 use keyward::{Application, ServerOptions};
 use serde_json::Value;
@@ -169,7 +169,7 @@ pub fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
     let db = Database::open(&database.url, 4).expect("open database");
     run_migrations(&mut db.get().expect("connection")).expect("migrations");
     let hasher = SecretHasher::new(TEST_HASH_COST).expect("hasher");
-    let kw = Keyward::new(db.clone(), hasher.clone(), limits);
+    let kw = Keyward::new(db.clone(), hasher.clone(), limits, Tuning::default());
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
