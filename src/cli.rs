@@ -82,13 +82,12 @@ fn bootstrap(db: &Database, hasher: &SecretHasher) -> anyhow::Result<()> {
     }
     let name = AccountName::parse("Default account")?;
     let key_name = KeyName::parse("owner")?;
-    let created = accounts::create(&mut conn, hasher, &name, &key_name)
-        .map_err(|e| anyhow!("{e:?}"))?;
+    let created =
+        accounts::create(&mut conn, hasher, &name, &key_name).map_err(|e| anyhow!("{e:?}"))?;
     // Printed, never logged: this is the one place the secret is shown.
     eprintln!(
         "keyward: empty database, created account {} with account-owner key \"{}\"",
-        created.account_id,
-        created.owner_key.name
+        created.account_id, created.owner_key.name
     );
     eprintln!(
         "keyward: API key (shown once, store it now): {}",

@@ -16,7 +16,12 @@ use crate::service::{Limits, Tuning};
 pub struct Cli {
     /// Database: a SQLite file path (`keyward.db`, `sqlite://path`) or a
     /// `postgres://user@host/db` URL.
-    #[arg(long, env = "DATABASE_URL", default_value = "keyward.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "keyward.db",
+        global = true
+    )]
     pub database_url: String,
 
     #[command(flatten)]
@@ -108,7 +113,9 @@ impl ServeArgs {
         let default = Tuning::default();
         Tuning {
             cache_refresh: Duration::from_millis(self.cache_refresh_ms),
-            argon2_concurrency: self.argon2_concurrency.unwrap_or(default.argon2_concurrency),
+            argon2_concurrency: self
+                .argon2_concurrency
+                .unwrap_or(default.argon2_concurrency),
         }
     }
 

@@ -44,10 +44,10 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 // The path only (%U), never the query string, which may hold a key.
-                .wrap(Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#).custom_request_replace(
-                    "method",
-                    |req| req.method().to_string(),
-                ))
+                .wrap(
+                    Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
                 .app_data(data.clone())
                 .configure(http::routes)
         })

@@ -105,7 +105,9 @@ pub fn parse(s: &str) -> Option<Presented> {
     }
     let (id_hex, tail) = rest.split_at(ID_LEN);
     let random = &tail[..RANDOM_LEN];
-    if !id_hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    if !id_hex
+        .bytes()
+        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         || !random.bytes().all(|b| b.is_ascii_alphanumeric())
     {
         return None;

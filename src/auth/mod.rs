@@ -54,6 +54,9 @@ pub async fn v1_caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, Api
         req.query_string(),
     )
     .map_err(|_| ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?;
-    let presented = query.get("api_key").map(|s| s.trim()).filter(|s| !s.is_empty());
+    let presented = query
+        .get("api_key")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty());
     authenticate(kw, presented).await
 }

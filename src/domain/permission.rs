@@ -81,12 +81,20 @@ mod tests {
         for role in Role::ALL {
             for action in KEY_ACTIONS {
                 assert!(!allows(CredentialKind::SessionToken, role, action));
-                assert!(!allows(CredentialKind::ApiKey, Role::MerchantTerminal, action));
+                assert!(!allows(
+                    CredentialKind::ApiKey,
+                    Role::MerchantTerminal,
+                    action
+                ));
             }
             for scope in Scope::ALL {
                 let mint = Action::MintSessionToken(scope);
                 assert!(!allows(CredentialKind::SessionToken, role, mint));
-                assert!(!allows(CredentialKind::ApiKey, Role::MerchantTerminal, mint));
+                assert!(!allows(
+                    CredentialKind::ApiKey,
+                    Role::MerchantTerminal,
+                    mint
+                ));
             }
         }
     }

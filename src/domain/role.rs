@@ -23,7 +23,9 @@ impl Role {
         Self::ALL
             .into_iter()
             .find(|role| role.as_str() == s)
-            .ok_or_else(|| Invalid("role must be \"account-owner\" or \"merchant-terminal\"".into()))
+            .ok_or_else(|| {
+                Invalid("role must be \"account-owner\" or \"merchant-terminal\"".into())
+            })
     }
 }
 

@@ -10,7 +10,7 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 
 /// The default service of a resource: a known path with a method it lacks.
 pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
-    actix_web::web::to(move || async move {
-        Err::<HttpResponse, _>(ApiError::MethodNotAllowed(allow))
-    })
+    actix_web::web::to(
+        move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed(allow)) },
+    )
 }

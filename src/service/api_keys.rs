@@ -238,7 +238,11 @@ fn change(
 
 /// Finds a key of `account`. A key of another account is reported as not
 /// found, so ids cannot be probed across accounts.
-fn find(conn: &mut AnyConnection, account: &AccountId, key: &KeyRef) -> Result<ApiKeyRow, ApiError> {
+fn find(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    key: &KeyRef,
+) -> Result<ApiKeyRow, ApiError> {
     let row = match key {
         KeyRef::Name(name) => match KeyName::parse(name) {
             Ok(name) => queries::find_by_name(conn, account.as_str(), name.as_str())?,

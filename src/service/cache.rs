@@ -182,7 +182,9 @@ pub fn watch_changes(cache: Weak<CredentialCache>, db: Database, interval: Durat
                             log::info!("change counter readable again");
                             failing = false;
                         }
-                        if seen.is_some_and(|s| s != epoch) {
+                        // Also on the first reading: state cached before it
+                        // may predate a change the counter already counts.
+                        if seen != Some(epoch) {
                             cache.invalidate_all_keys();
                         }
                         seen = Some(epoch);

@@ -138,7 +138,8 @@ impl Keyward {
         let Some(row) = row else {
             return Ok(None);
         };
-        let corrupt = |what: &str| ApiError::internal(anyhow::anyhow!("session_tokens.{what} of {id}"));
+        let corrupt =
+            |what: &str| ApiError::internal(anyhow::anyhow!("session_tokens.{what} of {id}"));
         let cached = Arc::new(CachedToken {
             api_key_id: Uuid::try_parse(&row.api_key_id).map_err(|_| corrupt("api_key_id"))?,
             token_hash: row.token_hash,
@@ -151,7 +152,11 @@ impl Keyward {
 
     /// Whether the presented secret matches the key's stored hash: from the
     /// verified cache, or by argon2 with at most `argon2_permits` at once.
-    async fn secret_matches(&self, presented: &Presented, key: &CachedKey) -> Result<bool, ApiError> {
+    async fn secret_matches(
+        &self,
+        presented: &Presented,
+        key: &CachedKey,
+    ) -> Result<bool, ApiError> {
         let digest = presented.secret.digest();
         if self.cache.is_verified(&key.id, &key.secret_hash, &digest) {
             return Ok(true);

@@ -145,8 +145,14 @@ mod tests {
 
     #[test]
     fn scheme_picks_backend() {
-        assert_eq!(DatabaseUrl::parse("postgres://h/db").backend(), Backend::Postgres);
-        assert_eq!(DatabaseUrl::parse("postgresql://h/db").backend(), Backend::Postgres);
+        assert_eq!(
+            DatabaseUrl::parse("postgres://h/db").backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://h/db").backend(),
+            Backend::Postgres
+        );
         assert_eq!(DatabaseUrl::parse("keyward.db").backend(), Backend::Sqlite);
         assert_eq!(DatabaseUrl::parse("sqlite://x.db").target, "x.db");
         assert_eq!(DatabaseUrl::parse("sqlite:x.db").target, "x.db");

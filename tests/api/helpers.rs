@@ -1,7 +1,7 @@
 //! Starting a real server over a fresh database, and talking to it.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
@@ -115,7 +115,8 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
             if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
             }
         }
     }
@@ -156,7 +157,7 @@ pub struct TestApp {
     thread: Option<JoinHandle<()>>,
     agent: ureq::Agent,
     // Dropped last: the server must stop before its database goes.
-    pub database: TestDatabase,
+    pub database: Arc<TestDatabase>,
 }
 
 /// Starts the real server on 127.0.0.1:0 over a fresh database of `backend`.
@@ -165,7 +166,17 @@ pub fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
-    let database = TestDatabase::new(backend);
+    let database = Arc::new(TestDatabase::new(backend));
+    start_server(backend, database, limits)
+}
+
+/// A second instance over the same database as `app`, with caches of its
+/// own: what runs behind a load balancer.
+pub fn spawn_peer(app: &TestApp) -> TestApp {
+    start_server(app.backend, Arc::clone(&app.database), Limits::default())
+}
+
+fn start_server(backend: Backend, database: Arc<TestDatabase>, limits: Limits) -> TestApp {
     let db = Database::open(&database.url, 4).expect("open database");
     run_migrations(&mut db.get().expect("connection")).expect("migrations");
     let hasher = SecretHasher::new(TEST_HASH_COST).expect("hasher");
@@ -179,7 +190,8 @@ pub fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
                 handle_signals: false,
             };
             let app = Application::build(kw, &options).expect("bind");
-            tx.send((app.local_addr(), app.handle())).expect("report address");
+            tx.send((app.local_addr(), app.handle()))
+                .expect("report address");
             app.run_until_stopped().await.expect("server");
         })
     });

@@ -80,7 +80,11 @@ pub async fn create(
     let new = NewKey {
         name: KeyName::parse(&body.name)?,
         role: Role::parse(&body.role)?,
-        description: body.description.as_deref().map(Description::parse).transpose()?,
+        description: body
+            .description
+            .as_deref()
+            .map(Description::parse)
+            .transpose()?,
     };
     let (key, secret) = api_keys::create(&kw, &caller, account_id(&req), new).await?;
     let version = key.version;
@@ -140,8 +144,15 @@ pub async fn update(
         enabled,
         description,
     };
-    let key = api_keys::update(&kw, &caller, account_id(&req), key_name(&req), update, expected)
-        .await?;
+    let key = api_keys::update(
+        &kw,
+        &caller,
+        account_id(&req),
+        key_name(&req),
+        update,
+        expected,
+    )
+    .await?;
     Ok(with_etag(key.version).json(KeyView::new(key)))
 }
 

@@ -40,9 +40,14 @@ pub async fn mint(
     }
     let body: MintBody = read_json(&req, payload).await?;
     let scope = Scope::parse(&body.session_token.scope)?;
-    let minted =
-        session_tokens::mint(&kw, &caller, &account, scope, body.session_token.ttl_seconds)
-            .await?;
+    let minted = session_tokens::mint(
+        &kw,
+        &caller,
+        &account,
+        scope,
+        body.session_token.ttl_seconds,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Document {
