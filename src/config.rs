@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::secret::HashCost;
 use std::time::Duration;
 
+use crate::service::throttle::ThrottleSettings;
 use crate::service::{Limits, Tuning};
 
 /// Keyward: account-scoped API keys over HTTP.
@@ -103,9 +104,18 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_CACHE_REFRESH_MS", default_value_t = 250)]
     pub cache_refresh_ms: u64,
 
-    /// Most argon2 verifications at once [default: one per CPU core].
+    /// Most argon2 verifications at once [default: half the CPU cores, at least 1].
     #[arg(long, env = "KEYWARD_ARGON2_CONCURRENCY")]
     pub argon2_concurrency: Option<usize>,
+
+    /// Failed authentications from one address, or against one key id,
+    /// before further attempts get 429.
+    #[arg(long, env = "KEYWARD_AUTH_FAILURE_LIMIT", default_value_t = 20)]
+    pub auth_failure_limit: u32,
+
+    /// The window those failures are counted in, in seconds.
+    #[arg(long, env = "KEYWARD_AUTH_FAILURE_WINDOW", default_value_t = 60)]
+    pub auth_failure_window: u64,
 }
 
 impl ServeArgs {
@@ -116,6 +126,10 @@ impl ServeArgs {
             argon2_concurrency: self
                 .argon2_concurrency
                 .unwrap_or(default.argon2_concurrency),
+            throttle: ThrottleSettings {
+                max_failures: self.auth_failure_limit.max(1),
+                window: Duration::from_secs(self.auth_failure_window.max(1)),
+            },
         }
     }
 

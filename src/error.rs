@@ -37,6 +37,9 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("content-type must be application/json")]
     UnsupportedMediaType,
+    /// 429: too many failed attempts; retry after this many seconds.
+    #[error("RATE_LIMIT_EXCEEDED")]
+    TooManyRequests(u64),
     /// 503: the database could not be reached in time.
     #[error("SERVICE_UNAVAILABLE")]
     Unavailable(#[source] anyhow::Error),
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -76,8 +80,14 @@ impl ApiError {
 
     /// Headers that go with this error whatever the dialect.
     pub fn decorate(&self, builder: &mut actix_web::HttpResponseBuilder) {
-        if let ApiError::MethodNotAllowed(allow) = self {
-            builder.insert_header((header::ALLOW, *allow));
+        match self {
+            ApiError::MethodNotAllowed(allow) => {
+                builder.insert_header((header::ALLOW, *allow));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            _ => {}
         }
     }
 }

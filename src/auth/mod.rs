@@ -29,11 +29,16 @@ pub fn header_credential(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
 
 /// Authenticates `presented`: 401 "Missing authentication" when absent, and
 /// one message for every other failure so a caller cannot tell which it was.
-pub async fn authenticate(kw: &Keyward, presented: Option<&str>) -> Result<Principal, ApiError> {
+pub async fn authenticate(
+    kw: &Keyward,
+    req: &HttpRequest,
+    presented: Option<&str>,
+) -> Result<Principal, ApiError> {
     let Some(presented) = presented else {
         return Err(ApiError::Unauthorized(ApiError::MISSING_AUTHENTICATION));
     };
-    match kw.check_credential(presented).await? {
+    let client = req.peer_addr().map(|addr| addr.ip());
+    match kw.check_credential(presented, client).await? {
         Verdict::Valid(principal) => Ok(principal),
         _ => Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION)),
     }
@@ -41,14 +46,14 @@ pub async fn authenticate(kw: &Keyward, presented: Option<&str>) -> Result<Princ
 
 /// The caller of a native API request, from its `x-api-key` header.
 pub async fn caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, ApiError> {
-    authenticate(kw, header_credential(req)?).await
+    authenticate(kw, req, header_credential(req)?).await
 }
 
 /// The caller of an `/api/v1` request: the `x-api-key` header, or else the
 /// `api_key` query parameter as that dialect's clients send it.
 pub async fn v1_caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, ApiError> {
     if let Some(presented) = header_credential(req)? {
-        return authenticate(kw, Some(presented)).await;
+        return authenticate(kw, req, Some(presented)).await;
     }
     let query = actix_web::web::Query::<std::collections::HashMap<String, String>>::from_query(
         req.query_string(),
@@ -58,5 +63,5 @@ pub async fn v1_caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, Api
         .get("api_key")
         .map(|s| s.trim())
         .filter(|s| !s.is_empty());
-    authenticate(kw, presented).await
+    authenticate(kw, req, presented).await
 }

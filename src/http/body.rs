@@ -29,6 +29,14 @@ pub async fn read_json<T: DeserializeOwned>(
         .await
         .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY_BYTES))?
         .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
+    // serde would also read a struct from an array of its fields in order;
+    // only an object is a request body here.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|&b| b != b'{') {
+        return Err(ApiError::BadRequest(
+            "invalid JSON body: expected a JSON object".into(),
+        ));
+    }
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
@@ -40,4 +48,16 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// For nested objects: refuses the array form serde would otherwise accept
+/// for a struct (its fields in order), so only `{…}` is read.
+pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde::Deserialize::deserialize(deserializer)?;
+    T::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
 }

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod cache;
 mod convert;
 pub mod session_tokens;
+pub mod throttle;
 pub mod verify;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
 
 use cache::CredentialCache;
+use throttle::{FailureThrottle, ThrottleSettings};
 
 /// Limits on what callers may ask for.
 #[derive(Debug, Clone)]
@@ -46,15 +48,24 @@ pub struct Tuning {
     pub cache_refresh: Duration,
     /// Most argon2 verifications running at once.
     pub argon2_concurrency: usize,
+    /// When failed authentication is answered 429.
+    pub throttle: ThrottleSettings,
 }
 
 impl Default for Tuning {
     fn default() -> Self {
         Self {
             cache_refresh: Duration::from_millis(250),
-            argon2_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            argon2_concurrency: default_argon2_concurrency(),
+            throttle: ThrottleSettings::default(),
         }
     }
+}
+
+/// Half the cores, at least one: hashing can never take every core from
+/// requests that need none.
+fn default_argon2_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// Everything the operations need; cheap to clone.
@@ -65,6 +76,7 @@ pub struct Keyward {
     pub cache: Arc<CredentialCache>,
     pub limits: Arc<Limits>,
     argon2_permits: Arc<Semaphore>,
+    throttle: Arc<FailureThrottle>,
 }
 
 impl Keyward {
@@ -78,6 +90,7 @@ impl Keyward {
             cache,
             limits: Arc::new(limits),
             argon2_permits: Arc::new(Semaphore::new(tuning.argon2_concurrency.max(1))),
+            throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Deciding whether a presented credential is valid, and for whom.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -41,8 +42,13 @@ impl Keyward {
     /// Checks a credential as presented: format and checksum first (no I/O),
     /// then the key's state (cached, see `cache`), then the secret (argon2
     /// once per key and secret, bounded in concurrency, off the async workers).
-    pub async fn check_credential(&self, presented: &str) -> Result<Verdict, ApiError> {
-        self.check_credential_as(presented, None).await
+    /// `client` is the caller's address, for throttling failures by address.
+    pub async fn check_credential(
+        &self,
+        presented: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Verdict, ApiError> {
+        self.check_credential_as(presented, None, client).await
     }
 
     /// Like `check_credential`, but a credential of another kind than
@@ -51,25 +57,51 @@ impl Keyward {
         &self,
         presented: &str,
         expected: Option<CredentialType>,
+        client: Option<IpAddr>,
     ) -> Result<Verdict, ApiError> {
-        let Some(presented) = secret::parse(presented) else {
+        let parsed =
+            secret::parse(presented).filter(|p| expected.is_none_or(|kind| kind == p.kind));
+        let Some(presented) = parsed else {
+            self.refuse_if_throttled(client, None)?;
+            self.throttle.record_failure(client, None);
             return Ok(Verdict::Malformed);
         };
-        if expected.is_some_and(|kind| kind != presented.kind) {
-            return Ok(Verdict::Malformed);
-        }
         match presented.kind {
-            CredentialType::ApiKey => self.check_api_key(&presented).await,
-            CredentialType::SessionToken => self.check_session_token(&presented).await,
+            CredentialType::ApiKey => self.check_api_key(&presented, client).await,
+            CredentialType::SessionToken => self.check_session_token(&presented, client).await,
         }
     }
 
-    async fn check_api_key(&self, presented: &Presented) -> Result<Verdict, ApiError> {
+    fn refuse_if_throttled(
+        &self,
+        client: Option<IpAddr>,
+        id: Option<Uuid>,
+    ) -> Result<(), ApiError> {
+        match self.throttle.blocked(client, id) {
+            Some(seconds) => Err(ApiError::TooManyRequests(seconds)),
+            None => Ok(()),
+        }
+    }
+
+    async fn check_api_key(
+        &self,
+        presented: &Presented,
+        client: Option<IpAddr>,
+    ) -> Result<Verdict, ApiError> {
+        let id = Some(presented.id);
         let Some(key) = self.key_state(presented.id).await? else {
+            self.refuse_if_throttled(client, id)?;
+            self.throttle.record_failure(client, id);
             return Ok(Verdict::NotFound);
         };
-        if !self.secret_matches(presented, &key).await? {
-            return Ok(Verdict::NotFound);
+        let digest = presented.secret.digest();
+        // A secret already verified is never throttled: its holder keeps working.
+        if !self.cache.is_verified(&key.id, &key.secret_hash, &digest) {
+            self.refuse_if_throttled(client, id)?;
+            if !self.secret_matches(presented, &key, digest).await? {
+                self.throttle.record_failure(client, id);
+                return Ok(Verdict::NotFound);
+            }
         }
         Ok(match key_verdict(&key) {
             Some(refusal) => refusal,
@@ -77,14 +109,24 @@ impl Keyward {
         })
     }
 
-    async fn check_session_token(&self, presented: &Presented) -> Result<Verdict, ApiError> {
-        let Some(token) = self.token_state(presented.id).await? else {
-            return Ok(Verdict::NotFound);
-        };
+    async fn check_session_token(
+        &self,
+        presented: &Presented,
+        client: Option<IpAddr>,
+    ) -> Result<Verdict, ApiError> {
         let digest = secret::hex(&presented.secret.digest());
-        if !secret::digests_match(digest.as_bytes(), token.token_hash.as_bytes()) {
-            return Ok(Verdict::NotFound);
-        }
+        let token = match self.token_state(presented.id).await? {
+            Some(token)
+                if secret::digests_match(digest.as_bytes(), token.token_hash.as_bytes()) =>
+            {
+                token
+            }
+            _ => {
+                self.refuse_if_throttled(client, None)?;
+                self.throttle.record_failure(client, None);
+                return Ok(Verdict::NotFound);
+            }
+        };
         let Some(key) = self.key_state(token.api_key_id).await? else {
             return Ok(Verdict::NotFound);
         };
@@ -150,17 +192,14 @@ impl Keyward {
         Ok(Some(cached))
     }
 
-    /// Whether the presented secret matches the key's stored hash: from the
-    /// verified cache, or by argon2 with at most `argon2_permits` at once.
+    /// Whether the presented secret matches the key's stored hash, by argon2
+    /// with at most `argon2_permits` at once; a match is remembered.
     async fn secret_matches(
         &self,
         presented: &Presented,
         key: &CachedKey,
+        digest: [u8; 32],
     ) -> Result<bool, ApiError> {
-        let digest = presented.secret.digest();
-        if self.cache.is_verified(&key.id, &key.secret_hash, &digest) {
-            return Ok(true);
-        }
         let _permit = self
             .argon2_permits
             .acquire()

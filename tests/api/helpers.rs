@@ -9,6 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use keyward::domain::{AccountName, KeyName};
 use keyward::secret::{HashCost, SecretHasher};
+use keyward::service::throttle::ThrottleSettings;
 use keyward::service::{accounts, Keyward, Limits, Tuning};
 use keyward::store::{run_migrations, Database};
 use keyward::{Application, ServerOptions};
@@ -166,21 +167,49 @@ pub fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
+    spawn_app_tuned(backend, limits, test_tuning())
+}
+
+/// Like `spawn_app_with`, with the hot-path tuning (throttling, caches) given.
+pub fn spawn_app_tuned(backend: Backend, limits: Limits, tuning: Tuning) -> TestApp {
     let database = Arc::new(TestDatabase::new(backend));
-    start_server(backend, database, limits)
+    start_server(backend, database, limits, tuning)
+}
+
+/// The default tuning with failure throttling raised out of the way: tests
+/// send many bad credentials from one address on purpose. Throttling has
+/// tests of its own.
+pub fn test_tuning() -> Tuning {
+    Tuning {
+        throttle: ThrottleSettings {
+            max_failures: 100_000,
+            ..ThrottleSettings::default()
+        },
+        ..Tuning::default()
+    }
 }
 
 /// A second instance over the same database as `app`, with caches of its
 /// own: what runs behind a load balancer.
 pub fn spawn_peer(app: &TestApp) -> TestApp {
-    start_server(app.backend, Arc::clone(&app.database), Limits::default())
+    start_server(
+        app.backend,
+        Arc::clone(&app.database),
+        Limits::default(),
+        test_tuning(),
+    )
 }
 
-fn start_server(backend: Backend, database: Arc<TestDatabase>, limits: Limits) -> TestApp {
+fn start_server(
+    backend: Backend,
+    database: Arc<TestDatabase>,
+    limits: Limits,
+    tuning: Tuning,
+) -> TestApp {
     let db = Database::open(&database.url, 4).expect("open database");
     run_migrations(&mut db.get().expect("connection")).expect("migrations");
     let hasher = SecretHasher::new(TEST_HASH_COST).expect("hasher");
-    let kw = Keyward::new(db.clone(), hasher.clone(), limits, Tuning::default());
+    let kw = Keyward::new(db.clone(), hasher.clone(), limits, tuning);
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

@@ -8,4 +8,8 @@ mod cli;
 mod helpers;
 mod instances;
 mod schema;
+mod session_tokens;
 mod smoke;
+mod throttle;
+mod v1;
+mod verify;

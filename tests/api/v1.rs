@@ -159,7 +159,10 @@ struct Created {
 /// Creates a key through `/api/v1` with `attributes`, checks the response
 /// in full and returns what it showed.
 fn create_v1(app: &TestApp, credential: &str, attributes: Value) -> Created {
-    let description = attributes.get("description").cloned().unwrap_or(Value::Null);
+    let description = attributes
+        .get("description")
+        .cloned()
+        .unwrap_or(Value::Null);
     let before = OffsetDateTime::now_utc();
     let reply = app.post(
         &keys_url(credential),
@@ -180,7 +183,11 @@ fn create_v1(app: &TestApp, credential: &str, attributes: Value) -> Created {
     assert!(key.starts_with("kw_"), "{key}");
     assert_eq!(key.len(), 65, "{key}");
     assert!(key[3..].bytes().all(|b| b.is_ascii_alphanumeric()), "{key}");
-    assert_eq!(key[3..35], uuid.simple().to_string(), "the key carries its id");
+    assert_eq!(
+        key[3..35],
+        uuid.simple().to_string(),
+        "the key carries its id"
+    );
     let created_at = text(body, "/data/attributes/created_at").to_owned();
     assert_between(parse_timestamp(&created_at), before, after, "created_at");
 
@@ -285,7 +292,10 @@ fn list_shows_every_key_masked(backend: Backend) {
     }
     let shown = reply.body.to_string();
     assert!(!shown.contains(&created.key), "full key listed: {shown}");
-    assert!(!shown.contains(&account.owner_key), "full key listed: {shown}");
+    assert!(
+        !shown.contains(&account.owner_key),
+        "full key listed: {shown}"
+    );
     assert!(!shown.contains("kw_"), "a key listed: {shown}");
 }
 
@@ -331,7 +341,10 @@ fn show_one_key_and_nothing_else(backend: Backend) {
     assert_eq!(reply.status, 404, "{:?}", reply.body);
     assert_eq!(reply.body, not_found);
     let shown = reply.body.to_string();
-    assert!(!shown.contains(other_id) && !shown.contains(&other.id), "{shown}");
+    assert!(
+        !shown.contains(other_id) && !shown.contains(&other.id),
+        "{shown}"
+    );
     let reply = app.delete(&key_url(other_id, &account.owner_key), None);
     assert_eq!(reply.status, 404, "{:?}", reply.body);
     assert_eq!(reply.body, not_found);
@@ -422,7 +435,11 @@ fn session_tokens_for_each_scope(backend: Backend) {
         let token = text(body, "/data/attributes/session_token").to_owned();
         assert!(token.starts_with("kwst_"), "{token}");
         assert_eq!(token.len(), 67, "{token}");
-        assert_eq!(token[5..37], uuid.simple().to_string(), "the token carries its id");
+        assert_eq!(
+            token[5..37],
+            uuid.simple().to_string(),
+            "the token carries its id"
+        );
         let expires_at = text(body, "/data/attributes/expires_at").to_owned();
         let fifteen_minutes = Duration::minutes(15);
         assert_between(
@@ -649,7 +666,10 @@ fn the_header_works_as_well_as_the_query(backend: Backend) {
     let app = spawn_app(backend);
     let account = app.create_account("Acme");
     let reply = send_json(
-        with_key(app.request("POST", "/api/v1/api_keys"), Some(&account.owner_key)),
+        with_key(
+            app.request("POST", "/api/v1/api_keys"),
+            Some(&account.owner_key),
+        ),
         &json!({ "api_key": { "description": "Application key" } }),
     );
     assert_eq!(reply.status, 200, "{:?}", reply.body);
@@ -708,10 +728,7 @@ fn name_and_role_extensions_are_honoured(backend: Backend) {
         &json!({ "api_key": { "name": "till1" } }),
     );
     assert_eq!(reply.status, 409, "{:?}", reply.body);
-    assert_eq!(
-        reply.body,
-        v1_error(409, "Conflict", "API_KEY_NAME_TAKEN")
-    );
+    assert_eq!(reply.body, v1_error(409, "Conflict", "API_KEY_NAME_TAKEN"));
     for bad in [
         json!({ "name": "till 2" }),
         json!({ "name": "" }),
@@ -806,6 +823,40 @@ fn sort_like_the_list(views: &mut [Value]) {
     });
 }
 
+/// JSON arrays are not the documented objects, even when their elements
+/// line up with the fields; nothing is created.
+fn array_bodies_are_refused(backend: Backend) {
+    let app = spawn_app(backend);
+    let account = app.create_account("Acme");
+    let owner = account.owner_key.as_str();
+    let cases = [
+        (
+            keys_url(owner),
+            json!([{ "description": "Application key" }]),
+        ),
+        (keys_url(owner), json!({ "api_key": ["Application key"] })),
+        (
+            keys_url(owner),
+            json!({ "api_key": ["Application key", "named", "merchant-terminal"] }),
+        ),
+        (tokens_url(owner), json!([{ "scope": "card" }])),
+        (tokens_url(owner), json!({ "session_token": ["card"] })),
+        (tokens_url(owner), json!({ "session_token": ["card", 60] })),
+    ];
+    let mut accepted = Vec::new();
+    for (url, body) in &cases {
+        let reply = app.post(url, None, body);
+        if reply.status == 400 {
+            error_detail(&reply, 400, "Bad Request");
+        } else {
+            accepted.push(format!("{body} -> {} {}", reply.status, reply.body));
+        }
+    }
+    assert!(accepted.is_empty(), "accepted: {accepted:#?}");
+    assert_eq!(app.count_rows("api_keys"), 1);
+    assert_eq!(app.count_rows("session_tokens"), 0);
+}
+
 crate::on_both_backends!(
     create_shows_the_full_key_once_and_it_works,
     list_shows_every_key_masked,
@@ -816,4 +867,5 @@ crate::on_both_backends!(
     the_header_works_as_well_as_the_query,
     name_and_role_extensions_are_honoured,
     native_and_v1_see_the_same_keys,
+    array_bodies_are_refused,
 );

@@ -11,7 +11,7 @@ use crate::auth;
 use crate::domain::permission::Action;
 use crate::domain::{Description, KeyName, Role};
 use crate::error::ApiError;
-use crate::http::body::read_json;
+use crate::http::body::{object, read_json};
 use crate::service::api_keys::{self, KeyRef, NewKey, NAME_TAKEN};
 use crate::service::{authorize, Keyward};
 use crate::store::api_keys::StatusFilter;
@@ -19,6 +19,7 @@ use crate::store::api_keys::StatusFilter;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[serde(deserialize_with = "object")]
     api_key: CreateAttributes,
 }
 

@@ -10,12 +10,13 @@ use crate::auth;
 use crate::domain::permission;
 use crate::domain::Scope;
 use crate::error::ApiError;
-use crate::http::body::read_json;
+use crate::http::body::{object, read_json};
 use crate::service::{session_tokens, Keyward};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MintBody {
+    #[serde(deserialize_with = "object")]
     session_token: MintAttributes,
 }
 
