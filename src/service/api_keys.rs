@@ -54,6 +54,7 @@ pub async fn create(
     authorize(caller, account_id, Action::CreateKey)?;
     let account = caller.account_id.clone();
     let actor = caller.crn();
+    let _permit = kw.hashing_permit().await?;
     kw.blocking(move |kw, conn| insert(conn, &kw.hasher, &account, new, &actor))
         .await
 }

@@ -12,7 +12,7 @@ pub mod verify;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::domain::permission::{self, Action};
 use crate::domain::Principal;
@@ -92,6 +92,12 @@ impl Keyward {
             argon2_permits: Arc::new(Semaphore::new(tuning.argon2_concurrency.max(1))),
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
         }
+    }
+
+    /// Waits for a turn to run argon2: creating keys and checking secrets
+    /// share `argon2_concurrency` turns, so hashing never takes every core.
+    pub(crate) async fn hashing_permit(&self) -> Result<SemaphorePermit<'_>, ApiError> {
+        self.argon2_permits.acquire().await.map_err(ApiError::internal)
     }
 
     /// Runs blocking work (diesel, argon2) on the blocking thread pool with a

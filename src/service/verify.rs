@@ -200,11 +200,7 @@ impl Keyward {
         key: &CachedKey,
         digest: [u8; 32],
     ) -> Result<bool, ApiError> {
-        let _permit = self
-            .argon2_permits
-            .acquire()
-            .await
-            .map_err(ApiError::internal)?;
+        let _permit = self.hashing_permit().await?;
         let hasher = Arc::clone(&self.hasher);
         let secret = presented.secret.clone();
         let phc = key.secret_hash.clone();
