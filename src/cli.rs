@@ -1,5 +1,7 @@
 //! What each subcommand does. Start-up code: errors go to the terminal via anyhow.
 
+use std::io::Write as _;
+
 use anyhow::{anyhow, Context as _};
 
 use crate::config::{AccountsCommand, Cli, Command, ServeArgs};
@@ -29,7 +31,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = db.get()?;
             let created = accounts::create(&mut conn, &hasher, &name, &key_name)
                 .map_err(|e| anyhow!("{e:?}"))?;
-            println!("{}", serde_json::to_string_pretty(&accounts_json(created))?);
+            let json = serde_json::to_string_pretty(&accounts_json(created))?;
+            writeln!(std::io::stdout(), "{json}")
+                .context("the account was created but its key could not be printed")?;
             Ok(())
         }
     }
@@ -47,6 +51,7 @@ fn accounts_json(created: accounts::NewAccount) -> serde_json::Value {
 }
 
 fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::Result<()> {
+    args.check().map_err(|e| anyhow!(e))?;
     let db = Database::open(database_url, args.pool_size)?;
     let applied = migrate(&db)?;
     log::info!(

@@ -80,7 +80,7 @@ pub struct ServeArgs {
     pub bind: String,
 
     /// Do not create an account and print its key when the database is empty.
-    #[arg(long, env = "KEYWARD_NO_BOOTSTRAP")]
+    #[arg(long, env = "KEYWARD_NO_BOOTSTRAP", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_bootstrap: bool,
 
     /// HTTP worker threads [default: one per CPU core].
@@ -119,6 +119,26 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// Refuses settings that would make the service unusable.
+    pub fn check(&self) -> Result<(), String> {
+        if self.session_ttl_max < 1 {
+            return Err("--session-ttl-max must be at least 1 second".into());
+        }
+        if !(1..=self.session_ttl_max).contains(&self.session_ttl_default) {
+            return Err(format!(
+                "--session-ttl-default must be between 1 and --session-ttl-max ({})",
+                self.session_ttl_max
+            ));
+        }
+        if self.pool_size < 1 {
+            return Err("--pool-size must be at least 1".into());
+        }
+        if self.workers == Some(0) {
+            return Err("--workers must be at least 1".into());
+        }
+        Ok(())
+    }
+
     pub fn tuning(&self) -> Tuning {
         let default = Tuning::default();
         Tuning {

@@ -5,6 +5,14 @@ use super::Invalid;
 const MAX_LEN: usize = 64;
 
 /// The name of an API key: 1 to 64 ASCII letters or digits, unique in its account.
+///
+/// ```
+/// use keyward::domain::KeyName;
+///
+/// assert_eq!(KeyName::parse("MyAPIkey").unwrap().as_str(), "MyAPIkey");
+/// assert!(KeyName::parse("my key").is_err());
+/// assert!(KeyName::parse(&"a".repeat(65)).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyName(String);
 

@@ -13,10 +13,15 @@ pub use body::MAX_BODY_BYTES;
 
 /// Registers every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
-        .service(web::scope("/api/v1").configure(v1::routes))
-        .service(web::scope("/api").configure(native::routes))
-        .default_service(web::to(fallback::not_found));
+    cfg.service(
+        web::resource("/healthz")
+            .route(web::get().to(health::healthz))
+            .route(web::head().to(health::healthz))
+            .default_service(fallback::method_not_allowed("GET, HEAD")),
+    )
+    .service(web::scope("/api/v1").configure(v1::routes))
+    .service(web::scope("/api").configure(native::routes))
+    .default_service(web::to(fallback::not_found));
 }
 
 /// The native JSON of a key with its secret, as the create response and

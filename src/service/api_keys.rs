@@ -88,6 +88,7 @@ pub fn insert(
         modified_by: actor.as_str().to_owned(),
         version: 1,
         revoked_at: None,
+        tokens_revoked_before: None,
     };
     match queries::insert(conn, &row) {
         Ok(row) => Ok((convert::api_key(row)?, secret)),
@@ -155,6 +156,10 @@ pub async fn update(
             let mut changed = false;
             if let Some(enabled) = update.enabled.filter(|e| *e != current.enabled) {
                 changes.enabled = Some(enabled);
+                if !enabled {
+                    // Disabling ends the key's session tokens for good.
+                    changes.tokens_revoked_before = Some(Some(Timestamp::now().to_db()));
+                }
                 changed = true;
             }
             if let Some(description) = &update.description {

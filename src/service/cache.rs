@@ -39,12 +39,15 @@ pub struct CachedKey {
     pub enabled: bool,
     pub revoked: bool,
     pub secret_hash: String,
+    /// Session tokens created at or before this were ended by a disable.
+    pub tokens_revoked_before: Option<Timestamp>,
 }
 
 /// What authentication needs to know about a session token.
 #[derive(Debug, Clone)]
 pub struct CachedToken {
     pub api_key_id: Uuid,
+    pub created_at: Timestamp,
     pub token_hash: String,
     pub scope: Scope,
     pub expires_at: Timestamp,

@@ -97,7 +97,10 @@ impl Keyward {
     /// Waits for a turn to run argon2: creating keys and checking secrets
     /// share `argon2_concurrency` turns, so hashing never takes every core.
     pub(crate) async fn hashing_permit(&self) -> Result<SemaphorePermit<'_>, ApiError> {
-        self.argon2_permits.acquire().await.map_err(ApiError::internal)
+        self.argon2_permits
+            .acquire()
+            .await
+            .map_err(ApiError::internal)
     }
 
     /// Runs blocking work (diesel, argon2) on the blocking thread pool with a

@@ -36,7 +36,7 @@ pub async fn mint(
     let ttl = ttl_seconds.unwrap_or(kw.limits.session_ttl_default_seconds.min(max));
     if !(1..=max).contains(&ttl) {
         return Err(ApiError::BadRequest(format!(
-            "ttlSeconds must be between 1 and {max}"
+            "the session token lifetime must be between 1 and {max} seconds"
         )));
     }
     let key_id = caller.key_id;

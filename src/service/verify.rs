@@ -130,8 +130,13 @@ impl Keyward {
         let Some(key) = self.key_state(token.api_key_id).await? else {
             return Ok(Verdict::NotFound);
         };
+        let ended_by_disable = key
+            .tokens_revoked_before
+            .is_some_and(|cutoff| token.created_at <= cutoff);
         Ok(if let Some(refusal) = key_verdict(&key) {
             refusal
+        } else if ended_by_disable {
+            Verdict::Disabled
         } else if token.expires_at <= Timestamp::now() {
             Verdict::Expired
         } else {
@@ -165,6 +170,7 @@ impl Keyward {
             enabled: key.enabled,
             revoked: key.revoked_at.is_some(),
             secret_hash: row.secret_hash,
+            tokens_revoked_before: row.tokens_revoked_before.map(Timestamp::from_db),
         });
         self.cache.store_key(generation, Arc::clone(&cached));
         Ok(Some(cached))
@@ -184,6 +190,7 @@ impl Keyward {
             |what: &str| ApiError::internal(anyhow::anyhow!("session_tokens.{what} of {id}"));
         let cached = Arc::new(CachedToken {
             api_key_id: Uuid::try_parse(&row.api_key_id).map_err(|_| corrupt("api_key_id"))?,
+            created_at: Timestamp::from_db(row.created_at),
             token_hash: row.token_hash,
             scope: Scope::parse(&row.scope).map_err(|_| corrupt("scope"))?,
             expires_at: Timestamp::from_db(row.expires_at),

@@ -30,6 +30,7 @@ pub struct ApiKeyRow {
     pub modified_by: String,
     pub version: i64,
     pub revoked_at: Option<PrimitiveDateTime>,
+    pub tokens_revoked_before: Option<PrimitiveDateTime>,
 }
 
 /// The columns a change to a key may set; `None` leaves a column alone.
@@ -39,6 +40,7 @@ pub struct ApiKeyChanges {
     pub enabled: Option<bool>,
     pub description: Option<Option<String>>,
     pub revoked_at: Option<Option<PrimitiveDateTime>>,
+    pub tokens_revoked_before: Option<Option<PrimitiveDateTime>>,
     pub modified_at: Option<PrimitiveDateTime>,
     pub modified_by: Option<String>,
     pub version: Option<i64>,

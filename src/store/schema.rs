@@ -24,6 +24,7 @@ diesel::table! {
         modified_by -> Text,
         version -> BigInt,
         revoked_at -> Nullable<Timestamp>,
+        tokens_revoked_before -> Nullable<Timestamp>,
     }
 }
 

@@ -215,7 +215,11 @@ fn ttl_seconds_sets_the_lifetime_within_limits(backend: Backend) {
     mint(&app, &account, owner, "show_card", Some(86_400), 86_400);
     assert_eq!(app.count_rows("session_tokens"), 3);
 
-    let out_of_range = error_body(400, "Bad Request", "ttlSeconds must be between 1 and 86400");
+    let out_of_range = error_body(
+        400,
+        "Bad Request",
+        "the session token lifetime must be between 1 and 86400 seconds",
+    );
     for ttl in [json!(0), json!(-1), json!(86_401), json!(i64::MAX)] {
         let reply = app.post(
             &tokens_path(&account),
@@ -255,7 +259,11 @@ fn configured_limits_apply(backend: Backend) {
     assert_reply(
         &reply,
         400,
-        &error_body(400, "Bad Request", "ttlSeconds must be between 1 and 600"),
+        &error_body(
+            400,
+            "Bad Request",
+            "the session token lifetime must be between 1 and 600 seconds",
+        ),
     );
     assert_eq!(app.count_rows("session_tokens"), 2);
 }
@@ -430,9 +438,25 @@ fn tokens_follow_their_key(backend: Backend) {
     assert_reply(&app.get("/api/me", Some(token)), 401, &unauthorized());
     assert_reply(&app.get("/api/me", Some(&minter_key)), 401, &unauthorized());
 
-    // Enabled again: the token works again, unchanged.
+    // Enabled again: the key works, but the disable ended its old token for good.
     let reply = app.put(&path, Some(&account.owner_key), &json!({ "enabled": true }));
     assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(app.get("/api/me", Some(&minter_key)).status, 200);
+    assert_reply(&app.get("/api/me", Some(token)), 401, &unauthorized());
+    let verdict = app.post("/api/verify", None, &json!({ "sessionToken": token }));
+    assert_eq!(verdict.body, json!({ "valid": false, "code": "DISABLED" }));
+
+    // A token minted after the re-enable works, until the key is revoked.
+    let fresh = mint(&app, &account, &minter_key, "show_card", None, 15 * 60);
+    let token = fresh.token.as_str();
+    let me_body = json!({
+        "accountId": account.id,
+        "name": "minter",
+        "role": "account-owner",
+        "crn": crn(&account, "minter"),
+        "scope": "show_card",
+        "expiresAt": fresh.expires_at,
+    });
     assert_reply(&app.get("/api/me", Some(token)), 200, &me_body);
 
     // Revoked: the token is over for good.

@@ -18,7 +18,10 @@ CREATE TABLE api_keys (
     modified_at TIMESTAMP NOT NULL,
     modified_by TEXT NOT NULL,
     version BIGINT NOT NULL,
-    revoked_at TIMESTAMP
+    revoked_at TIMESTAMP,
+    -- Session tokens created at or before this instant are ended: set each
+    -- time the key is disabled, so re-enabling it does not revive them.
+    tokens_revoked_before TIMESTAMP
 );
 
 CREATE UNIQUE INDEX api_keys_account_name_idx ON api_keys (account_id, name);
