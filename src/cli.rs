@@ -63,11 +63,13 @@ fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::R
     if !args.no_bootstrap {
         bootstrap(&db, &hasher)?;
     }
-    let kw = Keyward::new(db, hasher, args.limits(), args.tuning());
+    let kw = Keyward::new(db, hasher, args.limits(), args.tuning())
+        .context("cannot start the service threads")?;
     let options = ServerOptions {
         bind: args.bind.clone(),
         workers: args.workers,
         handle_signals: true,
+        blocking_threads: args.pool_size as usize,
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(kw, &options)

@@ -86,6 +86,8 @@ impl ApiError {
             }
             ApiError::TooManyRequests(seconds) => {
                 builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+                // Make a flooding client pay for a new connection each time.
+                builder.force_close();
             }
             _ => {}
         }

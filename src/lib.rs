@@ -27,6 +27,9 @@ pub struct ServerOptions {
     pub workers: Option<usize>,
     /// Stop gracefully on SIGTERM/SIGINT. Off in tests, which stop via the handle.
     pub handle_signals: bool,
+    /// Threads per worker for blocking database work. More than the pool has
+    /// connections would only wait for one, and each costs memory.
+    pub blocking_threads: usize,
 }
 
 /// A bound, not yet awaited HTTP server.
@@ -55,6 +58,7 @@ impl Application {
         if let Some(workers) = options.workers {
             server = server.workers(workers);
         }
+        server = server.worker_max_blocking_threads(options.blocking_threads.max(1));
         if !options.handle_signals {
             server = server.disable_signals();
         }

@@ -13,8 +13,10 @@
 
 use std::fmt;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::PasswordHash;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine as _;
 use rand::rngs::OsRng;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -164,41 +166,97 @@ impl Default for HashCost {
 
 /// Hashes and checks API key secrets with argon2id. Blocking: call it off the
 /// async workers.
+///
+/// argon2 needs `memory_kib` of working memory per hash. Each thread keeps one
+/// such buffer and reuses it, rather than allocating it anew per hash, which
+/// grows the allocator's arenas by that much on every call until they settle.
 #[derive(Debug, Clone)]
 pub struct SecretHasher {
     params: Params,
 }
 
+/// Length of the stored digest, in bytes.
+const OUTPUT_LEN: usize = 32;
+/// Length of the random salt, in bytes.
+const SALT_LEN: usize = 16;
+
+thread_local! {
+    static WORKING_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2id with `params` into `out`, on this thread's working memory.
+fn argon2id(
+    params: &Params,
+    secret: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    WORKING_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        let blocks = params.block_count();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::new());
+        }
+        argon2.hash_password_into_with_memory(secret, salt, out, &mut memory[..blocks])
+    })
+}
+
 impl SecretHasher {
     pub fn new(cost: HashCost) -> Result<Self, String> {
-        let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
+        let params = Params::new(cost.memory_kib, cost.iterations, 1, Some(OUTPUT_LEN))
             .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
         Ok(Self { params })
     }
 
-    fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
-    }
-
-    /// The PHC string of `secret` with a fresh salt.
-    pub fn hash(&self, secret: &Secret) -> Result<String, argon2::password_hash::Error> {
-        let salt = SaltString::generate(&mut OsRng);
-        Ok(self
-            .argon2()
-            .hash_password(secret.0.as_bytes(), &salt)?
-            .to_string())
+    /// The PHC string (`$argon2id$v=19$m=…,t=…,p=1$salt$hash`) of `secret`
+    /// with a fresh salt.
+    pub fn hash(&self, secret: &Secret) -> Result<String, argon2::Error> {
+        let mut salt = [0u8; SALT_LEN];
+        OsRng.fill(&mut salt);
+        let mut out = [0u8; OUTPUT_LEN];
+        argon2id(&self.params, secret.0.as_bytes(), &salt, &mut out)?;
+        Ok(format!(
+            "$argon2id$v=19$m={},t={},p={}${}${}",
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost(),
+            STANDARD_NO_PAD.encode(salt),
+            STANDARD_NO_PAD.encode(out),
+        ))
     }
 
     /// Whether `secret` matches `phc`, using the parameters recorded in `phc`.
     /// A stored value that does not parse counts as no match.
     pub fn verify(&self, secret: &Secret, phc: &str) -> bool {
-        match PasswordHash::new(phc) {
-            Ok(parsed) => self
-                .argon2()
-                .verify_password(secret.0.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        if parsed.algorithm.as_str() != "argon2id" || parsed.version.is_some_and(|v| v != 0x13) {
+            return false;
         }
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return false;
+        };
+        let mut salt_bytes = [0u8; 64];
+        let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+            return false;
+        };
+        let expected = expected.as_bytes();
+        let Ok(recorded) = Params::try_from(&parsed) else {
+            return false;
+        };
+        let Ok(params) = Params::new(
+            recorded.m_cost(),
+            recorded.t_cost(),
+            recorded.p_cost(),
+            Some(expected.len()),
+        ) else {
+            return false;
+        };
+        let mut out = vec![0u8; expected.len()];
+        argon2id(&params, secret.0.as_bytes(), salt, &mut out).is_ok()
+            && out.ct_eq(expected).unwrap_u8() == 1
     }
 }
 
@@ -265,5 +323,23 @@ mod tests {
         assert!(hasher.verify(&a, &phc));
         assert!(!hasher.verify(&b, &phc));
         assert!(!hasher.verify(&a, "not a phc string"));
+        // A hash made by the reference implementation's own PHC path verifies too.
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let reference = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(a.expose().as_bytes(), &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        assert!(hasher.verify(&a, &reference));
+        assert!(!hasher.verify(&b, &reference));
+        // And ours verifies with the reference implementation.
+        use argon2::password_hash::PasswordVerifier;
+        let ours = PasswordHash::new(&phc).unwrap();
+        assert!(Argon2::default()
+            .verify_password(a.expose().as_bytes(), &ours)
+            .is_ok());
     }
 }

@@ -42,7 +42,8 @@ pub fn create(
             description: None,
         };
         let actor = Crn::cli(&account_id);
-        let (owner_key, secret) = api_keys::insert(conn, hasher, &account_id, new, &actor)?;
+        let issued = api_keys::IssuedSecret::new(hasher)?;
+        let (owner_key, secret) = api_keys::insert(conn, issued, &account_id, new, &actor)?;
         Ok(NewAccount {
             account_id,
             owner_key,

@@ -54,24 +54,47 @@ pub async fn create(
     authorize(caller, account_id, Action::CreateKey)?;
     let account = caller.account_id.clone();
     let actor = caller.crn();
-    let _permit = kw.hashing_permit().await?;
-    kw.blocking(move |kw, conn| insert(conn, &kw.hasher, &account, new, &actor))
+    let issued = kw.hash(IssuedSecret::new).await??;
+    kw.blocking(move |_, conn| insert(conn, issued, &account, new, &actor))
         .await
 }
 
 /// Inserts a key; the unique index decides a race for the same name.
+/// A new key's id, secret and the secret's hash: the slow part of creating
+/// a key, done before touching the database.
+pub struct IssuedSecret {
+    id: Uuid,
+    secret: Secret,
+    secret_hash: String,
+}
+
+impl IssuedSecret {
+    pub fn new(hasher: &SecretHasher) -> Result<Self, ApiError> {
+        let id = Uuid::new_v4();
+        let secret = Secret::generate(CredentialType::ApiKey, id);
+        let secret_hash = hasher
+            .hash(&secret)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a new secret: {e}")))?;
+        Ok(Self {
+            id,
+            secret,
+            secret_hash,
+        })
+    }
+}
+
 pub fn insert(
     conn: &mut AnyConnection,
-    hasher: &SecretHasher,
+    issued: IssuedSecret,
     account: &AccountId,
     new: NewKey,
     actor: &Crn,
 ) -> Result<(ApiKey, Secret), ApiError> {
-    let id = Uuid::new_v4();
-    let secret = Secret::generate(CredentialType::ApiKey, id);
-    let secret_hash = hasher
-        .hash(&secret)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a new secret: {e}")))?;
+    let IssuedSecret {
+        id,
+        secret,
+        secret_hash,
+    } = issued;
     let now = Timestamp::now().to_db();
     let row = ApiKeyRow {
         id: id.to_string(),

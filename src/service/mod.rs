@@ -5,14 +5,13 @@ pub mod accounts;
 pub mod api_keys;
 pub mod cache;
 mod convert;
+mod hashing;
 pub mod session_tokens;
 pub mod throttle;
 pub mod verify;
 
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::domain::permission::{self, Action};
 use crate::domain::Principal;
@@ -21,6 +20,7 @@ use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
 
 use cache::CredentialCache;
+use hashing::HashingPool;
 use throttle::{FailureThrottle, ThrottleSettings};
 
 /// Limits on what callers may ask for.
@@ -75,32 +75,39 @@ pub struct Keyward {
     pub hasher: Arc<SecretHasher>,
     pub cache: Arc<CredentialCache>,
     pub limits: Arc<Limits>,
-    argon2_permits: Arc<Semaphore>,
+    hashing: Arc<HashingPool>,
     throttle: Arc<FailureThrottle>,
 }
 
 impl Keyward {
-    /// Builds the service and starts its change watcher (see `cache`).
-    pub fn new(db: Database, hasher: SecretHasher, limits: Limits, tuning: Tuning) -> Self {
+    /// Builds the service and starts its threads: the change watcher (see
+    /// `cache`) and the argon2 threads (see `hashing`). Start-up code.
+    pub fn new(
+        db: Database,
+        hasher: SecretHasher,
+        limits: Limits,
+        tuning: Tuning,
+    ) -> std::io::Result<Self> {
         let cache = Arc::new(CredentialCache::default());
         cache::watch_changes(Arc::downgrade(&cache), db.clone(), tuning.cache_refresh);
-        Self {
+        Ok(Self {
             db,
             hasher: Arc::new(hasher),
             cache,
             limits: Arc::new(limits),
-            argon2_permits: Arc::new(Semaphore::new(tuning.argon2_concurrency.max(1))),
+            hashing: Arc::new(HashingPool::new(tuning.argon2_concurrency)?),
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
-        }
+        })
     }
 
-    /// Waits for a turn to run argon2: creating keys and checking secrets
-    /// share `argon2_concurrency` turns, so hashing never takes every core.
-    pub(crate) async fn hashing_permit(&self) -> Result<SemaphorePermit<'_>, ApiError> {
-        self.argon2_permits
-            .acquire()
-            .await
-            .map_err(ApiError::internal)
+    /// Runs argon2 work on the hashing threads.
+    pub(crate) async fn hash<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&SecretHasher) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let hasher = Arc::clone(&self.hasher);
+        self.hashing.run(move || work(&hasher)).await
     }
 
     /// Runs blocking work (diesel, argon2) on the blocking thread pool with a

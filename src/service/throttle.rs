@@ -78,6 +78,14 @@ impl<K: Hash + Eq + Copy> Counter<K> {
         }
         window.failures = window.failures.saturating_add(1);
     }
+
+    fn forgive(&self, key: K) {
+        if let Ok(mut windows) = self.windows.lock() {
+            if let Some(window) = windows.get_mut(&key) {
+                window.failures = window.failures.saturating_sub(1);
+            }
+        }
+    }
 }
 
 /// Counts failures by client address and by key id.
@@ -102,6 +110,16 @@ impl FailureThrottle {
         let by_address = address.and_then(|a| self.by_address.blocked(a, self.settings, now));
         let by_key = key.and_then(|k| self.by_key.blocked(k, self.settings, now));
         by_address.max(by_key)
+    }
+
+    /// Takes back one failure recorded in advance for an attempt that succeeded.
+    pub fn forgive(&self, address: Option<IpAddr>, key: Option<Uuid>) {
+        if let Some(address) = address {
+            self.by_address.forgive(address);
+        }
+        if let Some(key) = key {
+            self.by_key.forgive(key);
+        }
     }
 
     pub fn record_failure(&self, address: Option<IpAddr>, key: Option<Uuid>) {

@@ -98,10 +98,13 @@ impl Keyward {
         // A secret already verified is never throttled: its holder keeps working.
         if !self.cache.is_verified(&key.id, &key.secret_hash, &digest) {
             self.refuse_if_throttled(client, id)?;
+            // Counted before hashing, so a burst of concurrent attempts cannot
+            // all get past the limit while the first ones are still hashing.
+            self.throttle.record_failure(client, id);
             if !self.secret_matches(presented, &key, digest).await? {
-                self.throttle.record_failure(client, id);
                 return Ok(Verdict::NotFound);
             }
+            self.throttle.forgive(client, id);
         }
         Ok(match key_verdict(&key) {
             Some(refusal) => refusal,
@@ -200,20 +203,18 @@ impl Keyward {
     }
 
     /// Whether the presented secret matches the key's stored hash, by argon2
-    /// with at most `argon2_permits` at once; a match is remembered.
+    /// on the hashing threads; a match is remembered.
     async fn secret_matches(
         &self,
         presented: &Presented,
         key: &CachedKey,
         digest: [u8; 32],
     ) -> Result<bool, ApiError> {
-        let _permit = self.hashing_permit().await?;
-        let hasher = Arc::clone(&self.hasher);
         let secret = presented.secret.clone();
         let phc = key.secret_hash.clone();
-        let matches = actix_web::web::block(move || hasher.verify(&secret, &phc))
-            .await
-            .map_err(ApiError::internal)?;
+        let matches = self
+            .hash(move |hasher| hasher.verify(&secret, &phc))
+            .await?;
         if matches {
             self.cache
                 .remember_verified(key.id, &key.secret_hash, digest);

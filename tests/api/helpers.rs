@@ -209,7 +209,7 @@ fn start_server(
     let db = Database::open(&database.url, 4).expect("open database");
     run_migrations(&mut db.get().expect("connection")).expect("migrations");
     let hasher = SecretHasher::new(TEST_HASH_COST).expect("hasher");
-    let kw = Keyward::new(db.clone(), hasher.clone(), limits, tuning);
+    let kw = Keyward::new(db.clone(), hasher.clone(), limits, tuning).expect("service");
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -217,6 +217,7 @@ fn start_server(
                 bind: "127.0.0.1:0".into(),
                 workers: Some(2),
                 handle_signals: false,
+                blocking_threads: 4,
             };
             let app = Application::build(kw, &options).expect("bind");
             tx.send((app.local_addr(), app.handle()))
