@@ -116,6 +116,10 @@ pub struct ServeArgs {
     /// The window those failures are counted in, in seconds.
     #[arg(long, env = "KEYWARD_AUTH_FAILURE_WINDOW", default_value_t = 60)]
     pub auth_failure_window: u64,
+
+    /// How long a throttled attempt is held before its 429, in milliseconds.
+    #[arg(long, env = "KEYWARD_AUTH_TARPIT_MS", default_value_t = 1000)]
+    pub auth_tarpit_ms: u64,
 }
 
 impl ServeArgs {
@@ -149,6 +153,7 @@ impl ServeArgs {
             throttle: ThrottleSettings {
                 max_failures: self.auth_failure_limit.max(1),
                 window: Duration::from_secs(self.auth_failure_window.max(1)),
+                tarpit: Duration::from_millis(self.auth_tarpit_ms),
             },
         }
     }

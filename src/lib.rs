@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod secret;
 pub mod service;
 pub mod store;
@@ -13,7 +14,6 @@ pub mod store;
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
 use crate::service::Keyward;
@@ -46,11 +46,7 @@ impl Application {
         let data = web::Data::new(kw);
         let mut server = HttpServer::new(move || {
             App::new()
-                // The path only (%U), never the query string, which may hold a key.
-                .wrap(
-                    Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
-                        .custom_request_replace("method", |req| req.method().to_string()),
-                )
+                .wrap_fn(http::observe)
                 .app_data(data.clone())
                 .configure(http::routes)
         })

@@ -2,14 +2,17 @@
 //! domain values, call a service operation and render the result; nothing else.
 
 mod body;
+mod dashboard;
 mod fallback;
 mod health;
 mod native;
+mod observe;
 mod v1;
 
 use actix_web::web;
 
 pub use body::MAX_BODY_BYTES;
+pub use observe::{observe, REQUEST_ID};
 
 /// Registers every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -19,6 +22,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::head().to(health::healthz))
             .default_service(fallback::method_not_allowed("GET, HEAD")),
     )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(health::readyz))
+            .route(web::head().to(health::readyz))
+            .default_service(fallback::method_not_allowed("GET, HEAD")),
+    )
+    .service(
+        web::resource("/metrics")
+            .route(web::get().to(health::metrics))
+            .default_service(fallback::method_not_allowed("GET")),
+    )
+    .configure(dashboard::routes)
     .service(web::scope("/api/v1").configure(v1::routes))
     .service(web::scope("/api").configure(native::routes))
     .default_service(web::to(fallback::not_found));

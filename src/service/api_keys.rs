@@ -18,7 +18,7 @@ pub const KEY_REVOKED: &str = "API_KEY_REVOKED";
 pub const CONCURRENT_MODIFICATION: &str = "CONCURRENT_MODIFICATION";
 
 /// How many times a change is retried when other writers keep winning.
-const MAX_ATTEMPTS: usize = 16;
+const MAX_ATTEMPTS: usize = 100;
 
 /// How a request names a key: by name (native API) or by id (/api/v1).
 #[derive(Debug, Clone)]

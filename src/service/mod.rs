@@ -16,6 +16,7 @@ use std::time::Duration;
 use crate::domain::permission::{self, Action};
 use crate::domain::Principal;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
 
@@ -77,6 +78,7 @@ pub struct Keyward {
     pub limits: Arc<Limits>,
     hashing: Arc<HashingPool>,
     throttle: Arc<FailureThrottle>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Keyward {
@@ -97,6 +99,7 @@ impl Keyward {
             limits: Arc::new(limits),
             hashing: Arc::new(HashingPool::new(tuning.argon2_concurrency)?),
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
+            metrics: Arc::new(Metrics::new().map_err(std::io::Error::other)?),
         })
     }
 

@@ -19,6 +19,11 @@ const SWEEP_AT: usize = 100_000;
 pub struct ThrottleSettings {
     pub max_failures: u32,
     pub window: Duration,
+    /// How long a throttled attempt waits before its 429 goes out. The wait
+    /// holds only a connection, no thread; it slows a flooding client to one
+    /// attempt per connection per `tarpit`, so the flood costs the server
+    /// almost nothing.
+    pub tarpit: Duration,
 }
 
 impl Default for ThrottleSettings {
@@ -26,6 +31,7 @@ impl Default for ThrottleSettings {
         Self {
             max_failures: 20,
             window: Duration::from_secs(60),
+            tarpit: Duration::from_secs(1),
         }
     }
 }
@@ -96,6 +102,10 @@ pub struct FailureThrottle {
 }
 
 impl FailureThrottle {
+    pub fn tarpit(&self) -> Duration {
+        self.settings.tarpit
+    }
+
     pub fn new(settings: ThrottleSettings) -> Self {
         Self {
             settings,
@@ -142,6 +152,7 @@ mod tests {
         let throttle = FailureThrottle::new(ThrottleSettings {
             max_failures: 3,
             window: Duration::from_secs(60),
+            tarpit: Duration::ZERO,
         });
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
@@ -162,6 +173,7 @@ mod tests {
         let settings = ThrottleSettings {
             max_failures: 1,
             window: Duration::from_millis(20),
+            tarpit: Duration::ZERO,
         };
         let counter = Counter::new();
         let start = Instant::now();

@@ -9,6 +9,7 @@ use super::cache::{CachedKey, CachedToken};
 use super::{convert, Keyward};
 use crate::domain::{Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
+use crate::metrics::CacheName;
 use crate::secret::{self, CredentialType, Presented};
 use crate::store::{api_keys, session_tokens};
 
@@ -59,6 +60,24 @@ impl Keyward {
         expected: Option<CredentialType>,
         client: Option<IpAddr>,
     ) -> Result<Verdict, ApiError> {
+        let outcome = self.check(presented, expected, client).await;
+        match &outcome {
+            Ok(verdict) => self.metrics.auth_outcome(verdict.code()),
+            Err(ApiError::TooManyRequests(_)) => {
+                self.metrics.auth_outcome("THROTTLED");
+                actix_web::rt::time::sleep(self.throttle.tarpit()).await;
+            }
+            Err(_) => self.metrics.auth_outcome("ERROR"),
+        }
+        outcome
+    }
+
+    async fn check(
+        &self,
+        presented: &str,
+        expected: Option<CredentialType>,
+        client: Option<IpAddr>,
+    ) -> Result<Verdict, ApiError> {
         let parsed =
             secret::parse(presented).filter(|p| expected.is_none_or(|kind| kind == p.kind));
         let Some(presented) = parsed else {
@@ -96,7 +115,9 @@ impl Keyward {
         };
         let digest = presented.secret.digest();
         // A secret already verified is never throttled: its holder keeps working.
-        if !self.cache.is_verified(&key.id, &key.secret_hash, &digest) {
+        let verified = self.cache.is_verified(&key.id, &key.secret_hash, &digest);
+        self.metrics.cache_lookup(CacheName::Verified, verified);
+        if !verified {
             self.refuse_if_throttled(client, id)?;
             // Counted before hashing, so a burst of concurrent attempts cannot
             // all get past the limit while the first ones are still hashing.
@@ -154,7 +175,9 @@ impl Keyward {
 
     /// The key's state from the cache, or from the database (then cached).
     async fn key_state(&self, id: Uuid) -> Result<Option<Arc<CachedKey>>, ApiError> {
-        if let Some(key) = self.cache.key(&id) {
+        let cached = self.cache.key(&id);
+        self.metrics.cache_lookup(CacheName::Key, cached.is_some());
+        if let Some(key) = cached {
             return Ok(Some(key));
         }
         let generation = self.cache.generation();
@@ -180,7 +203,10 @@ impl Keyward {
     }
 
     async fn token_state(&self, id: Uuid) -> Result<Option<Arc<CachedToken>>, ApiError> {
-        if let Some(token) = self.cache.token(&id) {
+        let cached = self.cache.token(&id);
+        self.metrics
+            .cache_lookup(CacheName::Token, cached.is_some());
+        if let Some(token) = cached {
             return Ok(Some(token));
         }
         let row = self

@@ -16,6 +16,7 @@ fn throttled_app(backend: Backend) -> TestApp {
         throttle: ThrottleSettings {
             max_failures: LIMIT,
             window: Duration::from_secs(60),
+            tarpit: Duration::from_millis(20),
         },
         ..Tuning::default()
     };

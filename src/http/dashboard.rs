@@ -1,0 +1,72 @@
+//! The admin dashboard: one static page for account owners, with its script,
+//! style sheet and icon compiled into the binary, so serving it needs no files
+//! on disk and no build step. The page talks only to the native API, with the
+//! owner's key in `x-api-key`.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpResponse};
+
+use super::fallback::method_not_allowed;
+
+const INDEX_HTML: &str = include_str!("dashboard/index.html");
+const SCRIPT: &str = include_str!("dashboard/dashboard.js");
+const STYLE: &str = include_str!("dashboard/dashboard.css");
+const ICON: &str = include_str!("dashboard/icon.svg");
+
+/// Only this origin's own files may run, style or be fetched; no inline code,
+/// no framing, and `form-action 'none'` so that a form can never be submitted
+/// as a navigation (which could put the key into a URL) if the script fails.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; \
+    form-action 'none'; frame-ancestors 'none'";
+
+/// Registers `/dashboard` and its assets under `/dashboard/…`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    register(cfg, "/dashboard", page);
+    register(cfg, "/dashboard/dashboard.js", script);
+    register(cfg, "/dashboard/dashboard.css", style);
+    register(cfg, "/dashboard/icon.svg", icon);
+}
+
+fn register<F, R>(cfg: &mut web::ServiceConfig, path: &str, handler: F)
+where
+    F: actix_web::Handler<(), Output = R>,
+    R: actix_web::Responder + 'static,
+{
+    cfg.service(
+        web::resource(path)
+            .route(web::get().to(handler.clone()))
+            .route(web::head().to(handler))
+            .default_service(method_not_allowed("GET, HEAD")),
+    );
+}
+
+/// `GET /dashboard`. Never cached: it is the entry point of a page that
+/// handles secrets, and a stale copy could load stale assets.
+async fn page() -> HttpResponse {
+    embedded("text/html; charset=utf-8", "no-store", INDEX_HTML)
+}
+
+async fn script() -> HttpResponse {
+    embedded("text/javascript; charset=utf-8", "no-cache", SCRIPT)
+}
+
+async fn style() -> HttpResponse {
+    embedded("text/css; charset=utf-8", "no-cache", STYLE)
+}
+
+async fn icon() -> HttpResponse {
+    embedded("image/svg+xml", "no-cache", ICON)
+}
+
+/// An embedded file with the headers every dashboard response carries.
+fn embedded(content_type: &'static str, cache: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .body(body)
+}

@@ -1,0 +1,84 @@
+//! Around every request: a request id, the access log line and the request
+//! metrics. The log line names the path without its query string (which may
+//! carry `api_key=`), and no header is ever logged.
+
+use std::future::Future;
+use std::time::Instant;
+
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::web;
+
+use crate::service::Keyward;
+
+/// The header that carries a request's id, both ways.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A client's id is echoed when it is 1 to 128 characters of letters, digits
+/// and `-_.:`; otherwise a new one is made.
+fn acceptable(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// The middleware, for `App::wrap_fn`.
+pub fn observe<S, B>(
+    req: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + 'static
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+{
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| acceptable(id))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let peer = req
+        .peer_addr()
+        .map_or_else(|| "-".to_owned(), |addr| addr.ip().to_string());
+    let kw = req.app_data::<web::Data<Keyward>>().cloned();
+    let response = service.call(req);
+    async move {
+        let mut response = response.await?;
+        let status = response.status().as_u16();
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
+        let elapsed = started.elapsed();
+        if let Some(kw) = kw {
+            kw.metrics.observe_request(&route, &method, status, elapsed);
+        }
+        log::info!(
+            target: "keyward::access",
+            "{peer} \"{method} {path}\" {status} {:.3}ms route={route} request_id={request_id}",
+            elapsed.as_secs_f64() * 1000.0
+        );
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acceptable;
+
+    #[test]
+    fn only_plain_ids_are_echoed() {
+        assert!(acceptable("3f2a-11:req_7.b"));
+        assert!(!acceptable(""));
+        assert!(!acceptable(&"a".repeat(129)));
+        assert!(!acceptable("id with space"));
+        assert!(!acceptable("id\"quoted"));
+    }
+}
