@@ -104,7 +104,8 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_CACHE_REFRESH_MS", default_value_t = 250)]
     pub cache_refresh_ms: u64,
 
-    /// Most argon2 verifications at once [default: half the CPU cores, at least 1].
+    /// Threads that run argon2, for creating keys and checking secrets
+    /// [default: half the CPU cores, at least 1].
     #[arg(long, env = "KEYWARD_ARGON2_CONCURRENCY")]
     pub argon2_concurrency: Option<usize>,
 
