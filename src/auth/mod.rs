@@ -55,13 +55,18 @@ pub async fn v1_caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, Api
     if let Some(presented) = header_credential(req)? {
         return authenticate(kw, req, Some(presented)).await;
     }
-    let query = actix_web::web::Query::<std::collections::HashMap<String, String>>::from_query(
-        req.query_string(),
-    )
-    .map_err(|_| ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?;
-    let presented = query
-        .get("api_key")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty());
+    // Pairs, not a map: a map would quietly keep only the last of several
+    // `api_key`s, and a proxy checking the first would see another key.
+    let pairs = actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|_| ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?
+        .into_inner();
+    let mut keys = pairs.iter().filter(|(name, _)| name == "api_key");
+    let presented = match (keys.next(), keys.next()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))
+        }
+        (Some((_, value)), None) => Some(value.trim()).filter(|s| !s.is_empty()),
+        (None, _) => None,
+    };
     authenticate(kw, req, presented).await
 }

@@ -28,7 +28,7 @@ pub async fn read_json<T: DeserializeOwned>(
         .to_bytes_limited(MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY_BYTES))?
-        .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
+        .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
     // serde would also read a struct from an array of its fields in order;
     // only an object is a request body here.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());

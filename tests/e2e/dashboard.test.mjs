@@ -1,0 +1,358 @@
+// Browser test of the admin dashboard at /dashboard.
+//
+// Builds the debug binary, starts it on a free port over a fresh SQLite
+// database, and drives Debian's Chromium through playwright-core at phone
+// width (375 px), the way an account owner would use the page.
+//
+//   cd tests/e2e && npm ci && node --test dashboard.test.mjs
+//
+// CHROMIUM_PATH overrides /usr/bin/chromium. The screenshot goes to
+// target/dashboard.png, the server's log to target/e2e-server.log.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TARGET_DIR = process.env.CARGO_TARGET_DIR
+  ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR)
+  : path.join(ROOT, 'target');
+const BINARY = path.join(TARGET_DIR, 'debug', 'keyward');
+const SCREENSHOT = path.join(ROOT, 'target', 'dashboard.png');
+const SERVER_LOG = path.join(ROOT, 'target', 'e2e-server.log');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// The machine has no network: without these, Chromium's background
+// connections (updates, sync, QUIC probes) fail and slow every start.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const KEY_PATTERN = /^kw_[0-9A-Za-z]{62}$/;
+const TOKEN_PATTERN = /^kwst_[0-9A-Za-z]{62}$/;
+
+/** Retries `check` (which throws while unmet) until it passes or time runs out. */
+async function eventually(check, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Starts `keyward serve` and resolves once it printed its key and its port. */
+function startServer(dir) {
+  const child = spawn(
+    BINARY,
+    [
+      'serve',
+      '--bind', '127.0.0.1:0',
+      '--database-url', path.join(dir, 'e2e.db'),
+      '--argon2-memory-kib', '1024',
+      '--argon2-iterations', '1',
+    ],
+    { cwd: dir, env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  // Kept for failure reports, with the key blanked out.
+  const log = [];
+  const ready = new Promise((resolve, reject) => {
+    let key = null;
+    let port = null;
+    const timer = setTimeout(() => {
+      reject(new Error(`the server did not start within 60 s:\n${log.join('\n')}`));
+    }, 60_000);
+    readline.createInterface({ input: child.stderr }).on('line', (line) => {
+      const secret = line.match(/kw_[0-9A-Za-z]{62}/);
+      if (line.includes('shown once') && secret) key = secret[0];
+      log.push(key ? line.replaceAll(key, 'kw_<bootstrap key>') : line);
+      const listening = line.match(/listening on 127\.0\.0\.1:(\d+)/);
+      if (listening) port = Number(listening[1]);
+      if (key && port) {
+        clearTimeout(timer);
+        resolve({ key, port });
+      }
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${log.join('\n')}`));
+    });
+  });
+  return { child, log, ready };
+}
+
+/** Stops the server: SIGTERM, then SIGKILL if it is still there after 5 s. */
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+describe('Keyward dashboard', () => {
+  let dir;
+  let server;
+  let ownerKey;
+  let base;
+  let browser;
+  let page;
+  const requests = [];
+  const problems = [];
+
+  const row = (name) => page.locator(`tr[data-key-name="${name}"]`);
+  const field = (name, which) => row(name).locator(`[data-field="${which}"]`);
+  const text = async (locator) => ((await locator.textContent({ timeout: 1_000 })) ?? '').trim();
+  const storedKey = () => page.evaluate(() => sessionStorage.getItem('keyward.apiKey'));
+
+  before(async () => {
+    const build = spawnSync('cargo', ['build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+    assert.equal(build.status, 0, 'cargo build failed');
+
+    dir = mkdtempSync(path.join(os.tmpdir(), 'keyward-e2e-'));
+    server = startServer(dir);
+    // Whatever happens to the test process, the server does not outlive it.
+    process.once('exit', () => server.child.kill('SIGKILL'));
+    const { key, port } = await server.ready;
+    ownerKey = key;
+    base = `http://127.0.0.1:${port}`;
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({
+      viewport: { width: 375, height: 812 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('request', (request) => requests.push(request));
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) {
+        problems.push(`console: ${message.text()}`);
+      }
+    });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    if (server) {
+      await stopServer(server.child);
+      // For failure reports; the bootstrap key is blanked out in it.
+      mkdirSync(path.dirname(SERVER_LOG), { recursive: true });
+      writeFileSync(SERVER_LOG, `${server.log.join('\n')}\n`);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the page and its assets with their types and a strict policy', async () => {
+    const response = await fetch(`${base}/dashboard`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type'), /^text\/html; charset=utf-8$/);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.equal(response.headers.get('x-frame-options'), 'DENY');
+    const policy = response.headers.get('content-security-policy');
+    assert.match(policy, /script-src 'self'/);
+    assert.match(policy, /style-src 'self'/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    assert.doesNotMatch(policy, /unsafe|\*|https?:/);
+    const html = await response.text();
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+    assert.doesNotMatch(html, /\son[a-z]+=|\sstyle=/, 'no inline handlers or styles');
+
+    for (const [file, type] of [
+      ['dashboard.js', 'text/javascript; charset=utf-8'],
+      ['dashboard.css', 'text/css; charset=utf-8'],
+      ['icon.svg', 'image/svg+xml'],
+    ]) {
+      const asset = await fetch(`${base}/dashboard/${file}`);
+      assert.equal(asset.status, 200, file);
+      assert.equal(asset.headers.get('content-type'), type, file);
+      assert.equal(asset.headers.get('x-content-type-options'), 'nosniff', file);
+    }
+    const script = await (await fetch(`${base}/dashboard/dashboard.js`)).text();
+    assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|localStorage/);
+
+    const post = await fetch(`${base}/dashboard`, { method: 'POST' });
+    assert.equal(post.status, 405);
+  });
+
+  it('refuses a wrong key with the API message in the alert', async () => {
+    await page.goto(`${base}/dashboard`);
+    assert.equal(await page.locator('#login-key').getAttribute('type'), 'password');
+    await page.locator('#login-key').fill('kw_this-is-not-a-key');
+    await page.locator('#login-submit').click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await text(alert), /Invalid authentication/);
+    assert.equal(await storedKey(), null);
+    assert.ok(await page.locator('#login-view').isVisible());
+  });
+
+  it('signs in with the bootstrap key and lists the owner key', async () => {
+    await page.locator('#login-key').fill(ownerKey);
+    await page.locator('#login-key').press('Enter');
+    await row('owner').waitFor();
+    assert.ok(await page.getByRole('alert').isHidden(), 'a successful sign-in clears the error');
+    assert.match(await text(page.locator('#whoami-account')), /^[A-Za-z0-9]{22}$/);
+    assert.equal(await text(page.locator('#whoami-name')), 'owner');
+    assert.equal(await text(field('owner', 'role')), 'account-owner');
+    assert.equal(await text(field('owner', 'status')), 'active');
+    assert.equal(await text(field('owner', 'enabled')), 'enabled');
+    assert.equal(await text(field('owner', 'apiKey')), `...${ownerKey.slice(-6)}`);
+    assert.equal(await text(field('owner', 'version')), '1');
+    assert.match(await text(field('owner', 'created')), /keyward CLI/);
+    assert.match(await text(field('owner', 'modified')), /keyward CLI/);
+    assert.equal(await page.locator('#login-key').inputValue(), '', 'the field does not keep the key');
+  });
+
+  it('creates Till1 and shows its secret once', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('Till1');
+    await page.getByLabel('Role').selectOption('merchant-terminal');
+    await page.getByLabel(/^Description/).fill('Front counter till');
+    await page.locator('#create-submit').click();
+
+    const panel = page.locator('#secret-panel');
+    await panel.waitFor({ state: 'visible' });
+    const secret = await text(page.locator('#secret-value'));
+    assert.match(secret, KEY_PATTERN);
+    assert.equal(await text(page.locator('#secret-name')), 'Till1');
+
+    await row('Till1').waitFor();
+    assert.equal(await text(field('Till1', 'role')), 'merchant-terminal');
+    assert.equal(await text(field('Till1', 'status')), 'active');
+    assert.equal(await text(field('Till1', 'enabled')), 'enabled');
+    assert.equal(await text(field('Till1', 'version')), '1');
+    assert.equal(await text(field('Till1', 'apiKey')), `...${secret.slice(-6)}`);
+    assert.match(await text(field('Till1', 'name')), /Front counter till/);
+    assert.match(await text(field('Till1', 'created')), /^owner/);
+
+    await page.locator('#secret-copy').click();
+    await eventually(async () => assert.match(await text(page.locator('#notice')), /copied|selected/));
+    await page.locator('#secret-dismiss').click();
+    assert.ok(await panel.isHidden());
+    assert.equal(await page.locator('#secret-value').textContent(), '', 'the secret leaves the page');
+    assert.ok(!(await page.locator('body').innerText()).includes(secret));
+  });
+
+  it('disables Till1', async () => {
+    await row('Till1').getByRole('button', { name: 'Disable Till1' }).click();
+    await eventually(async () => {
+      assert.equal(await text(field('Till1', 'enabled')), 'disabled');
+      assert.equal(await text(field('Till1', 'version')), '2');
+    });
+    assert.equal(await text(row('Till1').locator('[data-action="toggle"]')), 'Enable');
+    // Keyboard users stay where they were after the table is redrawn.
+    await eventually(async () =>
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+        'Enable Till1',
+      ),
+    );
+  });
+
+  it('revokes Till1 only after the dialog confirms it', async () => {
+    const dialog = page.locator('#revoke-dialog');
+    await row('Till1').getByRole('button', { name: 'Revoke Till1' }).click();
+    await dialog.waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#revoke-name')), 'Till1');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await text(field('Till1', 'status')), 'active');
+
+    await row('Till1').getByRole('button', { name: 'Revoke Till1' }).click();
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await eventually(async () => assert.equal(await text(field('Till1', 'status')), 'revoked'));
+    assert.equal(await text(field('Till1', 'version')), '3');
+    assert.equal(await row('Till1').getByRole('button').count(), 0, 'a revoked key has no actions');
+  });
+
+  it('shows API_KEY_NAME_TAKEN when the name is used again', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('Till1');
+    await page.locator('#create-submit').click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await text(alert), /API_KEY_NAME_TAKEN/);
+    assert.ok(await page.locator('#secret-panel').isHidden());
+    assert.equal(await page.locator('tr[data-key-name="Till1"]').count(), 1);
+  });
+
+  it('mints a show_card session token and shows it once', async () => {
+    await page.getByLabel('Scope').selectOption('show_card');
+    await page.locator('#mint-submit').click();
+    await page.locator('#token-panel').waitFor({ state: 'visible' });
+    assert.ok(await page.getByRole('alert').isHidden(), 'a successful action clears the error');
+    const token = await text(page.locator('#token-value'));
+    assert.match(token, TOKEN_PATTERN);
+    assert.equal(await text(page.locator('#token-scope')), 'show_card');
+
+    const verdict = await fetch(`${base}/api/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionToken: token }),
+    }).then((response) => response.json());
+    assert.equal(verdict.valid, true);
+    assert.equal(verdict.scope, 'show_card');
+
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('keeps the key in sessionStorage and out of every URL', async () => {
+    assert.equal(await storedKey(), ownerKey);
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    assert.ok(!page.url().includes(ownerKey));
+    assert.ok(requests.length > 0);
+    for (const request of requests) {
+      assert.ok(!request.url().includes(ownerKey), `key in ${request.url()}`);
+      const sent = request.headers()['x-api-key'];
+      if (sent !== undefined) {
+        assert.match(new URL(request.url()).pathname, /^\/api\//, 'the key goes only to the API');
+      }
+    }
+
+    // A reload in the same tab signs in again from sessionStorage.
+    await page.reload();
+    await row('owner').waitFor();
+    assert.ok(!page.url().includes(ownerKey));
+  });
+
+  it('logs out and forgets the key', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal(await page.locator('tr[data-key-name]').count(), 0);
+    await page.reload();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    assert.ok(await page.locator('#app-view').isHidden());
+  });
+
+  it('ran without page errors or policy violations', () => {
+    assert.deepEqual(problems, []);
+  });
+});
