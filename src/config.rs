@@ -121,6 +121,12 @@ pub struct ServeArgs {
     /// How long a throttled attempt is held before its 429, in milliseconds.
     #[arg(long, env = "KEYWARD_AUTH_TARPIT_MS", default_value_t = 1000)]
     pub auth_tarpit_ms: u64,
+
+    /// How often key uses are written to `lastUsedAt`, in seconds (at most 60,
+    /// so the value stays precise to about a minute).
+    #[arg(long, env = "KEYWARD_LAST_USED_FLUSH", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub last_used_flush: u64,
 }
 
 impl ServeArgs {
@@ -141,6 +147,9 @@ impl ServeArgs {
         if self.workers == Some(0) {
             return Err("--workers must be at least 1".into());
         }
+        if self.cache_refresh_ms < 10 {
+            return Err("--cache-refresh-ms must be at least 10".into());
+        }
         Ok(())
     }
 
@@ -156,6 +165,7 @@ impl ServeArgs {
                 window: Duration::from_secs(self.auth_failure_window.max(1)),
                 tarpit: Duration::from_millis(self.auth_tarpit_ms),
             },
+            last_used_flush: Duration::from_secs(self.last_used_flush),
         }
     }
 

@@ -114,12 +114,33 @@ impl std::fmt::Debug for ApiError {
 }
 
 /// The native error body: `{"statusCode":401,"error":"Unauthorized","message":"…"}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct NativeBody {
+#[schema(examples(json!({
+    "statusCode": 409,
+    "error": "Conflict",
+    "message": "API_KEY_NAME_TAKEN"
+})))]
+pub struct NativeErrorBody {
+    /// The HTTP status code, repeated.
     status_code: u16,
+    /// The standard reason phrase of the status code.
     error: &'static str,
+    /// A stable code such as `API_KEY_NAME_TAKEN`, or for 400 a description
+    /// meant for people.
     message: String,
+}
+
+impl NativeErrorBody {
+    /// The body that answers `error`.
+    pub fn new(error: &ApiError) -> Self {
+        let status = error.status();
+        Self {
+            status_code: status.as_u16(),
+            error: status.canonical_reason().unwrap_or("Error"),
+            message: error.message(),
+        }
+    }
 }
 
 impl ResponseError for ApiError {
@@ -134,10 +155,6 @@ impl ResponseError for ApiError {
         }
         let mut builder = HttpResponse::build(status);
         self.decorate(&mut builder);
-        builder.json(NativeBody {
-            status_code: status.as_u16(),
-            error: status.canonical_reason().unwrap_or("Error"),
-            message: self.message(),
-        })
+        builder.json(NativeErrorBody::new(self))
     }
 }

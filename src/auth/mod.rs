@@ -62,9 +62,7 @@ pub async fn v1_caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, Api
         .into_inner();
     let mut keys = pairs.iter().filter(|(name, _)| name == "api_key");
     let presented = match (keys.next(), keys.next()) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))
-        }
+        (Some(_), Some(_)) => return Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION)),
         (Some((_, value)), None) => Some(value.trim()).filter(|s| !s.is_empty()),
         (None, _) => None,
     };

@@ -2,11 +2,13 @@ use uuid::Uuid;
 
 use super::{AccountId, Crn, KeyName, Role, Timestamp};
 
-/// Whether a key can still be used at all. Revocation is final; disabling
+/// Whether a key can still be used at all. Revocation is final; expiry is
+/// reached at `expiresAt` (and moved by changing it); disabling
 /// (`enabled = false`) is the reversible switch and does not change the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyStatus {
     Active,
+    Expired,
     Revoked,
 }
 
@@ -14,6 +16,7 @@ impl KeyStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             KeyStatus::Active => "active",
+            KeyStatus::Expired => "expired",
             KeyStatus::Revoked => "revoked",
         }
     }
@@ -36,12 +39,22 @@ pub struct ApiKey {
     pub modified_by: Crn,
     pub version: i64,
     pub revoked_at: Option<Timestamp>,
+    /// When the key stops authenticating, if it ever does.
+    pub expires_at: Option<Timestamp>,
+    /// The last time it authenticated, to about a minute (written in the background).
+    pub last_used_at: Option<Timestamp>,
 }
 
 impl ApiKey {
     pub fn status(&self) -> KeyStatus {
+        self.status_at(Timestamp::now())
+    }
+
+    pub fn status_at(&self, now: Timestamp) -> KeyStatus {
         if self.revoked_at.is_some() {
             KeyStatus::Revoked
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            KeyStatus::Expired
         } else {
             KeyStatus::Active
         }

@@ -17,6 +17,7 @@ pub enum Action {
     CreateKey,
     UpdateKey,
     RevokeKey,
+    RotateKey,
     MintSessionToken(Scope),
 }
 
@@ -27,6 +28,7 @@ pub enum Action {
 /// |------------------------|---------------|-------------------|---------------|
 /// | list, read keys        | yes           | no                | no            |
 /// | create, update, revoke | yes           | no                | no            |
+/// | rotate a key's secret  | yes           | no                | no            |
 /// | mint a session token   | every scope   | no scope          | no            |
 pub fn allows(kind: CredentialKind, role: Role, action: Action) -> bool {
     if kind == CredentialKind::SessionToken {
@@ -57,12 +59,13 @@ pub fn permits_some_scope(principal: &Principal, account_id: &str) -> bool {
 mod tests {
     use super::*;
 
-    const KEY_ACTIONS: [Action; 5] = [
+    const KEY_ACTIONS: [Action; 6] = [
         Action::ListKeys,
         Action::ReadKey,
         Action::CreateKey,
         Action::UpdateKey,
         Action::RevokeKey,
+        Action::RotateKey,
     ];
 
     #[test]

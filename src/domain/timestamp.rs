@@ -37,6 +37,11 @@ impl Timestamp {
         self.0
     }
 
+    /// Whole minutes since the Unix epoch.
+    pub fn unix_minute(self) -> i64 {
+        self.0.assume_utc().unix_timestamp().div_euclid(60)
+    }
+
     pub fn plus_seconds(self, seconds: i64) -> Self {
         Self(self.0.saturating_add(Duration::seconds(seconds)))
     }

@@ -41,8 +41,23 @@ where
     );
 }
 
-/// `GET /dashboard`. Never cached: it is the entry point of a page that
-/// handles secrets, and a stale copy could load stale assets.
+/// The admin dashboard
+///
+/// One static page for account owners, which talks to the native API with
+/// the owner's key. Never cached: it is the entry point of a page that
+/// handles secrets, and a stale copy could load stale assets. Also answers
+/// `HEAD`; its script, style sheet and icon are under `/dashboard/`.
+#[utoipa::path(
+    get,
+    path = "/dashboard",
+    operation_id = "dashboard",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The dashboard page.", body = String,
+            content_type = "text/html; charset=utf-8",
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+    ),
+)]
 async fn page() -> HttpResponse {
     embedded("text/html; charset=utf-8", "no-store", INDEX_HTML)
 }

@@ -1,18 +1,58 @@
 //! Liveness, readiness and metrics: what operators and load balancers ask.
 
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, NativeErrorBody};
+use crate::http::openapi::native;
 use crate::service::Keyward;
 use crate::store::pending_migrations;
 
-/// `GET /healthz`: the process is up. Touches nothing else.
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+/// `{"status": "ok"}` from `/healthz`, `{"status": "ready"}` from `/readyz`.
+#[derive(Serialize, ToSchema)]
+#[schema(examples(json!({"status": "ok"})))]
+pub struct HealthStatus {
+    #[schema(examples("ok", "ready"))]
+    status: &'static str,
 }
 
-/// `GET /readyz`: the database answers and every migration is applied;
-/// 503 otherwise, so a load balancer sends no traffic here yet.
+/// Liveness: the process is up
+///
+/// Needs no credential and touches nothing else, so it answers as long as
+/// the process runs. Also answers `HEAD`.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The process is up.", body = HealthStatus),
+    ),
+)]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(HealthStatus { status: "ok" })
+}
+
+/// Readiness: the database answers and every migration is applied
+///
+/// 503 otherwise, so a load balancer sends no traffic here yet. Needs no
+/// credential. Also answers `HEAD`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready for traffic.", body = HealthStatus,
+            example = json!({"status": "ready"})),
+        (status = 503, description = "The database cannot be reached, or a migration is not \
+            applied yet.", body = NativeErrorBody,
+            example = json!({"statusCode": 503, "error": "Service Unavailable",
+                "message": "SERVICE_UNAVAILABLE"})),
+        (status = 500, response = native::InternalError),
+    ),
+)]
 pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
     let pending = kw
         .blocking(|_, conn| {
@@ -25,10 +65,23 @@ pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
             "{pending} migration(s) not applied"
         )));
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
+    Ok(HttpResponse::Ok().json(HealthStatus { status: "ready" }))
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// Prometheus metrics
+///
+/// Request, authentication, cache and connection pool metrics in the
+/// Prometheus text format. Needs no credential.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The metrics in the Prometheus text format 0.0.4.",
+            body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+    ),
+)]
 pub async fn metrics(kw: web::Data<Keyward>) -> HttpResponse {
     let (open, idle) = kw.db.pool_state();
     HttpResponse::Ok()

@@ -7,6 +7,7 @@ mod fallback;
 mod health;
 mod native;
 mod observe;
+pub mod openapi;
 mod v1;
 
 use actix_web::web;
@@ -34,6 +35,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(fallback::method_not_allowed("GET")),
     )
     .configure(dashboard::routes)
+    .service(
+        web::resource("/api/openapi.json")
+            .route(web::get().to(openapi::serve))
+            .default_service(fallback::method_not_allowed("GET")),
+    )
     .service(web::scope("/api/v1").configure(v1::routes))
     .service(web::scope("/api").configure(native::routes))
     .default_service(web::to(fallback::not_found));

@@ -40,9 +40,10 @@ pub fn create(
             name: key_name.clone(),
             role: Role::AccountOwner,
             description: None,
+            expires_at: None,
         };
         let actor = Crn::cli(&account_id);
-        let issued = api_keys::IssuedSecret::new(hasher)?;
+        let issued = api_keys::IssuedSecret::new(hasher, uuid::Uuid::new_v4())?;
         let (owner_key, secret) = api_keys::insert(conn, issued, &account_id, new, &actor)?;
         Ok(NewAccount {
             account_id,

@@ -1,7 +1,9 @@
-//! Creating, reading, changing and revoking API keys.
+//! Creating, reading, changing and revoking API keys, and the one way every
+//! change is written (`change`).
 
 use uuid::Uuid;
 
+use super::audit;
 use super::{authorize, convert, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{AccountId, ApiKey, Crn, Description, KeyName, Principal, Role, Timestamp};
@@ -9,7 +11,7 @@ use crate::error::ApiError;
 use crate::secret::{CredentialType, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, StatusFilter};
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
-use crate::store::{change_epoch, is_unique_violation, AnyConnection};
+use crate::store::{api_key_events, change_epoch, is_unique_violation, AnyConnection};
 use diesel::Connection;
 
 pub const NAME_TAKEN: &str = "API_KEY_NAME_TAKEN";
@@ -33,6 +35,8 @@ pub struct NewKey {
     pub name: KeyName,
     pub role: Role,
     pub description: Option<Description>,
+    /// Must be in the future (see `check_expiry`).
+    pub expires_at: Option<Timestamp>,
 }
 
 /// A change to a key; `None` leaves a field as it is.
@@ -41,6 +45,19 @@ pub struct KeyUpdate {
     pub enabled: Option<bool>,
     /// `Some(None)` clears the description.
     pub description: Option<Option<Description>>,
+    /// `Some(None)` removes the expiry.
+    pub expires_at: Option<Option<Timestamp>>,
+}
+
+/// Refuses an expiry that is not in the future: a key that would be born,
+/// or changed, already expired is a mistake.
+pub fn check_expiry(expires_at: Option<Timestamp>) -> Result<(), ApiError> {
+    match expires_at {
+        Some(at) if at <= Timestamp::now() => Err(ApiError::BadRequest(
+            "expiresAt must be in the future".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Creates a key in the caller's account and returns it with its secret,
@@ -52,25 +69,26 @@ pub async fn create(
     new: NewKey,
 ) -> Result<(ApiKey, Secret), ApiError> {
     authorize(caller, account_id, Action::CreateKey)?;
+    check_expiry(new.expires_at)?;
     let account = caller.account_id.clone();
     let actor = caller.crn();
-    let issued = kw.hash(IssuedSecret::new).await??;
+    let issued = kw
+        .hash(|hasher| IssuedSecret::new(hasher, Uuid::new_v4()))
+        .await??;
     kw.blocking(move |_, conn| insert(conn, issued, &account, new, &actor))
         .await
 }
 
-/// Inserts a key; the unique index decides a race for the same name.
-/// A new key's id, secret and the secret's hash: the slow part of creating
-/// a key, done before touching the database.
+/// A key's id, a new secret for it and the secret's hash: the slow part of
+/// creating or rotating a key, done before touching the database.
 pub struct IssuedSecret {
-    id: Uuid,
-    secret: Secret,
-    secret_hash: String,
+    pub id: Uuid,
+    pub secret: Secret,
+    pub secret_hash: String,
 }
 
 impl IssuedSecret {
-    pub fn new(hasher: &SecretHasher) -> Result<Self, ApiError> {
-        let id = Uuid::new_v4();
+    pub fn new(hasher: &SecretHasher, id: Uuid) -> Result<Self, ApiError> {
         let secret = Secret::generate(CredentialType::ApiKey, id);
         let secret_hash = hasher
             .hash(&secret)
@@ -83,6 +101,8 @@ impl IssuedSecret {
     }
 }
 
+/// Inserts a key and its `created` event in one transaction; the unique
+/// index decides a race for the same name.
 pub fn insert(
     conn: &mut AnyConnection,
     issued: IssuedSecret,
@@ -112,9 +132,20 @@ pub fn insert(
         version: 1,
         revoked_at: None,
         tokens_revoked_before: None,
+        expires_at: new.expires_at.map(Timestamp::to_db),
+        previous_secret_hash: None,
+        previous_secret_until: None,
+        last_used_at: None,
     };
-    match queries::insert(conn, &row) {
-        Ok(row) => Ok((convert::api_key(row)?, secret)),
+    let inserted = conn.transaction(|conn| {
+        let row = queries::insert(conn, &row)?;
+        let key = convert::api_key(row)
+            .map_err(|e| diesel::result::Error::QueryBuilderError(format!("{e:?}").into()))?;
+        api_key_events::insert(conn, &audit::created(&key))?;
+        Ok::<_, diesel::result::Error>(key)
+    });
+    match inserted {
+        Ok(key) => Ok((key, secret)),
         Err(e)
             if is_unique_violation(&e, queries::NAME_INDEX)
                 || is_unique_violation(&e, queries::NAME_COLUMNS) =>
@@ -135,7 +166,7 @@ pub async fn list(
     authorize(caller, account_id, Action::ListKeys)?;
     let account = caller.account_id.clone();
     kw.blocking(move |_, conn| {
-        queries::list(conn, account.as_str(), filter)?
+        queries::list(conn, account.as_str(), filter, Timestamp::now().to_db())?
             .into_iter()
             .map(convert::api_key)
             .collect()
@@ -156,7 +187,7 @@ pub async fn get(
         .await
 }
 
-/// Enables, disables or describes a key. A change bumps `version`; a request
+/// Enables, disables, describes or sets the expiry of a key. A change bumps `version`; a request
 /// that changes nothing returns the key as it is. `if_match` makes the change
 /// conditional on the key's current version.
 pub async fn update(
@@ -168,10 +199,13 @@ pub async fn update(
     if_match: Option<i64>,
 ) -> Result<ApiKey, ApiError> {
     authorize(caller, account_id, Action::UpdateKey)?;
+    if let Some(expires_at) = update.expires_at {
+        check_expiry(expires_at)?;
+    }
     let account = caller.account_id.clone();
     let actor = caller.crn();
     kw.blocking(move |kw, conn| {
-        change(kw, conn, &account, &key, &actor, if_match, |current| {
+        change(kw, conn, &account, &key, &actor, if_match, |current, _| {
             if current.revoked_at.is_some() {
                 return Err(ApiError::Conflict(KEY_REVOKED));
             }
@@ -192,6 +226,10 @@ pub async fn update(
                     changed = true;
                 }
             }
+            if let Some(expires_at) = update.expires_at.filter(|e| *e != current.expires_at) {
+                changes.expires_at = Some(expires_at.map(Timestamp::to_db));
+                changed = true;
+            }
             Ok(changed.then_some(changes))
         })
     })
@@ -210,7 +248,7 @@ pub async fn revoke(
     let account = caller.account_id.clone();
     let actor = caller.crn();
     kw.blocking(move |kw, conn| {
-        change(kw, conn, &account, &key, &actor, if_match, |current| {
+        change(kw, conn, &account, &key, &actor, if_match, |current, _| {
             if current.revoked_at.is_some() {
                 return Ok(None);
             }
@@ -226,40 +264,44 @@ pub async fn revoke(
 /// Reads the key, asks `decide` what to change, and writes it only if no one
 /// else changed the key in between (compare-and-set on `version`), retrying
 /// with the fresh row when someone did. The write bumps the change counter in
-/// the same transaction, and this instance's cached state of the key is
-/// dropped before the response goes out.
-fn change(
+/// the same transaction and records the audit event there too, and this
+/// instance's cached state of the key is dropped before the response goes out.
+pub(crate) fn change(
     kw: &Keyward,
     conn: &mut AnyConnection,
     account: &AccountId,
     key: &KeyRef,
     actor: &Crn,
     if_match: Option<i64>,
-    decide: impl Fn(&ApiKey) -> Result<Option<ApiKeyChanges>, ApiError>,
+    decide: impl Fn(&ApiKey, &ApiKeyRow) -> Result<Option<ApiKeyChanges>, ApiError>,
 ) -> Result<ApiKey, ApiError> {
     for _ in 0..MAX_ATTEMPTS {
         let row = find(conn, account, key)?;
         let id = row.id.clone();
-        let current = convert::api_key(row)?;
+        let current = convert::api_key(row.clone())?;
         if if_match.is_some_and(|expected| expected != current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let Some(mut changes) = decide(&current)? else {
+        let Some(mut changes) = decide(&current, &row)? else {
             return Ok(current);
         };
         changes.modified_at = Some(Timestamp::now().to_db());
         changes.modified_by = Some(actor.as_str().to_owned());
         changes.version = Some(current.version + 1);
         let written = conn.transaction(|conn| {
-            let row = queries::update_if_version(conn, &id, current.version, &changes)?;
-            if row.is_some() {
-                change_epoch::bump(conn)?;
-            }
-            Ok::<_, diesel::result::Error>(row)
+            let Some(row) = queries::update_if_version(conn, &id, current.version, &changes)?
+            else {
+                return Ok(None);
+            };
+            let after = convert::api_key(row)
+                .map_err(|e| diesel::result::Error::QueryBuilderError(format!("{e:?}").into()))?;
+            api_key_events::insert(conn, &audit::changed(&current, &after, actor))?;
+            change_epoch::bump(conn)?;
+            Ok::<_, diesel::result::Error>(Some(after))
         })?;
-        if let Some(row) = written {
+        if let Some(after) = written {
             kw.cache.invalidate_key(&current.id);
-            return convert::api_key(row);
+            return Ok(after);
         }
     }
     Err(ApiError::Conflict(CONCURRENT_MODIFICATION))
@@ -267,7 +309,7 @@ fn change(
 
 /// Finds a key of `account`. A key of another account is reported as not
 /// found, so ids cannot be probed across accounts.
-fn find(
+pub(crate) fn find(
     conn: &mut AnyConnection,
     account: &AccountId,
     key: &KeyRef,

@@ -11,8 +11,9 @@
 //! - `tokens`: session tokens by id. They never change once written; what
 //!   can end them (key state, expiry) is checked on every use.
 //! - `verified`: (key id, SHA-256 of the presented secret) pairs that passed
-//!   argon2 against the stored hash now cached. Used only while that hash is
-//!   unchanged, so a new secret never rides on an old verification.
+//!   argon2, with the stored hash they passed against. Used only while that
+//!   hash is still the key's (or its previous secret's, within a rotation's
+//!   grace period), so a new secret never rides on an old verification.
 //!
 //! Every map is bounded: when full it is emptied and refills from traffic.
 
@@ -24,7 +25,6 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp};
-use crate::secret;
 use crate::store::{change_epoch, Database};
 
 const CAPACITY: usize = 200_000;
@@ -41,6 +41,21 @@ pub struct CachedKey {
     pub secret_hash: String,
     /// Session tokens created at or before this were ended by a disable.
     pub tokens_revoked_before: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+    /// The secret the last rotation replaced, and until when it still works.
+    pub previous_secret: Option<(String, Timestamp)>,
+}
+
+impl CachedKey {
+    /// Whether a secret verified against `phc` is good now: the current
+    /// secret, or the previous one within its grace period.
+    pub fn accepts_hash(&self, phc: &str, now: Timestamp) -> bool {
+        phc == self.secret_hash
+            || self
+                .previous_secret
+                .as_ref()
+                .is_some_and(|(previous, until)| previous == phc && now < *until)
+    }
 }
 
 /// What authentication needs to know about a session token.
@@ -58,21 +73,22 @@ pub struct CachedToken {
 pub struct CredentialCache {
     keys: RwLock<HashMap<Uuid, Arc<CachedKey>>>,
     tokens: RwLock<HashMap<Uuid, Arc<CachedToken>>>,
-    verified: RwLock<HashMap<Uuid, Verified>>,
+    /// By (key id, SHA-256 of the presented secret): during a rotation's
+    /// grace period a key has two good secrets.
+    verified: RwLock<HashMap<(Uuid, [u8; 32]), Verified>>,
     /// Moves on every invalidation; a load started before a move is not stored.
     generation: AtomicU64,
 }
 
 struct Verified {
     phc: String,
-    digest: [u8; 32],
 }
 
 fn get<V: Clone>(map: &RwLock<HashMap<Uuid, V>>, id: &Uuid) -> Option<V> {
     map.read().ok().and_then(|m| m.get(id).cloned())
 }
 
-fn put<V>(map: &RwLock<HashMap<Uuid, V>>, id: Uuid, value: V) {
+fn put<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, id: K, value: V) {
     if let Ok(mut m) = map.write() {
         if m.len() >= CAPACITY {
             m.clear();
@@ -130,23 +146,20 @@ impl CredentialCache {
         put(&self.tokens, id, token);
     }
 
-    /// Whether `digest` already passed argon2 against `phc` for key `id`.
-    pub fn is_verified(&self, id: &Uuid, phc: &str, digest: &[u8; 32]) -> bool {
-        match self.verified.read() {
-            Ok(m) => m
-                .get(id)
-                .is_some_and(|v| v.phc == phc && secret::digests_match(&v.digest, digest)),
-            Err(_) => false,
-        }
+    /// The stored hash `digest` already passed argon2 against for key `id`,
+    /// if it did. The caller decides whether that hash still counts.
+    pub fn verified_against(&self, id: &Uuid, digest: &[u8; 32]) -> Option<String> {
+        let verified = self.verified.read().ok()?;
+        let entry = verified.get(&(*id, *digest))?;
+        Some(entry.phc.clone())
     }
 
     pub fn remember_verified(&self, id: Uuid, phc: &str, digest: [u8; 32]) {
         put(
             &self.verified,
-            id,
+            (id, digest),
             Verified {
                 phc: phc.to_owned(),
-                digest,
             },
         );
     }

@@ -25,5 +25,7 @@ pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
         modified_by: Crn::from_trusted(row.modified_by),
         version: row.version,
         revoked_at: row.revoked_at.map(Timestamp::from_db),
+        expires_at: row.expires_at.map(Timestamp::from_db),
+        last_used_at: row.last_used_at.map(Timestamp::from_db),
     })
 }

@@ -3,9 +3,12 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod cache;
 mod convert;
 mod hashing;
+mod last_used;
+pub mod rotation;
 pub mod session_tokens;
 pub mod throttle;
 pub mod verify;
@@ -22,6 +25,7 @@ use crate::store::{AnyConnection, Database};
 
 use cache::CredentialCache;
 use hashing::HashingPool;
+use last_used::LastUsed;
 use throttle::{FailureThrottle, ThrottleSettings};
 
 /// Limits on what callers may ask for.
@@ -51,6 +55,8 @@ pub struct Tuning {
     pub argon2_concurrency: usize,
     /// When failed authentication is answered 429.
     pub throttle: ThrottleSettings,
+    /// How often noted uses are written to `lastUsedAt`.
+    pub last_used_flush: Duration,
 }
 
 impl Default for Tuning {
@@ -59,6 +65,7 @@ impl Default for Tuning {
             cache_refresh: Duration::from_millis(250),
             argon2_concurrency: default_argon2_concurrency(),
             throttle: ThrottleSettings::default(),
+            last_used_flush: Duration::from_secs(30),
         }
     }
 }
@@ -79,6 +86,7 @@ pub struct Keyward {
     hashing: Arc<HashingPool>,
     throttle: Arc<FailureThrottle>,
     pub metrics: Arc<Metrics>,
+    last_used: Arc<LastUsed>,
 }
 
 impl Keyward {
@@ -92,6 +100,12 @@ impl Keyward {
     ) -> std::io::Result<Self> {
         let cache = Arc::new(CredentialCache::default());
         cache::watch_changes(Arc::downgrade(&cache), db.clone(), tuning.cache_refresh);
+        let last_used = Arc::new(LastUsed::default());
+        last_used::flush_in_background(
+            Arc::downgrade(&last_used),
+            db.clone(),
+            tuning.last_used_flush,
+        );
         Ok(Self {
             db,
             hasher: Arc::new(hasher),
@@ -100,6 +114,7 @@ impl Keyward {
             hashing: Arc::new(HashingPool::new(tuning.argon2_concurrency)?),
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
             metrics: Arc::new(Metrics::new().map_err(std::io::Error::other)?),
+            last_used,
         })
     }
 
@@ -113,8 +128,9 @@ impl Keyward {
         self.hashing.run(move || work(&hasher)).await
     }
 
-    /// Runs blocking work (diesel, argon2) on the blocking thread pool with a
-    /// pooled connection, never on an async worker.
+    /// Runs database work on the blocking thread pool with a pooled
+    /// connection, never on an async worker. (argon2 has threads of its own:
+    /// see `hash`.)
     pub async fn blocking<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&Keyward, &mut AnyConnection) -> Result<T, ApiError> + Send + 'static,

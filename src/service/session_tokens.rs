@@ -1,7 +1,9 @@
 //! Minting short-lived scoped session tokens.
 //!
-//! A token is bound to the key that minted it: every use re-reads that key,
-//! so disabling or revoking it ends its tokens at once (see `verify`).
+//! A token is bound to the key that minted it: every use checks that key's
+//! current state (from the key cache, kept current as `cache` explains), so
+//! revoking the key, disabling it (for good, see `tokens_revoked_before`) or
+//! its expiry ends its tokens at once.
 
 use uuid::Uuid;
 

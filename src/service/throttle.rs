@@ -71,6 +71,11 @@ impl<K: Hash + Eq + Copy> Counter<K> {
         };
         if windows.len() >= SWEEP_AT {
             windows.retain(|_, w| now.saturating_duration_since(w.started) < settings.window);
+            // Still full: someone is inventing keys. Start over rather than
+            // scan a full map on every failure.
+            if windows.len() >= SWEEP_AT {
+                windows.clear();
+            }
         }
         let window = windows.entry(key).or_insert(Window {
             started: now,

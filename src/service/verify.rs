@@ -114,8 +114,12 @@ impl Keyward {
             return Ok(Verdict::NotFound);
         };
         let digest = presented.secret.digest();
+        let now = Timestamp::now();
         // A secret already verified is never throttled: its holder keeps working.
-        let verified = self.cache.is_verified(&key.id, &key.secret_hash, &digest);
+        let verified = self
+            .cache
+            .verified_against(&key.id, &digest)
+            .is_some_and(|phc| key.accepts_hash(&phc, now));
         self.metrics.cache_lookup(CacheName::Verified, verified);
         if !verified {
             self.refuse_if_throttled(client, id)?;
@@ -127,9 +131,12 @@ impl Keyward {
             }
             self.throttle.forgive(client, id);
         }
-        Ok(match key_verdict(&key) {
+        Ok(match key_verdict(&key, now) {
             Some(refusal) => refusal,
-            None => Verdict::Valid(principal(&key, Credential::ApiKey)),
+            None => {
+                self.last_used.record(key.id, now);
+                Verdict::Valid(principal(&key, Credential::ApiKey))
+            }
         })
     }
 
@@ -157,13 +164,15 @@ impl Keyward {
         let ended_by_disable = key
             .tokens_revoked_before
             .is_some_and(|cutoff| token.created_at <= cutoff);
-        Ok(if let Some(refusal) = key_verdict(&key) {
+        let now = Timestamp::now();
+        Ok(if let Some(refusal) = key_verdict(&key, now) {
             refusal
         } else if ended_by_disable {
             Verdict::Disabled
-        } else if token.expires_at <= Timestamp::now() {
+        } else if token.expires_at <= now {
             Verdict::Expired
         } else {
+            self.last_used.record(key.id, now);
             let credential = Credential::SessionToken {
                 id: presented.id,
                 scope: token.scope,
@@ -197,6 +206,10 @@ impl Keyward {
             revoked: key.revoked_at.is_some(),
             secret_hash: row.secret_hash,
             tokens_revoked_before: row.tokens_revoked_before.map(Timestamp::from_db),
+            expires_at: key.expires_at,
+            previous_secret: row
+                .previous_secret_hash
+                .zip(row.previous_secret_until.map(Timestamp::from_db)),
         });
         self.cache.store_key(generation, Arc::clone(&cached));
         Ok(Some(cached))
@@ -228,31 +241,47 @@ impl Keyward {
         Ok(Some(cached))
     }
 
-    /// Whether the presented secret matches the key's stored hash, by argon2
-    /// on the hashing threads; a match is remembered.
+    /// Whether the presented secret matches the key's stored hash, or the
+    /// previous one within a rotation's grace period, by argon2 on the
+    /// hashing threads; a match is remembered with the hash it matched.
     async fn secret_matches(
         &self,
         presented: &Presented,
         key: &CachedKey,
         digest: [u8; 32],
     ) -> Result<bool, ApiError> {
-        let secret = presented.secret.clone();
-        let phc = key.secret_hash.clone();
-        let matches = self
-            .hash(move |hasher| hasher.verify(&secret, &phc))
-            .await?;
-        if matches {
-            self.cache
-                .remember_verified(key.id, &key.secret_hash, digest);
+        let now = Timestamp::now();
+        let mut candidates = vec![key.secret_hash.clone()];
+        if let Some((previous, until)) = &key.previous_secret {
+            if now < *until {
+                candidates.push(previous.clone());
+            }
         }
-        Ok(matches)
+        let secret = presented.secret.clone();
+        let matched = self
+            .hash(move |hasher| {
+                candidates
+                    .into_iter()
+                    .find(|phc| hasher.verify(&secret, phc))
+            })
+            .await?;
+        match matched {
+            Some(phc) => {
+                self.cache.remember_verified(key.id, &phc, digest);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
 
-/// Why a key with a matching secret is still refused, if it is.
-fn key_verdict(key: &CachedKey) -> Option<Verdict> {
+/// Why a key with a matching secret is still refused, if it is: revocation
+/// first (it is final), then expiry, then the reversible switch.
+fn key_verdict(key: &CachedKey, now: Timestamp) -> Option<Verdict> {
     if key.revoked {
         Some(Verdict::Revoked)
+    } else if key.expires_at.is_some_and(|at| at <= now) {
+        Some(Verdict::Expired)
     } else if !key.enabled {
         Some(Verdict::Disabled)
     } else {

@@ -1,6 +1,7 @@
 //! Queries on `api_keys`.
 
 use diesel::prelude::*;
+use time::PrimitiveDateTime;
 
 use super::models::{ApiKeyChanges, ApiKeyRow};
 use super::schema::api_keys;
@@ -16,6 +17,7 @@ pub const NAME_COLUMNS: &str = "api_keys.account_id, api_keys.name";
 pub enum StatusFilter {
     All,
     Active,
+    Expired,
     Revoked,
 }
 
@@ -47,6 +49,7 @@ pub fn list(
     conn: &mut AnyConnection,
     account_id: &str,
     filter: StatusFilter,
+    now: PrimitiveDateTime,
 ) -> QueryResult<Vec<ApiKeyRow>> {
     let query = api_keys::table
         .filter(api_keys::account_id.eq(account_id))
@@ -54,10 +57,36 @@ pub fn list(
         .into_boxed();
     let query = match filter {
         StatusFilter::All => query,
-        StatusFilter::Active => query.filter(api_keys::revoked_at.is_null()),
+        StatusFilter::Active => query.filter(api_keys::revoked_at.is_null()).filter(
+            api_keys::expires_at
+                .is_null()
+                .or(api_keys::expires_at.gt(now)),
+        ),
+        StatusFilter::Expired => query
+            .filter(api_keys::revoked_at.is_null())
+            .filter(api_keys::expires_at.le(now)),
         StatusFilter::Revoked => query.filter(api_keys::revoked_at.is_not_null()),
     };
     query.load(conn)
+}
+
+/// Moves `last_used_at` forward to `at`; never back, never a change (no
+/// version bump).
+pub fn touch_last_used(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        api_keys::table.filter(api_keys::id.eq(id)).filter(
+            api_keys::last_used_at
+                .is_null()
+                .or(api_keys::last_used_at.lt(at)),
+        ),
+    )
+    .set(api_keys::last_used_at.eq(at))
+    .execute(conn)
+    .map(drop)
 }
 
 /// Applies `changes` only if the key is still at `expected_version`; `None`

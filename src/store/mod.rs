@@ -1,6 +1,7 @@
 //! Persistence: diesel over SQLite or PostgreSQL, chosen at run time.
 
 pub mod accounts;
+pub mod api_key_events;
 pub mod api_keys;
 pub mod change_epoch;
 mod connection;

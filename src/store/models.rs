@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::schema::{accounts, api_keys, session_tokens};
+use super::schema::{accounts, api_key_events, api_keys, session_tokens};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = accounts)]
@@ -31,6 +31,10 @@ pub struct ApiKeyRow {
     pub version: i64,
     pub revoked_at: Option<PrimitiveDateTime>,
     pub tokens_revoked_before: Option<PrimitiveDateTime>,
+    pub expires_at: Option<PrimitiveDateTime>,
+    pub previous_secret_hash: Option<String>,
+    pub previous_secret_until: Option<PrimitiveDateTime>,
+    pub last_used_at: Option<PrimitiveDateTime>,
 }
 
 /// The columns a change to a key may set; `None` leaves a column alone.
@@ -41,6 +45,11 @@ pub struct ApiKeyChanges {
     pub description: Option<Option<String>>,
     pub revoked_at: Option<Option<PrimitiveDateTime>>,
     pub tokens_revoked_before: Option<Option<PrimitiveDateTime>>,
+    pub expires_at: Option<Option<PrimitiveDateTime>>,
+    pub secret_hash: Option<String>,
+    pub secret_hint: Option<String>,
+    pub previous_secret_hash: Option<Option<String>>,
+    pub previous_secret_until: Option<Option<PrimitiveDateTime>>,
     pub modified_at: Option<PrimitiveDateTime>,
     pub modified_by: Option<String>,
     pub version: Option<i64>,
@@ -55,4 +64,17 @@ pub struct SessionTokenRow {
     pub token_hash: String,
     pub created_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = api_key_events)]
+pub struct ApiKeyEventRow {
+    pub api_key_id: String,
+    pub version: i64,
+    pub occurred_at: PrimitiveDateTime,
+    pub actor: String,
+    /// Space-separated event kinds, e.g. `disabled description_changed`.
+    pub kinds: String,
+    /// JSON object of what changed: `{"enabled":{"from":true,"to":false}}`.
+    pub changes: String,
 }

@@ -25,6 +25,21 @@ diesel::table! {
         version -> BigInt,
         revoked_at -> Nullable<Timestamp>,
         tokens_revoked_before -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_key_events (api_key_id, version) {
+        api_key_id -> Text,
+        version -> BigInt,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        kinds -> Text,
+        changes -> Text,
     }
 }
 
@@ -41,7 +56,14 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> accounts (account_id));
 diesel::joinable!(session_tokens -> api_keys (api_key_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, api_keys, session_tokens, change_epoch);
+diesel::joinable!(api_key_events -> api_keys (api_key_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    api_keys,
+    session_tokens,
+    change_epoch,
+    api_key_events
+);
 
 diesel::table! {
     change_epoch (id) {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::{error_body, send, spawn_app, with_key, Backend, TestAccount, TestApp};
 
 /// Every field a key view has (the create response adds `secret`).
-const VIEW_FIELDS: [&str; 14] = [
+const VIEW_FIELDS: [&str; 16] = [
     "accountId",
     "name",
     "role",
@@ -21,6 +21,8 @@ const VIEW_FIELDS: [&str; 14] = [
     "description",
     "status",
     "revokedAt",
+    "expiresAt",
+    "lastUsedAt",
     "apiKey",
 ];
 
@@ -217,6 +219,8 @@ fn create_returns_the_new_key_with_its_secret(backend: Backend) {
             "description": null,
             "status": "active",
             "revokedAt": null,
+            "expiresAt": null,
+            "lastUsedAt": null,
             "apiKey": api_key,
             "secret": secret,
         })
@@ -339,6 +343,8 @@ fn list_shows_the_accounts_keys_oldest_first(backend: Backend) {
             "description": null,
             "status": "active",
             "revokedAt": null,
+            "expiresAt": null,
+            "lastUsedAt": null,
         })
     );
     assert_eq!(owner["modifiedAt"], json!(owner_created_at));

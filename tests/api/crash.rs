@@ -25,14 +25,16 @@ const SLOW_HASHING: [&str; 4] = ["--argon2-memory-kib", "65536", "--argon2-itera
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The native key object's fields (without `secret`), sorted.
-const KEY_FIELDS: [&str; 14] = [
+const KEY_FIELDS: [&str; 16] = [
     "accountId",
     "apiKey",
     "createdAt",
     "createdBy",
     "description",
     "enabled",
+    "expiresAt",
     "id",
+    "lastUsedAt",
     "modifiedAt",
     "modifiedBy",
     "name",

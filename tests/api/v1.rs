@@ -776,6 +776,8 @@ fn native_and_v1_see_the_same_keys(backend: Backend) {
         "description": "Application key",
         "status": "active",
         "revokedAt": null,
+        "expiresAt": null,
+        "lastUsedAt": null,
         "apiKey": masked(&created.key),
     });
     let mut expected = vec![owner.clone(), v1_native.clone()];

@@ -3,33 +3,62 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::views::KeyView;
 use crate::auth;
 use crate::domain::permission::Action;
-use crate::domain::{Description, KeyName, Role};
-use crate::error::ApiError;
+use crate::domain::{Description, KeyName, Role, Timestamp};
+use crate::error::{ApiError, NativeErrorBody};
 use crate::http::body::{present, read_json};
+use crate::http::openapi::{native, KeyStatusName, RoleName};
 use crate::service::api_keys::{self, KeyRef, KeyUpdate, NewKey};
 use crate::service::{authorize, Keyward};
 use crate::store::api_keys::StatusFilter;
 
-#[derive(Deserialize)]
+/// A new key.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+#[schema(examples(json!({
+    "name": "FrontTill1",
+    "role": "merchant-terminal",
+    "description": "Front counter till"
+})))]
+pub struct CreateKeyBody {
+    /// 1 to 64 ASCII letters or digits, not yet used in the account (not
+    /// even by a revoked key).
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9]+$")]
     name: String,
+    #[schema(value_type = RoleName)]
     role: String,
+    /// At most 255 characters, no control characters; `null` or absent: none.
     #[serde(default)]
+    #[schema(max_length = 255)]
     description: Option<String>,
+    /// When the key stops authenticating: an RFC 3339 instant in the future.
+    #[serde(default, rename = "expiresAt")]
+    #[schema(value_type = Option<Timestamp>)]
+    expires_at: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// A change to a key: at least one of the fields. A field left out keeps
+/// its value.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
+#[schema(examples(json!({"enabled": false})))]
+pub struct UpdateKeyBody {
+    /// Switches the key on or off; `null` is refused.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>, nullable = false)]
     enabled: Option<Option<bool>>,
+    /// A string sets the description (same rule as on create); `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 255)]
     description: Option<Option<String>>,
+    /// An RFC 3339 instant in the future sets the expiry; `null` removes it.
+    #[serde(default, deserialize_with = "present", rename = "expiresAt")]
+    #[schema(value_type = Option<Timestamp>)]
+    expires_at: Option<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -37,17 +66,26 @@ struct ListQuery {
     status: Option<String>,
 }
 
-fn account_id(req: &HttpRequest) -> &str {
+/// `expiresAt` as given: any RFC 3339 offset, kept to the millisecond in UTC.
+pub(super) fn parse_expiry(s: &str) -> Result<Timestamp, ApiError> {
+    Timestamp::parse_rfc3339(s).ok_or_else(|| {
+        ApiError::BadRequest(
+            "expiresAt must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z".into(),
+        )
+    })
+}
+
+pub(super) fn account_id(req: &HttpRequest) -> &str {
     req.match_info().query("account_id")
 }
 
-fn key_name(req: &HttpRequest) -> KeyRef {
+pub(super) fn key_name(req: &HttpRequest) -> KeyRef {
     KeyRef::Name(req.match_info().query("name").to_owned())
 }
 
 /// `If-Match: "3"` (or `3`) -> `Some(3)`; anything else that is present is a 400.
 /// `*` matches any version.
-fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+pub(super) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -63,12 +101,65 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .map_err(|_| ApiError::BadRequest("If-Match must be a key version such as \"1\"".into()))
 }
 
-fn with_etag(version: i64) -> actix_web::HttpResponseBuilder {
+pub(super) fn with_etag(version: i64) -> actix_web::HttpResponseBuilder {
     let mut builder = HttpResponse::Ok();
     builder.insert_header((header::ETAG, format!("\"{version}\"")));
     builder
 }
 
+/// Create a key
+///
+/// Creates an enabled, active key in the account. Needs an `account-owner`
+/// API key of that account. The response is the only one that shows the
+/// full key, in `secret`.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account_id}/api-keys",
+    operation_id = "createKey",
+    tag = "native",
+    params(native::AccountIdParam),
+    request_body = CreateKeyBody,
+    security(("ApiKeyHeader" = [])),
+    responses(
+        (status = 200, description = "The new key, with `secret`.", body = KeyView,
+            headers(
+                ("ETag" = String, description = "The key's version: `\"1\"`."),
+                ("Cache-Control" = String, description = "`no-store`: the body holds a secret."),
+            ),
+            example = json!({
+                "accountId": "r046bIHYG9OGHRq22uSr3d",
+                "name": "FrontTill1",
+                "role": "merchant-terminal",
+                "enabled": true,
+                "createdAt": "2026-11-22T16:52:12.501Z",
+                "createdBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
+                "modifiedAt": "2026-11-22T16:52:12.501Z",
+                "modifiedBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
+                "version": "1",
+                "id": "e429b9af-5daa-4ebd-adce-4cb4d3a07cbc",
+                "description": "Front counter till",
+                "status": "active",
+                "revokedAt": null,
+                "apiKey": "...01RAOq",
+                "secret": "kw_e429b9af5daa4ebdadce4cb4d3a07cbcnMHEXa9PaDyKf0AjE3w5Jo7r01RAOq"
+            })),
+        (status = 400, description = "The body does not parse, or `name`, `role` or \
+            `description` breaks its rule.", body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "name must be 1 to 64 ASCII letters or digits"})),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 409, description = "`API_KEY_NAME_TAKEN`: the account already has a key \
+            with this name, active or revoked.", body = NativeErrorBody,
+            example = json!({"statusCode": 409, "error": "Conflict",
+                "message": "API_KEY_NAME_TAKEN"})),
+        (status = 413, response = native::PayloadTooLarge),
+        (status = 415, response = native::UnsupportedMediaType),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     kw: web::Data<Keyward>,
@@ -76,7 +167,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let caller = auth::caller(&req, &kw).await?;
     authorize(&caller, account_id(&req), Action::CreateKey)?;
-    let body: CreateBody = read_json(&req, payload).await?;
+    let body: CreateKeyBody = read_json(&req, payload).await?;
     let new = NewKey {
         name: KeyName::parse(&body.name)?,
         role: Role::parse(&body.role)?,
@@ -85,6 +176,7 @@ pub async fn create(
             .as_deref()
             .map(Description::parse)
             .transpose()?,
+        expires_at: body.expires_at.as_deref().map(parse_expiry).transpose()?,
     };
     let (key, secret) = api_keys::create(&kw, &caller, account_id(&req), new).await?;
     let version = key.version;
@@ -93,6 +185,35 @@ pub async fn create(
         .json(KeyView::with_secret(key, secret.expose().to_owned())))
 }
 
+/// List the account's keys
+///
+/// Oldest first, revoked keys included unless `status` filters them out.
+/// Needs an `account-owner` API key of that account.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account_id}/api-keys",
+    operation_id = "listKeys",
+    tag = "native",
+    params(
+        native::AccountIdParam,
+        ("status" = Option<KeyStatusName>, Query,
+            description = "Only keys with this `status` (a disabled key can still be \
+                `active`); every key when left out."),
+    ),
+    security(("ApiKeyHeader" = [])),
+    responses(
+        (status = 200, description = "The keys; `[]` when none match.", body = [KeyView]),
+        (status = 400, description = "An unknown `status`, or a query string that cannot be \
+            read (e.g. `status` given twice).", body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "status must be \"active\", \"expired\" or \"revoked\""})),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
+    ),
+)]
 pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
     let caller = auth::caller(&req, &kw).await?;
     authorize(&caller, account_id(&req), Action::ListKeys)?;
@@ -101,10 +222,11 @@ pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
     let filter = match query.status.as_deref() {
         None => StatusFilter::All,
         Some("active") => StatusFilter::Active,
+        Some("expired") => StatusFilter::Expired,
         Some("revoked") => StatusFilter::Revoked,
         Some(_) => {
             return Err(ApiError::BadRequest(
-                "status must be \"active\" or \"revoked\"".into(),
+                "status must be \"active\", \"expired\" or \"revoked\"".into(),
             ))
         }
     };
@@ -112,12 +234,71 @@ pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(keys.into_iter().map(KeyView::new).collect::<Vec<_>>()))
 }
 
+/// Read a key
+///
+/// One key, by name; revoked keys can still be read. Needs an
+/// `account-owner` API key of that account.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{account_id}/api-keys/{name}",
+    operation_id = "getKey",
+    tag = "native",
+    params(native::AccountIdParam, native::KeyNameParam),
+    security(("ApiKeyHeader" = [])),
+    responses(
+        (status = 200, description = "The key.", body = KeyView,
+            headers(("ETag" = String, description = "The key's version, such as `\"1\"`."))),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 404, response = native::KeyNotFound),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
+    ),
+)]
 pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
     let caller = auth::caller(&req, &kw).await?;
     let key = api_keys::get(&kw, &caller, account_id(&req), key_name(&req)).await?;
     Ok(with_etag(key.version).json(KeyView::new(key)))
 }
 
+/// Enable, disable or describe a key
+///
+/// Needs an `account-owner` API key of that account. Disabling a key also
+/// ends, for good, every session token it minted so far. A body asking for
+/// the values the key already has returns it unchanged.
+#[utoipa::path(
+    put,
+    path = "/api/accounts/{account_id}/api-keys/{name}",
+    operation_id = "updateKey",
+    tag = "native",
+    params(native::AccountIdParam, native::KeyNameParam, native::IfMatchParam),
+    request_body = UpdateKeyBody,
+    security(("ApiKeyHeader" = [])),
+    responses(
+        (status = 200, description = "The key after the change.", body = KeyView,
+            headers(("ETag" = String, description = "The key's new version, such as `\"2\"`."))),
+        (status = 400, description = "A bad `If-Match`, a body that does not parse, \
+            `\"enabled\": null`, neither field given, or a `description` that breaks its rule.",
+            body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "give at least one of enabled, description"})),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 404, response = native::KeyNotFound),
+        (status = 409, description = "`API_KEY_REVOKED`: the key is revoked, which cannot be \
+            undone; or `CONCURRENT_MODIFICATION`: other writers kept changing the key, repeat \
+            the request.", body = NativeErrorBody,
+            example = json!({"statusCode": 409, "error": "Conflict",
+                "message": "API_KEY_REVOKED"})),
+        (status = 412, response = native::VersionMismatch),
+        (status = 413, response = native::PayloadTooLarge),
+        (status = 415, response = native::UnsupportedMediaType),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
+    ),
+)]
 pub async fn update(
     req: HttpRequest,
     kw: web::Data<Keyward>,
@@ -126,7 +307,7 @@ pub async fn update(
     let caller = auth::caller(&req, &kw).await?;
     authorize(&caller, account_id(&req), Action::UpdateKey)?;
     let expected = if_match(&req)?;
-    let body: UpdateBody = read_json(&req, payload).await?;
+    let body: UpdateKeyBody = read_json(&req, payload).await?;
     let enabled = match body.enabled {
         Some(None) => return Err(ApiError::BadRequest("enabled must be true or false".into())),
         other => other.flatten(),
@@ -135,14 +316,19 @@ pub async fn update(
         .description
         .map(|d| d.as_deref().map(Description::parse).transpose())
         .transpose()?;
-    if enabled.is_none() && description.is_none() {
+    let expires_at = body
+        .expires_at
+        .map(|e| e.as_deref().map(parse_expiry).transpose())
+        .transpose()?;
+    if enabled.is_none() && description.is_none() && expires_at.is_none() {
         return Err(ApiError::BadRequest(
-            "give at least one of enabled, description".into(),
+            "give at least one of enabled, description, expiresAt".into(),
         ));
     }
     let update = KeyUpdate {
         enabled,
         description,
+        expires_at,
     };
     let key = api_keys::update(
         &kw,
@@ -156,6 +342,39 @@ pub async fn update(
     Ok(with_etag(key.version).json(KeyView::new(key)))
 }
 
+/// Revoke a key
+///
+/// For good: the key stays listed as `revoked`, can never authenticate
+/// again, nor can its session tokens, and its name stays taken. Revoking a
+/// revoked key changes nothing and answers 204 again. Needs an
+/// `account-owner` API key of that account.
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{account_id}/api-keys/{name}",
+    operation_id = "revokeKey",
+    tag = "native",
+    params(native::AccountIdParam, native::KeyNameParam, native::IfMatchParam),
+    security(("ApiKeyHeader" = [])),
+    responses(
+        (status = 204, description = "Revoked; no body.",
+            headers(("ETag" = String, description = "The key's version after revocation."))),
+        (status = 400, description = "`If-Match` is neither a version nor `*`.",
+            body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "If-Match must be a key version such as \"1\""})),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 404, response = native::KeyNotFound),
+        (status = 409, description = "`CONCURRENT_MODIFICATION`: other writers kept changing \
+            the key; repeat the request.", body = NativeErrorBody,
+            example = json!({"statusCode": 409, "error": "Conflict",
+                "message": "CONCURRENT_MODIFICATION"})),
+        (status = 412, response = native::VersionMismatch),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
+    ),
+)]
 pub async fn revoke(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
     let caller = auth::caller(&req, &kw).await?;
     authorize(&caller, account_id(&req), Action::RevokeKey)?;

@@ -1,9 +1,10 @@
 //! The native API under `/api`: the Centrapay shapes.
 
-mod api_keys;
-mod me;
-mod session_tokens;
-mod verify;
+pub(super) mod api_keys;
+pub(super) mod lifecycle;
+pub(super) mod me;
+pub(super) mod session_tokens;
+pub(super) mod verify;
 pub(crate) mod views;
 pub use views::KeyView;
 
@@ -39,5 +40,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(api_keys::update))
             .route(web::delete().to(api_keys::revoke))
             .default_service(method_not_allowed("GET, PUT, DELETE")),
+    )
+    .service(
+        web::resource("/accounts/{account_id}/api-keys/{name}/rotate")
+            .route(web::post().to(lifecycle::rotate))
+            .default_service(method_not_allowed("POST")),
+    )
+    .service(
+        web::resource("/accounts/{account_id}/api-keys/{name}/events")
+            .route(web::get().to(lifecycle::events))
+            .default_service(method_not_allowed("GET")),
     );
 }

@@ -3,23 +3,61 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::views::SessionTokenView;
 use crate::auth;
 use crate::domain::permission;
 use crate::domain::Scope;
-use crate::error::ApiError;
+use crate::error::{ApiError, NativeErrorBody};
 use crate::http::body::read_json;
+use crate::http::openapi::{native, ScopeName};
 use crate::service::{session_tokens, Keyward};
 
-#[derive(Deserialize)]
+/// What to mint.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct MintBody {
+#[schema(examples(json!({"scope": "show_card", "ttlSeconds": 600})))]
+pub struct MintTokenBody {
+    #[schema(value_type = ScopeName)]
     scope: String,
+    /// Lifetime in seconds, from 1 up to the configured maximum (default
+    /// 86400); without it, the configured default (900).
     #[serde(default)]
+    #[schema(minimum = 1)]
     ttl_seconds: Option<i64>,
 }
 
+/// Mint a session token
+///
+/// A short-lived credential for the calling key, holding one scope. Needs
+/// an `account-owner` API key of that account; a session token cannot mint
+/// another. The token is shown only in this response.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{account_id}/session-tokens",
+    operation_id = "mintSessionToken",
+    tag = "native",
+    params(native::AccountIdParam),
+    request_body = MintTokenBody,
+    security(("ApiKeyHeader" = [])),
+    responses(
+        (status = 200, description = "The new token.", body = SessionTokenView,
+            headers(("Cache-Control" = String,
+                description = "`no-store`: the body holds a secret."))),
+        (status = 400, description = "The body does not parse, an unknown `scope`, or \
+            `ttlSeconds` out of range.", body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "the session token lifetime must be between 1 and 86400 seconds"})),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 413, response = native::PayloadTooLarge),
+        (status = 415, response = native::UnsupportedMediaType),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
+    ),
+)]
 pub async fn mint(
     req: HttpRequest,
     kw: web::Data<Keyward>,
@@ -31,7 +69,7 @@ pub async fn mint(
     if !permission::permits_some_scope(&caller, account_id) {
         return Err(ApiError::Forbidden);
     }
-    let body: MintBody = read_json(&req, payload).await?;
+    let body: MintTokenBody = read_json(&req, payload).await?;
     let scope = Scope::parse(&body.scope)?;
     let minted = session_tokens::mint(&kw, &caller, account_id, scope, body.ttl_seconds).await?;
     Ok(HttpResponse::Ok()

@@ -5,22 +5,54 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::views::VerdictView;
-use crate::error::ApiError;
+use crate::error::{ApiError, NativeErrorBody};
 use crate::http::body::read_json;
+use crate::http::openapi::native;
 use crate::secret::CredentialType;
 use crate::service::Keyward;
 
-#[derive(Deserialize)]
+/// The credential to check: exactly one of the two fields.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct VerifyBody {
+#[schema(examples(json!({
+    "key": "kw_07f6feb52aa649758e9e5828bb836001s6xkUPAATlmIcbupHx7I5zJP06wKkg"
+})))]
+pub struct VerifyBody {
+    /// An API key (`kw_…`).
     #[serde(default)]
     key: Option<String>,
+    /// A session token (`kwst_…`).
     #[serde(default)]
     session_token: Option<String>,
 }
 
+/// Check a credential
+///
+/// Needs no credential of its own: only a caller holding the full key or
+/// token gets a positive answer, and only that answer says whose it is. A
+/// credential that does not check out is a 200 with `valid: false`.
+#[utoipa::path(
+    post,
+    path = "/api/verify",
+    operation_id = "verifyCredential",
+    tag = "native",
+    request_body = VerifyBody,
+    responses(
+        (status = 200, description = "The verdict.", body = VerdictView),
+        (status = 400, description = "The body does not parse, or not exactly one of `key` \
+            and `sessionToken`.", body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "give exactly one of key, sessionToken"})),
+        (status = 413, response = native::PayloadTooLarge),
+        (status = 415, response = native::UnsupportedMediaType),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
+    ),
+)]
 pub async fn verify(
     req: HttpRequest,
     kw: web::Data<Keyward>,

@@ -12,16 +12,40 @@ use crate::error::ApiError;
 #[error(transparent)]
 pub struct V1Error(#[from] pub ApiError);
 
-#[derive(Serialize)]
-struct ErrorDocument<'a> {
-    errors: [ErrorObject<'a>; 1],
+/// The JSON:API error document: always exactly one error object.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({
+    "errors": [{"status": "409", "title": "Conflict", "detail": "API_KEY_NAME_TAKEN"}]
+})))]
+pub struct V1ErrorDocument {
+    #[schema(min_items = 1, max_items = 1)]
+    errors: [V1ErrorObject; 1],
 }
 
-#[derive(Serialize)]
-struct ErrorObject<'a> {
-    status: &'a str,
-    title: &'a str,
+/// One error: the status as a string, its reason phrase and the code.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct V1ErrorObject {
+    /// The HTTP status code as a string, such as `"409"`.
+    status: String,
+    /// The standard reason phrase of the status code.
+    title: &'static str,
+    /// A stable code such as `API_KEY_NAME_TAKEN`, or for 400 a description
+    /// meant for people.
     detail: String,
+}
+
+impl V1ErrorDocument {
+    /// The document that answers `error`.
+    pub fn new(error: &ApiError) -> Self {
+        let status = error.status();
+        Self {
+            errors: [V1ErrorObject {
+                status: status.as_str().to_owned(),
+                title: status.canonical_reason().unwrap_or("Error"),
+                detail: error.message(),
+            }],
+        }
+    }
 }
 
 impl From<Invalid> for V1Error {
@@ -42,13 +66,7 @@ impl ResponseError for V1Error {
         }
         let mut builder = HttpResponse::build(status);
         self.0.decorate(&mut builder);
-        builder.json(ErrorDocument {
-            errors: [ErrorObject {
-                status: status.as_str(),
-                title: status.canonical_reason().unwrap_or("Error"),
-                detail: self.0.message(),
-            }],
-        })
+        builder.json(V1ErrorDocument::new(&self.0))
     }
 }
 

@@ -1,10 +1,10 @@
 //! The `/api/v1` dialect: the Vaultera shapes (JSON:API envelopes, snake_case
 //! attributes, `{"errors":[…]}`) over the same service operations.
 
-mod api_keys;
-mod error;
-mod session_tokens;
-mod views;
+pub(super) mod api_keys;
+pub(super) mod error;
+pub(super) mod session_tokens;
+pub(super) mod views;
 
 use actix_web::web;
 

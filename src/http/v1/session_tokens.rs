@@ -3,32 +3,70 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-use super::error::V1Error;
-use super::views::{self, Document};
+use super::error::{V1Error, V1ErrorDocument};
+use super::views::{self, V1SessionTokenDocument};
 use crate::auth;
 use crate::domain::permission;
 use crate::domain::Scope;
 use crate::error::ApiError;
 use crate::http::body::{object, read_json};
+use crate::http::openapi::{v1, ScopeName};
 use crate::service::{session_tokens, Keyward};
 
-#[derive(Deserialize)]
+/// `{"session_token": {…}}`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MintBody {
+#[schema(examples(json!({"session_token": {"scope": "show_card", "ttl_seconds": 300}})))]
+pub struct V1MintTokenBody {
     #[serde(deserialize_with = "object")]
-    session_token: MintAttributes,
+    session_token: V1MintTokenAttributes,
 }
 
-#[derive(Deserialize)]
+/// What to mint.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MintAttributes {
+pub struct V1MintTokenAttributes {
+    #[schema(value_type = ScopeName)]
     scope: String,
-    /// Keyward's extension: the lifetime in seconds.
+    /// Keyward's extension: the lifetime in seconds, from 1 up to the
+    /// configured maximum (default 86400); without it, the configured
+    /// default (900).
     #[serde(default)]
+    #[schema(minimum = 1)]
     ttl_seconds: Option<i64>,
 }
 
+/// Mint a session token
+///
+/// A short-lived credential for the calling key, holding one scope. Needs
+/// an `account-owner` API key; a session token cannot mint another. The
+/// token is shown only in this response.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session_tokens",
+    operation_id = "v1CreateSessionToken",
+    tag = "v1",
+    request_body = V1MintTokenBody,
+    security(("ApiKeyHeader" = []), ("ApiKeyQuery" = [])),
+    responses(
+        (status = 200, description = "The new token.", body = V1SessionTokenDocument,
+            headers(("Cache-Control" = String,
+                description = "`no-store`: the body holds a secret."))),
+        (status = 400, description = "The body does not parse, an unknown `scope`, or \
+            `ttl_seconds` out of range.", body = V1ErrorDocument,
+            example = json!({"errors": [{"status": "400", "title": "Bad Request",
+                "detail": "scope must be \"card\", \"show_card\" or \"show_service_code\""}]})),
+        (status = 401, response = v1::Unauthorized),
+        (status = 403, response = v1::Forbidden),
+        (status = 413, response = v1::PayloadTooLarge),
+        (status = 415, response = v1::UnsupportedMediaType),
+        (status = 429, response = v1::TooManyRequests),
+        (status = 500, response = v1::InternalError),
+        (status = 503, response = v1::ServiceUnavailable),
+    ),
+)]
 pub async fn mint(
     req: HttpRequest,
     kw: web::Data<Keyward>,
@@ -39,7 +77,7 @@ pub async fn mint(
     if !permission::permits_some_scope(&caller, &account) {
         return Err(ApiError::Forbidden.into());
     }
-    let body: MintBody = read_json(&req, payload).await?;
+    let body: V1MintTokenBody = read_json(&req, payload).await?;
     let scope = Scope::parse(&body.session_token.scope)?;
     let minted = session_tokens::mint(
         &kw,
@@ -51,7 +89,7 @@ pub async fn mint(
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(Document {
+        .json(V1SessionTokenDocument {
             data: views::session_token(&minted),
         }))
 }

@@ -1,0 +1,588 @@
+//! The OpenAPI 3.1 document of every route, generated from the handlers'
+//! `#[utoipa::path]` annotations and served at `GET /api/openapi.json`.
+//!
+//! Also here: the schemas of types that cannot derive one (`Timestamp`
+//! stays free of utoipa, and the closed sets of names come from the domain),
+//! the path and header parameters several routes share, and the error
+//! answers every route of a dialect gives alike. docs/openapi.json is a
+//! snapshot of the document, checked by `tests/api/openapi.rs`.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Schema,
+};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
+
+use super::{dashboard, health, native as native_api, v1 as v1_api};
+use crate::domain::{KeyStatus, Role, Scope, Timestamp};
+use crate::error::{ApiError, NativeErrorBody};
+use crate::http::v1::error::{V1ErrorDocument, V1ErrorObject};
+use crate::service::api_keys::KEY_NOT_FOUND;
+
+/// The whole API. Paths are listed in the order docs/api.md describes them.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Keyward",
+        version = env!("CARGO_PKG_VERSION"),
+        description = "Account-scoped API keys and session tokens, in two dialects over the \
+            same operations: the native API under `/api` (camelCase JSON, keys addressed by \
+            name, errors as `{\"statusCode\",\"error\",\"message\"}`) and the `/api/v1` \
+            dialect (JSON:API envelopes, snake_case, keys addressed by id, errors as \
+            `{\"errors\":[{\"status\",\"title\",\"detail\"}]}`).\n\n\
+            Every path answers a method it does not list with `405 METHOD_NOT_ALLOWED` and an \
+            `Allow` header, and a path no route has with `404 ROUTE_NOT_FOUND`, both in the \
+            error shape of the path's dialect. Every response carries `x-request-id`: the \
+            client's own when it sent an acceptable one, a new id otherwise.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        native_api::me::show,
+        native_api::api_keys::create,
+        native_api::api_keys::list,
+        native_api::api_keys::show,
+        native_api::api_keys::update,
+        native_api::api_keys::revoke,
+        native_api::session_tokens::mint,
+        native_api::verify::verify,
+        v1_api::api_keys::list,
+        v1_api::api_keys::create,
+        v1_api::api_keys::show,
+        v1_api::api_keys::revoke,
+        v1_api::session_tokens::mint,
+        serve,
+        dashboard::page,
+    ),
+    components(
+        schemas(
+            NativeErrorBody,
+            V1ErrorDocument,
+            V1ErrorObject,
+            Timestamp,
+            RoleName,
+            ScopeName,
+            KeyStatusName,
+            VerifyCode,
+            health::HealthStatus,
+            native_api::views::KeyView,
+            native_api::views::MeView,
+            native_api::views::SessionTokenView,
+            native_api::views::VerdictView,
+            native_api::api_keys::CreateKeyBody,
+            native_api::api_keys::UpdateKeyBody,
+            native_api::session_tokens::MintTokenBody,
+            native_api::verify::VerifyBody,
+            v1_api::views::V1ApiKeyDocument,
+            v1_api::views::V1ApiKeyListDocument,
+            v1_api::views::V1ApiKeyResource,
+            v1_api::views::V1ApiKeyAttributes,
+            v1_api::views::V1SessionTokenDocument,
+            v1_api::views::V1SessionTokenResource,
+            v1_api::views::V1SessionTokenAttributes,
+            v1_api::api_keys::V1CreateKeyBody,
+            v1_api::api_keys::V1CreateKeyAttributes,
+            v1_api::session_tokens::V1MintTokenBody,
+            v1_api::session_tokens::V1MintTokenAttributes,
+        ),
+        responses(
+            native::Unauthorized,
+            native::Forbidden,
+            native::KeyNotFound,
+            native::VersionMismatch,
+            native::PayloadTooLarge,
+            native::UnsupportedMediaType,
+            native::TooManyRequests,
+            native::InternalError,
+            native::ServiceUnavailable,
+            v1::Unauthorized,
+            v1::Forbidden,
+            v1::KeyNotFound,
+            v1::PayloadTooLarge,
+            v1::UnsupportedMediaType,
+            v1::TooManyRequests,
+            v1::InternalError,
+            v1::ServiceUnavailable,
+        ),
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "native", description = "The native API under `/api`."),
+        (name = "v1", description = "The `/api/v1` dialect: JSON:API envelopes, always on \
+            the caller's own account."),
+        (name = "operations", description = "Health, metrics, this document and the \
+            dashboard: no credential needed."),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The document as served: pretty-printed, with a final newline, built once.
+pub fn document() -> Result<&'static str, ApiError> {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    if let Some(json) = DOCUMENT.get() {
+        return Ok(json);
+    }
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .map_err(ApiError::internal)?;
+    json.push('\n');
+    Ok(DOCUMENT.get_or_init(|| json))
+}
+
+/// This document
+///
+/// The OpenAPI 3.1 description of every route. Needs no credential.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    operation_id = "openapi",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The OpenAPI document.", body = Object,
+            content_type = "application/json"),
+        (status = 500, response = native::InternalError),
+    ),
+)]
+pub async fn serve() -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document()?))
+}
+
+/// Declares the two places a credential can travel.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "ApiKeyHeader",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                crate::auth::API_KEY_HEADER,
+                "An API key (`kw_…`) or a session token (`kwst_…`). Missing or empty: 401 \
+                 `Missing authentication`; sent twice or not visible ASCII: 401 \
+                 `Invalid authentication`.",
+            ))),
+        );
+        components.add_security_scheme(
+            "ApiKeyQuery",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "api_key",
+                "`/api/v1` only: the credential as a query parameter. The header wins when \
+                 both are present. Proxies and shell history may record query strings, so \
+                 prefer the header.",
+            ))),
+        );
+    }
+}
+
+impl PartialSchema for Timestamp {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .description(Some(
+                "An RFC 3339 instant in UTC with exactly three fractional digits and a `Z`.",
+            ))
+            .examples(["2020-06-01T22:32:56.631Z"])
+            .into()
+    }
+}
+
+impl ToSchema for Timestamp {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Timestamp")
+    }
+}
+
+/// A string schema that allows only `values`.
+fn one_of_names<'a>(description: &str, values: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+        .into()
+}
+
+/// The schema of a key's role, `Role` in the document.
+pub struct RoleName;
+
+impl PartialSchema for RoleName {
+    fn schema() -> RefOr<Schema> {
+        one_of_names(
+            "A key's role. A session token acts with the role of the key that minted it.",
+            Role::ALL.map(Role::as_str),
+        )
+    }
+}
+
+impl ToSchema for RoleName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Role")
+    }
+}
+
+/// The schema of a session token's scope, `Scope` in the document.
+pub struct ScopeName;
+
+impl PartialSchema for ScopeName {
+    fn schema() -> RefOr<Schema> {
+        one_of_names(
+            "What a session token is for: `card` (capture card details), `show_card` (read \
+             card details without the service code) or `show_service_code` (read only the \
+             service code). Keyward reports it; the service accepting the token enforces it.",
+            Scope::ALL.map(Scope::as_str),
+        )
+    }
+}
+
+impl ToSchema for ScopeName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Scope")
+    }
+}
+
+/// The schema of a key's status, `KeyStatus` in the document.
+pub struct KeyStatusName;
+
+impl PartialSchema for KeyStatusName {
+    fn schema() -> RefOr<Schema> {
+        // The `match` stops compiling when a status is added, until it is listed here.
+        let listed = |status: KeyStatus| match status {
+            KeyStatus::Active | KeyStatus::Expired | KeyStatus::Revoked => status.as_str(),
+        };
+        one_of_names(
+            "`revoked` is permanent; `expired` is reached at the key's `expiresAt`. Whether a \
+             key is switched on is `enabled`, apart from this.",
+            [KeyStatus::Active, KeyStatus::Expired, KeyStatus::Revoked].map(listed),
+        )
+    }
+}
+
+impl ToSchema for KeyStatusName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("KeyStatus")
+    }
+}
+
+/// The schema of the codes `POST /api/verify` reports.
+pub struct VerifyCode;
+
+impl PartialSchema for VerifyCode {
+    fn schema() -> RefOr<Schema> {
+        // The codes of `service::verify::Verdict::code`.
+        one_of_names(
+            "`VALID`, or why not: `MALFORMED` (not a Keyward credential of the expected kind; \
+             nothing was looked up), `NOT_FOUND` (no such id, or a wrong secret), `DISABLED`, \
+             `REVOKED` or `EXPIRED` (reported only to whoever presented the real secret).",
+            [
+                "VALID",
+                "MALFORMED",
+                "NOT_FOUND",
+                "DISABLED",
+                "REVOKED",
+                "EXPIRED",
+            ],
+        )
+    }
+}
+
+impl ToSchema for VerifyCode {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("VerifyCode")
+    }
+}
+
+/// A string that is always `value`: the `type` member of a JSON:API resource.
+fn constant(value: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([value]))
+}
+
+/// `"type": "api_key"`.
+pub fn api_key_type() -> ObjectBuilder {
+    constant("api_key")
+}
+
+/// `"type": "session_token"`.
+pub fn session_token_type() -> ObjectBuilder {
+    constant("session_token")
+}
+
+/// A path or header parameter, required or not, as a string.
+fn string_parameter(
+    name: &str,
+    place: ParameterIn,
+    required: Required,
+    description: &str,
+    example: &str,
+) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(place)
+        .required(required)
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .example(Some(example.into()))
+        .build()
+}
+
+/// One answer every route of a dialect gives alike: its description, and
+/// the errors behind it, each rendered as an example by the dialect.
+struct SharedError {
+    description: &'static str,
+    examples: Vec<(&'static str, ApiError)>,
+}
+
+impl SharedError {
+    /// The answer with `schema` as its body and `render`ed examples.
+    fn response(self, schema: &str, render: fn(&ApiError) -> serde_json::Value) -> Response {
+        let throttled = self
+            .examples
+            .iter()
+            .any(|(_, e)| matches!(e, ApiError::TooManyRequests(_)));
+        let examples = self.examples.iter().map(|(name, error)| {
+            let example = ExampleBuilder::new().value(Some(render(error))).build();
+            (*name, example)
+        });
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(schema)))
+            .examples_from_iter(examples)
+            .build();
+        let mut response = ResponseBuilder::new()
+            .description(self.description)
+            .content("application/json", content);
+        if throttled {
+            response = response.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(1)),
+                    )
+                    .description(Some(
+                        "Seconds left in the counting window. The server closes the \
+                         connection after this response.",
+                    ))
+                    .build(),
+            );
+        }
+        response.build()
+    }
+}
+
+fn unauthorized() -> SharedError {
+    SharedError {
+        description: "No credential, or one that does not authenticate (malformed, unknown, \
+            wrong secret, disabled, revoked or expired: the message does not say which).",
+        examples: vec![
+            (
+                "missing",
+                ApiError::Unauthorized(ApiError::MISSING_AUTHENTICATION),
+            ),
+            (
+                "invalid",
+                ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION),
+            ),
+        ],
+    }
+}
+
+fn forbidden() -> SharedError {
+    SharedError {
+        description: "`FORBIDDEN`: the credential is valid, but its role or type does not \
+            allow this, or the path names another account.",
+        examples: vec![("forbidden", ApiError::Forbidden)],
+    }
+}
+
+fn key_not_found() -> SharedError {
+    SharedError {
+        description: "`API_KEY_NOT_FOUND`: no key with that name (native) or id (`/api/v1`) \
+            in the caller's account.",
+        examples: vec![("not found", ApiError::NotFound(KEY_NOT_FOUND))],
+    }
+}
+
+fn version_mismatch() -> SharedError {
+    SharedError {
+        description: "`VERSION_MISMATCH`: `If-Match` names a version the key is no longer at; \
+            nothing changed.",
+        examples: vec![("stale version", ApiError::PreconditionFailed)],
+    }
+}
+
+fn payload_too_large() -> SharedError {
+    SharedError {
+        description: "The body is over 16 KiB.",
+        examples: vec![(
+            "too large",
+            ApiError::PayloadTooLarge(super::MAX_BODY_BYTES),
+        )],
+    }
+}
+
+fn unsupported_media_type() -> SharedError {
+    SharedError {
+        description: "The `Content-Type` is not `application/json` nor another \
+            `application/…+json` type.",
+        examples: vec![("not JSON", ApiError::UnsupportedMediaType)],
+    }
+}
+
+fn too_many_requests() -> SharedError {
+    SharedError {
+        description: "`RATE_LIMIT_EXCEEDED`: too many failed authentications from this \
+            address or against this key id.",
+        examples: vec![("throttled", ApiError::TooManyRequests(30))],
+    }
+}
+
+fn internal_error() -> SharedError {
+    SharedError {
+        description: "`INTERNAL_ERROR`: a fault in Keyward or an unexpected database error; \
+            the cause is in the server log.",
+        examples: vec![("internal", ApiError::Internal(anyhow::anyhow!("example")))],
+    }
+}
+
+fn service_unavailable() -> SharedError {
+    SharedError {
+        description: "`SERVICE_UNAVAILABLE`: no database connection became free in time.",
+        examples: vec![(
+            "unavailable",
+            ApiError::Unavailable(anyhow::anyhow!("example")),
+        )],
+    }
+}
+
+/// Declares `$name` as the reusable response `$prefix$name`, built by
+/// `$build` and rendered with the dialect's `$schema`.
+macro_rules! shared_responses {
+    ($prefix:literal, $schema:ty, $render:expr; $($name:ident = $build:path),* $(,)?) => {
+        $(
+            #[doc = concat!("The `", $prefix, stringify!($name), "` response.")]
+            pub struct $name;
+
+            impl<'s> utoipa::ToResponse<'s> for $name {
+                fn response() -> (&'s str, RefOr<Response>) {
+                    let schema = <$schema as ToSchema>::name();
+                    let response = $build().response(&schema, $render);
+                    (concat!($prefix, stringify!($name)), response.into())
+                }
+            }
+        )*
+    };
+}
+
+/// What the native routes share: error answers and parameters.
+pub mod native {
+    use super::*;
+
+    shared_responses!(
+        "Native",
+        NativeErrorBody,
+        |e| serde_json::to_value(NativeErrorBody::new(e)).unwrap_or_default();
+        Unauthorized = unauthorized,
+        Forbidden = forbidden,
+        KeyNotFound = key_not_found,
+        VersionMismatch = version_mismatch,
+        PayloadTooLarge = payload_too_large,
+        UnsupportedMediaType = unsupported_media_type,
+        TooManyRequests = too_many_requests,
+        InternalError = internal_error,
+        ServiceUnavailable = service_unavailable,
+    );
+
+    /// `{account_id}` in the path.
+    pub struct AccountIdParam;
+
+    impl utoipa::IntoParams for AccountIdParam {
+        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+            vec![string_parameter(
+                "account_id",
+                ParameterIn::Path,
+                Required::True,
+                "The account: 22 ASCII letters and digits. Any account but the caller's \
+                 own is 403.",
+                "r046bIHYG9OGHRq22uSr3d",
+            )]
+        }
+    }
+
+    /// `{name}` in the path.
+    pub struct KeyNameParam;
+
+    impl utoipa::IntoParams for KeyNameParam {
+        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+            vec![string_parameter(
+                "name",
+                ParameterIn::Path,
+                Required::True,
+                "The key's name; case-sensitive.",
+                "FrontTill1",
+            )]
+        }
+    }
+
+    /// The optional `If-Match` request header.
+    pub struct IfMatchParam;
+
+    impl utoipa::IntoParams for IfMatchParam {
+        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+            vec![string_parameter(
+                "If-Match",
+                ParameterIn::Header,
+                Required::False,
+                "Apply the change only if the key is at this version: `\"3\"`, `3` or \
+                 `W/\"3\"`; `*` matches any version. Anything else is 400.",
+                "\"1\"",
+            )]
+        }
+    }
+}
+
+/// What the `/api/v1` routes share: error answers and parameters.
+pub mod v1 {
+    use super::*;
+
+    shared_responses!(
+        "V1",
+        V1ErrorDocument,
+        |e| serde_json::to_value(V1ErrorDocument::new(e)).unwrap_or_default();
+        Unauthorized = unauthorized,
+        Forbidden = forbidden,
+        KeyNotFound = key_not_found,
+        PayloadTooLarge = payload_too_large,
+        UnsupportedMediaType = unsupported_media_type,
+        TooManyRequests = too_many_requests,
+        InternalError = internal_error,
+        ServiceUnavailable = service_unavailable,
+    );
+
+    /// `{id}` in the path.
+    pub struct KeyIdParam;
+
+    impl utoipa::IntoParams for KeyIdParam {
+        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+            vec![string_parameter(
+                "id",
+                ParameterIn::Path,
+                Required::True,
+                "The key's id (a UUID). Anything else, or another account's key, is 404.",
+                "99967ad0-1446-4d70-a2a7-3c5dbd7c5ade",
+            )]
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The OpenAPI document: it matches the snapshot in docs/openapi.json, and
+//! it describes exactly the routes the server answers.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::{send, send_json, spawn_app, Backend, Reply, TestApp};
+
+/// Every operation the server answers, as (method, path template). HEAD on
+/// the health routes and the dashboard, and the dashboard's assets, are
+/// left out on purpose: they are not part of the API.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/api/me"),
+    ("get", "/api/accounts/{account_id}/api-keys"),
+    ("post", "/api/accounts/{account_id}/api-keys"),
+    ("get", "/api/accounts/{account_id}/api-keys/{name}"),
+    ("put", "/api/accounts/{account_id}/api-keys/{name}"),
+    ("delete", "/api/accounts/{account_id}/api-keys/{name}"),
+    ("post", "/api/accounts/{account_id}/session-tokens"),
+    ("post", "/api/verify"),
+    ("get", "/api/v1/api_keys"),
+    ("post", "/api/v1/api_keys"),
+    ("get", "/api/v1/api_keys/{id}"),
+    ("delete", "/api/v1/api_keys/{id}"),
+    ("post", "/api/v1/session_tokens"),
+    ("get", "/api/openapi.json"),
+    ("get", "/dashboard"),
+];
+
+/// Paths whose operations need not document a 4xx: they take no input.
+const NO_CLIENT_ERRORS: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/dashboard",
+    "/api/openapi.json",
+];
+
+/// The methods an OpenAPI path item can hold operations for.
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+
+/// The files that register API resources, with the scope their paths are
+/// under: a resource added there fails `every_registered_resource_is_listed`
+/// until it is listed in `ROUTES`, and so documented.
+const ROUTE_FILES: &[(&str, &str)] = &[
+    ("src/http/mod.rs", ""),
+    ("src/http/native/mod.rs", "/api"),
+    ("src/http/v1/mod.rs", "/api/v1"),
+];
+
+/// The document exactly as served.
+fn served_text(app: &TestApp) -> String {
+    let response = app
+        .request("GET", "/api/openapi.json")
+        .call()
+        .expect("GET /api/openapi.json");
+    assert_eq!(response.content_type(), "application/json");
+    response.into_string().expect("document body")
+}
+
+fn served(app: &TestApp) -> Value {
+    serde_json::from_str(&served_text(app)).expect("the document is JSON")
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut found = Vec::new();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            if METHODS.contains(&method.as_str()) {
+                found.push((method.clone(), path.clone(), operation));
+            }
+        }
+    }
+    found
+}
+
+/// A path template with its parameters filled in.
+fn concrete(template: &str) -> String {
+    template
+        .replace("{account_id}", "r046bIHYG9OGHRq22uSr3d")
+        .replace("{name}", "FrontTill1")
+        .replace("{id}", "99967ad0-1446-4d70-a2a7-3c5dbd7c5ade")
+}
+
+/// Calls `method` on `path` without a credential, with `{}` as the body of
+/// methods that take one.
+fn call(app: &TestApp, method: &str, path: &str) -> Reply {
+    let request = app.request(&method.to_ascii_uppercase(), path);
+    match method {
+        "post" | "put" | "patch" => send_json(request, &serde_json::json!({})),
+        _ => send(request, None),
+    }
+}
+
+fn is_route_not_found(reply: &Reply) -> bool {
+    reply.status == 404 && reply.body.to_string().contains("ROUTE_NOT_FOUND")
+}
+
+/// The line number and both versions of the first line that differs.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let mut expected_lines = expected.lines();
+    let mut actual_lines = actual.lines();
+    for line in 1.. {
+        match (expected_lines.next(), actual_lines.next()) {
+            (None, None) => break,
+            (e, a) if e == a => continue,
+            (e, a) => {
+                return format!(
+                    "first difference at line {line}:\n  docs/openapi.json: {}\n  served:            {}",
+                    e.unwrap_or("<end>"),
+                    a.unwrap_or("<end>")
+                )
+            }
+        }
+    }
+    "the documents differ only in line endings or the final newline".into()
+}
+
+#[test]
+fn served_document_matches_the_snapshot() {
+    let app = spawn_app(Backend::Sqlite);
+    let served = served_text(&app);
+    if std::env::var_os("UPDATE_OPENAPI_SNAPSHOT").is_some_and(|v| v == "1") {
+        std::fs::write(SNAPSHOT, &served).expect("write docs/openapi.json");
+        return;
+    }
+    let committed = std::fs::read_to_string(SNAPSHOT).unwrap_or_default();
+    assert!(
+        committed == served,
+        "GET /api/openapi.json no longer matches docs/openapi.json ({}). If the API change \
+         is intended, rewrite the snapshot with\n  \
+         UPDATE_OPENAPI_SNAPSHOT=1 cargo test --test api openapi::served_document_matches_the_snapshot\n\
+         and commit docs/openapi.json with the change.",
+        first_difference(&committed, &served)
+    );
+}
+
+#[test]
+fn document_is_openapi_3_1_with_resolvable_references() {
+    let app = spawn_app(Backend::Sqlite);
+    let doc = served(&app);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "Keyward");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+
+    let mut ids = BTreeSet::new();
+    for (method, path, operation) in operations(&doc) {
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        assert!(!id.is_empty(), "{method} {path} has no operationId");
+        assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+    }
+
+    let schemes = doc["components"]["securitySchemes"]
+        .as_object()
+        .expect("security schemes");
+    for (method, path, operation) in operations(&doc) {
+        let requirements = operation["security"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for name in requirements
+            .iter()
+            .flat_map(|r| r.as_object().expect("requirement").keys())
+        {
+            assert!(
+                schemes.contains_key(name),
+                "{method} {path} asks for security scheme {name}, which is not declared"
+            );
+        }
+    }
+
+    let mut references = Vec::new();
+    collect_references(&doc, &mut references);
+    assert!(!references.is_empty());
+    for reference in references {
+        assert!(
+            resolve(&doc, &reference).is_some(),
+            "{reference} points at nothing"
+        );
+    }
+}
+
+fn collect_references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(reference)) => found.push(reference.clone()),
+                    _ => collect_references(value, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, found)),
+        _ => {}
+    }
+}
+
+/// `#/components/…` within `doc`.
+fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    doc.pointer(reference.strip_prefix('#')?)
+}
+
+#[test]
+fn documents_exactly_the_routes_the_server_answers() {
+    let app = spawn_app(Backend::Sqlite);
+    let doc = served(&app);
+    let documented: BTreeSet<(String, String)> = operations(&doc)
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    let listed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(method, path)| (method.to_string(), path.to_string()))
+        .collect();
+    let undocumented: Vec<_> = listed.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in the document: {undocumented:?}"
+    );
+    let unlisted: Vec<_> = documented.difference(&listed).collect();
+    assert!(
+        unlisted.is_empty(),
+        "documented but not in this test's ROUTES: {unlisted:?}"
+    );
+
+    for (method, path) in &documented {
+        let reply = call(&app, method, &concrete(path));
+        assert!(
+            !is_route_not_found(&reply),
+            "{method} {path} is documented but no route answers it: {:?}",
+            reply.body
+        );
+    }
+
+    // The other direction: a method a documented path does not list is
+    // refused, so the document lists every method each path has.
+    let paths: BTreeSet<&String> = documented.iter().map(|(_, path)| path).collect();
+    for path in paths {
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if documented.contains(&(method.to_owned(), path.clone())) {
+                continue;
+            }
+            let reply = call(&app, method, &concrete(path));
+            assert_eq!(
+                reply.status, 405,
+                "{method} {path} is not documented but answers {}: {:?}",
+                reply.status, reply.body
+            );
+        }
+    }
+}
+
+#[test]
+fn every_registered_resource_is_listed() {
+    let mut seen = 0;
+    for (file, scope) in ROUTE_FILES {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let source = std::fs::read_to_string(&path).expect("route file");
+        for rest in source.split("web::resource(\"").skip(1) {
+            let resource = rest.split('"').next().unwrap_or_default();
+            let full = format!("{scope}{resource}");
+            assert!(
+                ROUTES.iter().any(|(_, listed)| *listed == full),
+                "{file} registers {full}, which ROUTES does not list: annotate its handlers \
+                 with #[utoipa::path], add them to ApiDoc and list them here"
+            );
+            seen += 1;
+        }
+    }
+    assert!(
+        seen >= 10,
+        "found only {seen} resources: has routing moved?"
+    );
+}
+
+#[test]
+fn operations_document_their_client_errors_as_json() {
+    let app = spawn_app(Backend::Sqlite);
+    let doc = served(&app);
+    for (method, path, operation) in operations(&doc) {
+        if NO_CLIENT_ERRORS.contains(&path.as_str()) {
+            continue;
+        }
+        let responses = operation["responses"].as_object().expect("responses");
+        let json_client_error = responses.iter().any(|(status, response)| {
+            let response = match response["$ref"].as_str() {
+                Some(reference) => resolve(&doc, reference).expect("response reference"),
+                None => response,
+            };
+            status.starts_with('4') && response["content"]["application/json"]["schema"].is_object()
+        });
+        assert!(
+            json_client_error,
+            "{method} {path} documents no 4xx response with a JSON body"
+        );
+    }
+}
