@@ -17,6 +17,7 @@ use diesel::Connection;
 pub const NAME_TAKEN: &str = "API_KEY_NAME_TAKEN";
 pub const KEY_NOT_FOUND: &str = "API_KEY_NOT_FOUND";
 pub const KEY_REVOKED: &str = "API_KEY_REVOKED";
+pub const KEY_EXPIRED: &str = "API_KEY_EXPIRED";
 pub const CONCURRENT_MODIFICATION: &str = "CONCURRENT_MODIFICATION";
 
 /// How many times a change is retried when other writers keep winning.

@@ -39,15 +39,19 @@ pub struct EventPage {
 
 /// The event recording that `after` was created.
 pub fn created(after: &ApiKey) -> ApiKeyEventRow {
+    // The same `{from, to}` shape as every other event, from nothing.
     let mut changes = Map::new();
-    changes.insert("name".into(), json!(after.name.as_str()));
-    changes.insert("role".into(), json!(after.role.as_str()));
-    changes.insert("apiKey".into(), json!(after.hint));
+    let mut note = |field: &str, to: Value| {
+        changes.insert(field.into(), json!({ "from": null, "to": to }));
+    };
+    note("name", json!(after.name.as_str()));
+    note("role", json!(after.role.as_str()));
+    note("apiKey", json!(after.hint));
     if let Some(description) = &after.description {
-        changes.insert("description".into(), json!(description));
+        note("description", json!(description));
     }
     if let Some(expires_at) = after.expires_at {
-        changes.insert("expiresAt".into(), json!(expires_at.to_string()));
+        note("expiresAt", json!(expires_at.to_string()));
     }
     row(after, &after.created_by, vec!["created"], changes)
 }

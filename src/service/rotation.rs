@@ -1,6 +1,6 @@
 //! Rotating a key's secret, with a grace period for the old one.
 
-use super::api_keys::{change, IssuedSecret, KeyRef, KEY_REVOKED};
+use super::api_keys::{change, IssuedSecret, KeyRef, KEY_EXPIRED, KEY_REVOKED};
 use super::{authorize, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{ApiKey, Principal, Timestamp};
@@ -37,6 +37,11 @@ pub async fn rotate(
     let current = super::api_keys::get(kw, caller, account_id, key.clone()).await?;
     if current.revoked_at.is_some() {
         return Err(ApiError::Conflict(KEY_REVOKED));
+    }
+    // A new secret for an expired key could authenticate nothing; extend
+    // the expiry first (PUT expiresAt), then rotate.
+    if current.expires_at.is_some_and(|at| at <= Timestamp::now()) {
+        return Err(ApiError::Conflict(KEY_EXPIRED));
     }
     let id = current.id;
     let issued = kw

@@ -264,6 +264,12 @@ fn grace_never_outlives_the_key(backend: Backend) {
         "grace ended with the key's expiry"
     );
     assert_eq!(verify_code(&app, &new), "EXPIRED");
+    // A new secret for an expired key would authenticate nothing.
+    let reply = rotate(&app, &account, "Brief", json!({}));
+    assert_eq!(
+        (reply.status, reply.body),
+        (409, error_body(409, "Conflict", "API_KEY_EXPIRED"))
+    );
 }
 
 fn last_use_is_recorded_without_a_change(backend: Backend) {
@@ -354,6 +360,14 @@ fn audit_trail_lists_every_change(backend: Backend) {
     assert_eq!(
         events[4]["changes"],
         json!({ "enabled": { "from": true, "to": false } })
+    );
+    assert_eq!(
+        events[5]["changes"],
+        json!({
+            "name": { "from": null, "to": "Till" },
+            "role": { "from": null, "to": "merchant-terminal" },
+            "apiKey": { "from": null, "to": created["apiKey"] },
+        })
     );
     assert_eq!(
         events[3]["changes"],

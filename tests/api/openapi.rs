@@ -20,6 +20,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/accounts/{account_id}/api-keys/{name}"),
     ("put", "/api/accounts/{account_id}/api-keys/{name}"),
     ("delete", "/api/accounts/{account_id}/api-keys/{name}"),
+    ("post", "/api/accounts/{account_id}/api-keys/{name}/rotate"),
+    ("get", "/api/accounts/{account_id}/api-keys/{name}/events"),
     ("post", "/api/accounts/{account_id}/session-tokens"),
     ("post", "/api/verify"),
     ("get", "/api/v1/api_keys"),

@@ -125,6 +125,48 @@ describe('Keyward dashboard', () => {
   const field = (name, which) => row(name).locator(`[data-field="${which}"]`);
   const text = async (locator) => ((await locator.textContent({ timeout: 1_000 })) ?? '').trim();
   const storedKey = () => page.evaluate(() => sessionStorage.getItem('keyward.apiKey'));
+  /** Calls the native API directly with the bootstrap key. */
+  const call = async (method, apiPath, body) => {
+    const response = await fetch(`${base}${apiPath}`, {
+      method,
+      headers: { 'x-api-key': ownerKey, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = response.status === 204 ? null : await response.json();
+    assert.ok(response.ok, `${method} ${apiPath}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const verifyKey = (key) =>
+    fetch(`${base}/api/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key }),
+    }).then((response) => response.json());
+  /** Opens a key's history from its row; returns the dialog. */
+  const openHistory = async (name) => {
+    await row(name).getByRole('button', { name: `History of ${name}` }).click();
+    const dialog = page.locator('#history-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#history-name')), name);
+    return dialog;
+  };
+  const events = () => page.locator('#history-list [data-testid="event"]');
+  const closeHistory = async () => {
+    await page.keyboard.press('Escape');
+    await page.locator('#history-dialog').waitFor({ state: 'hidden' });
+  };
+  /** A local date-time for a datetime-local field, and the UTC instant it means. */
+  const localDateTime = (offsetMs) =>
+    page.evaluate((offset) => {
+      const at = new Date(Date.now() + offset);
+      at.setSeconds(0, 0);
+      const pad = (n) => String(n).padStart(2, '0');
+      const local =
+        `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}` +
+        `T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+      return { local, iso: at.toISOString() };
+    }, offsetMs);
+  let till2Secret;
 
   before(async () => {
     const build = spawnSync('cargo', ['build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
@@ -248,6 +290,8 @@ describe('Keyward dashboard', () => {
     assert.equal(await text(field('Till1', 'apiKey')), `...${secret.slice(-6)}`);
     assert.match(await text(field('Till1', 'name')), /Front counter till/);
     assert.match(await text(field('Till1', 'created')), /^owner/);
+    assert.equal(await text(field('Till1', 'expires')), 'never');
+    assert.equal(await text(field('Till1', 'lastUsed')), 'never');
 
     await page.locator('#secret-copy').click();
     await eventually(async () => assert.match(await text(page.locator('#notice')), /copied|selected/));
@@ -273,6 +317,32 @@ describe('Keyward dashboard', () => {
     );
   });
 
+  it("lists Till1's history, newest first", async () => {
+    const dialog = await openHistory('Till1');
+    assert.equal(await events().count(), 2);
+    const newest = events().first();
+    assert.equal(await newest.getAttribute('data-version'), '2');
+    assert.match(await text(newest.getByTestId('event-kinds')), /^disabled$/);
+    assert.match(await text(newest), /version 2/);
+    assert.match(await text(newest), /^version 2.*owner/s, 'who, shortened like the table');
+    assert.match(await text(newest.locator('dd[data-change="enabled"]')), /^true\s*→\s*to\s*false$/);
+    const oldest = events().last();
+    assert.equal(await oldest.getAttribute('data-version'), '1');
+    assert.match(await text(oldest.getByTestId('event-kinds')), /^created$/);
+    assert.match(await text(oldest.locator('dd[data-change="name"]')), /^Till1$/);
+    assert.ok(await page.locator('#history-more').isHidden(), 'one page only');
+    assert.ok(await page.getByRole('alert').isHidden());
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await events().count(), 0, 'the list is emptied on close');
+    await eventually(async () =>
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+        'History of Till1',
+      ),
+    );
+  });
+
   it('revokes Till1 only after the dialog confirms it', async () => {
     const dialog = page.locator('#revoke-dialog');
     await row('Till1').getByRole('button', { name: 'Revoke Till1' }).click();
@@ -288,7 +358,11 @@ describe('Keyward dashboard', () => {
     await dialog.waitFor({ state: 'hidden' });
     await eventually(async () => assert.equal(await text(field('Till1', 'status')), 'revoked'));
     assert.equal(await text(field('Till1', 'version')), '3');
-    assert.equal(await row('Till1').getByRole('button').count(), 0, 'a revoked key has no actions');
+    assert.deepEqual(
+      await row('Till1').getByRole('button').allTextContents(),
+      ['History'],
+      'a revoked key has no actions but its history',
+    );
   });
 
   it('shows API_KEY_NAME_TAKEN when the name is used again', async () => {
@@ -299,6 +373,115 @@ describe('Keyward dashboard', () => {
     assert.match(await text(alert), /API_KEY_NAME_TAKEN/);
     assert.ok(await page.locator('#secret-panel').isHidden());
     assert.equal(await page.locator('tr[data-key-name="Till1"]').count(), 1);
+  });
+
+  it('refuses an expiry in the past with the API message', async () => {
+    const { local } = await localDateTime(-24 * 60 * 60 * 1000);
+    await page.getByLabel('Name', { exact: true }).fill('Till2');
+    await page.getByLabel(/^Expires/).fill(local);
+    await page.locator('#create-submit').click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await text(alert), /expiresAt must be in the future/);
+    assert.equal(await row('Till2').count(), 0);
+  });
+
+  it('creates Till2 expiring a day ahead and shows the expiry', async () => {
+    const { local, iso } = await localDateTime(24 * 60 * 60 * 1000);
+    await page.getByLabel('Name', { exact: true }).fill('Till2');
+    await page.getByLabel(/^Expires/).fill(local);
+    await page.locator('#create-submit').click();
+    await page.locator('#secret-panel').waitFor({ state: 'visible' });
+    assert.ok(await page.getByRole('alert').isHidden());
+    till2Secret = await text(page.locator('#secret-value'));
+    assert.match(till2Secret, KEY_PATTERN);
+    await row('Till2').waitFor();
+    const expires = field('Till2', 'expires').locator('time');
+    assert.equal(await expires.getAttribute('datetime'), iso, 'the local time, sent as UTC');
+    assert.notEqual(await text(expires), 'never');
+    assert.match(await text(expires), new RegExp(String(new Date(iso).getUTCFullYear())));
+    assert.equal(await text(field('Till2', 'status')), 'active');
+    assert.equal(await page.getByLabel(/^Expires/).inputValue(), '', 'the form is reset');
+    await page.locator('#secret-dismiss').click();
+  });
+
+  it('rotates Till2 with no grace period and shows the new secret once', async () => {
+    const oldMask = await text(field('Till2', 'apiKey'));
+    assert.equal(oldMask, `...${till2Secret.slice(-6)}`);
+    const dialog = page.locator('#rotate-dialog');
+    await row('Till2').getByRole('button', { name: 'Rotate Till2' }).click();
+    await dialog.waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#rotate-name')), 'Till2');
+    assert.match(await text(dialog), /old secret stops working/);
+    const grace = page.getByLabel('Grace period in seconds');
+    assert.equal(await grace.inputValue(), '0');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'rotate-grace');
+    await grace.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+
+    await page.locator('#secret-panel').waitFor({ state: 'visible' });
+    assert.ok(await page.getByRole('alert').isHidden());
+    const secret = await text(page.locator('#secret-value'));
+    assert.match(secret, KEY_PATTERN);
+    assert.notEqual(secret, till2Secret);
+    assert.equal(await text(page.locator('#secret-name')), 'Till2');
+    assert.match(await text(page.locator('#secret-title')), /^New secret for Till2/);
+    assert.match(await text(page.locator('#secret-note')), /old secret no longer works/);
+    await eventually(async () => {
+      assert.equal(await text(field('Till2', 'apiKey')), `...${secret.slice(-6)}`);
+      assert.equal(await text(field('Till2', 'version')), '2');
+    });
+    assert.notEqual(await text(field('Till2', 'apiKey')), oldMask);
+
+    assert.equal((await verifyKey(secret)).valid, true, 'the new secret works');
+    assert.equal((await verifyKey(till2Secret)).valid, false, 'the old one ended at once');
+
+    await page.locator('#secret-copy').click();
+    await page.locator('#secret-dismiss').click();
+    assert.equal(await page.locator('#secret-value').textContent(), '');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      'Rotate Till2',
+    );
+
+    await openHistory('Till2');
+    const newest = events().first();
+    assert.equal(await newest.getAttribute('data-version'), '2');
+    assert.match(await text(newest.getByTestId('event-kinds')), /^rotated$/);
+    assert.equal(
+      await text(newest.locator('dd[data-change="apiKey"]')).then((t) => t.replace(/\s+/g, ' ')),
+      `${oldMask} → to ...${secret.slice(-6)}`,
+    );
+    assert.ok(!(await text(page.locator('#history-list'))).includes(secret.slice(0, 20)));
+    await closeHistory();
+  });
+
+  it('pages a long history with Load older', async () => {
+    const { accountId } = await call('GET', '/api/me');
+    const keys = `/api/accounts/${accountId}/api-keys`;
+    await call('POST', keys, { name: 'Busy', role: 'merchant-terminal' });
+    for (let i = 0; i < 21; i += 1) {
+      await call('PUT', `${keys}/Busy`, { enabled: i % 2 === 1 });
+    }
+    await page.locator('#keys-refresh').click();
+    await row('Busy').waitFor();
+
+    await openHistory('Busy');
+    assert.equal(await events().count(), 20);
+    const more = page.getByRole('button', { name: 'Load older' });
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await eventually(async () => assert.equal(await events().count(), 22));
+    assert.ok(await more.isHidden(), 'no older page left');
+    const versions = await events().evaluateAll((items) => items.map((i) => i.dataset.version));
+    assert.deepEqual(versions, Array.from({ length: 22 }, (_, i) => String(22 - i)));
+    assert.match(await text(events().last().getByTestId('event-kinds')), /^created$/);
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.dataset.version),
+      '2',
+      'focus moves to the first older event',
+    );
+    await closeHistory();
   });
 
   it('mints a show_card session token and shows it once', async () => {

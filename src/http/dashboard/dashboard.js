@@ -52,6 +52,33 @@
     me: null,
     /** The last list of keys, oldest first. */
     keys: [],
+    /**
+     * The key whose history the history dialog shows, the cursor of its next
+     * (older) page, and a counter that lets a late answer for a dialog that
+     * was closed or reopened meanwhile be ignored.
+     */
+    history: { name: null, cursor: null, serial: 0 },
+    /** Where focus goes when the secret panel is dismissed (see showSecret). */
+    secretReturn: null,
+  };
+
+  /** Events per page of a key's history. */
+  const HISTORY_PAGE = 20;
+
+  /** How the history names the fields of a change, in the order it lists them. */
+  const FIELD_LABELS = {
+    name: 'name',
+    role: 'role',
+    status: 'status',
+    enabled: 'enabled',
+    apiKey: 'key',
+    description: 'description',
+    expiresAt: 'expires',
+  };
+  const FIELD_ORDER = Object.keys(FIELD_LABELS);
+  const fieldRank = (field) => {
+    const rank = FIELD_ORDER.indexOf(field);
+    return rank === -1 ? FIELD_ORDER.length : rank;
   };
 
   const timeFormat = new Intl.DateTimeFormat(undefined, {
@@ -207,6 +234,13 @@
 
   const isSelf = (key) => state.me !== null && key.name === state.me.name;
 
+  /** A time, or `never` for null (expiry, last use). */
+  function timeOrNever(iso) {
+    return iso ? timeElement(iso) : el('span', { className: 'never' }, 'never');
+  }
+
+  const STATUS_TONES = { active: 'active', expired: 'expired', revoked: 'revoked' };
+
   // ---- the key table -----------------------------------------------------
 
   function renderKeys() {
@@ -232,45 +266,46 @@
         key.description ? el('span', { className: 'description' }, key.description) : null,
       ),
     );
-    const actions = cell('Actions', 'actions');
+    const buttons = el('div', { className: 'row-actions' });
+    const action = (name, label, text, className) =>
+      el(
+        'button',
+        {
+          type: 'button',
+          className,
+          'data-action': name,
+          'data-testid': name,
+          'aria-label': `${label} ${key.name}`,
+        },
+        text,
+      );
     if (!revoked) {
       const verb = key.enabled ? 'Disable' : 'Enable';
-      actions.append(
-        el(
-          'button',
-          {
-            type: 'button',
-            'data-action': 'toggle',
-            'data-testid': 'toggle',
-            'aria-label': `${verb} ${key.name}`,
-          },
-          verb,
-        ),
-        el(
-          'button',
-          {
-            type: 'button',
-            className: 'button-danger-quiet',
-            'data-action': 'revoke',
-            'data-testid': 'revoke',
-            'aria-label': `Revoke ${key.name}`,
-          },
-          'Revoke…',
-        ),
-      );
+      buttons.append(action('toggle', verb, verb), action('rotate', 'Rotate', 'Rotate…'));
     }
+    buttons.append(action('history', 'History of', 'History'));
+    if (!revoked) {
+      buttons.append(action('revoke', 'Revoke', 'Revoke…', 'button-danger-quiet'));
+    }
+    const rowClass = revoked
+      ? 'is-revoked'
+      : key.status === 'expired'
+        ? 'is-expired'
+        : key.enabled
+          ? ''
+          : 'is-disabled';
     return el(
       'tr',
       {
         role: 'row',
-        className: revoked ? 'is-revoked' : key.enabled ? '' : 'is-disabled',
+        className: rowClass,
         'data-testid': 'key-row',
         'data-key-name': key.name,
         'data-status': key.status,
       },
       nameCell,
       cell('Role', 'role', key.role),
-      cell('Status', 'status', badge(key.status, revoked ? 'revoked' : 'active')),
+      cell('Status', 'status', badge(key.status, STATUS_TONES[key.status] || 'active')),
       cell(
         'Enabled',
         'enabled',
@@ -280,7 +315,9 @@
       cell('Version', 'version', key.version),
       cell('Created', 'created', audit(key.createdBy, key.createdAt)),
       cell('Modified', 'modified', audit(key.modifiedBy, key.modifiedAt)),
-      actions,
+      cell('Expires', 'expires', timeOrNever(key.expiresAt)),
+      cell('Last used', 'lastUsed', timeOrNever(key.lastUsedAt)),
+      cell('Actions', 'actions', buttons),
     );
   }
 
@@ -355,6 +392,188 @@
     if (state.key) refocus(key.name, 'revoke');
   }
 
+  /** Reads the grace period field: whole seconds, 0 when left empty. */
+  function gracePeriod() {
+    const raw = $('rotate-grace').value.trim();
+    if (raw === '') return 0;
+    const seconds = Number(raw);
+    if (!Number.isInteger(seconds)) {
+      throw new DashboardError('The grace period must be a whole number of seconds', {
+        detail: 'Use 0 to end the old secret at once.',
+      });
+    }
+    return seconds;
+  }
+
+  async function rotate(key, button) {
+    $('rotate-name').textContent = key.name;
+    const self = isSelf(key);
+    $('rotate-self').hidden = !self;
+    const grace = $('rotate-grace');
+    grace.value = '0';
+    const opened = confirmWith($('rotate-dialog'));
+    grace.focus();
+    grace.select();
+    if (!(await opened)) return;
+    let shown = false;
+    await busy(button, async () => {
+      try {
+        const seconds = gracePeriod();
+        const rotated = await api('POST', `${keyPath(key.name)}/rotate`, {
+          body: { gracePeriodSeconds: seconds },
+          ifMatch: key.version,
+        });
+        if (self) {
+          // The old secret ends with the grace period; carry on with the new one.
+          state.key = rotated.secret;
+          sessionStorage.setItem(STORAGE_KEY, rotated.secret);
+        }
+        showSecret('New secret for', rotated, graceNote(seconds, rotated.expiresAt), 'rotate');
+        shown = true;
+        notify(
+          `${rotated.name} has a new secret (version ${rotated.version}).` +
+            (self ? ' The dashboard now uses it.' : ''),
+        );
+      } finally {
+        if (state.key) await loadKeys().catch(fail);
+      }
+    });
+    if (!shown && state.key) refocus(key.name, 'rotate');
+  }
+
+  /** What becomes of the old secret, for the secret panel. */
+  function graceNote(seconds, expiresAt) {
+    if (seconds <= 0) return 'The old secret no longer works.';
+    let until = new Date(Date.now() + seconds * 1000);
+    const expiry = expiresAt ? new Date(expiresAt) : null;
+    if (expiry && !Number.isNaN(expiry.getTime()) && expiry < until) until = expiry;
+    return `The old secret keeps working until about ${timeFormat.format(until)}.`;
+  }
+
+  // ---- history -----------------------------------------------------------
+
+  /** A value of a change as text; `never` for an absent expiry. */
+  function changeValue(field, value) {
+    if (value === null || value === undefined) return field === 'expiresAt' ? 'never' : 'none';
+    if (field === 'expiresAt' && typeof value === 'string') return timeElement(value);
+    if (typeof value === 'string') return value;
+    return JSON.stringify(value);
+  }
+
+  function renderChanges(changes) {
+    const list = el('dl', { className: 'event-changes' });
+    if (!changes || typeof changes !== 'object') return list;
+    const fields = Object.entries(changes).sort(([a], [b]) => fieldRank(a) - fieldRank(b));
+    for (const [field, change] of fields) {
+      const dd = el('dd', { 'data-change': field });
+      const isFromTo =
+        change !== null && typeof change === 'object' && !Array.isArray(change) && 'to' in change;
+      if (isFromTo) {
+        dd.append(
+          el('span', { className: 'from' }, changeValue(field, change.from)),
+          el('span', { className: 'arrow', 'aria-hidden': 'true' }, ' → '),
+          el('span', { className: 'visually-hidden' }, ' to '),
+          el('span', { className: 'to' }, changeValue(field, change.to)),
+        );
+      } else {
+        // The created event lists the starting values only.
+        dd.append(el('span', { className: 'to' }, changeValue(field, change)));
+      }
+      list.append(el('dt', {}, FIELD_LABELS[field] || field), dd);
+    }
+    return list;
+  }
+
+  function renderEvent(event) {
+    const kinds = Array.isArray(event.kinds) ? event.kinds : [];
+    return el(
+      'li',
+      {
+        className: 'event',
+        tabindex: '-1',
+        'data-testid': 'event',
+        'data-version': event.version,
+        'data-kinds': kinds.join(' '),
+      },
+      el(
+        'div',
+        { className: 'event-head' },
+        el('span', { className: 'event-version' }, `version ${event.version}`),
+        el(
+          'span',
+          { className: 'event-kinds', 'data-testid': 'event-kinds' },
+          ...kinds.map((kind) => badge(kind.replaceAll('_', ' '), `kind-${kind}`)),
+        ),
+      ),
+      el(
+        'p',
+        { className: 'event-meta' },
+        el('span', { className: 'who', title: event.actor }, crnLabel(event.actor)),
+        ' · ',
+        timeElement(event.occurredAt),
+      ),
+      renderChanges(event.changes),
+    );
+  }
+
+  /** Fetches the next page of the open history; false if it was abandoned. */
+  async function loadHistoryPage() {
+    const history = state.history;
+    const serial = history.serial;
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+    if (history.cursor) query.set('cursor', history.cursor);
+    const page = await api('GET', `${keyPath(history.name)}/events?${query}`);
+    if (serial !== state.history.serial) return false;
+    const events = page && Array.isArray(page.events) ? page.events : [];
+    const items = events.map(renderEvent);
+    $('history-list').append(...items);
+    history.cursor = page && typeof page.nextCursor === 'string' ? page.nextCursor : null;
+    $('history-more').hidden = history.cursor === null;
+    $('history-empty').hidden = $('history-list').childElementCount > 0;
+    return items;
+  }
+
+  async function showHistory(key, button) {
+    const serial = state.history.serial + 1;
+    state.history = { name: key.name, cursor: null, serial };
+    $('history-name').textContent = key.name;
+    $('history-list').replaceChildren();
+    $('history-more').hidden = true;
+    // The first page loads before the dialog opens, so that a failure is
+    // reported in the alert, which a modal dialog would cover.
+    await busy(button, async () => {
+      if ((await loadHistoryPage()) === false) return;
+      const dialog = $('history-dialog');
+      dialog.addEventListener(
+        'close',
+        () => {
+          state.history.serial += 1;
+          $('history-list').replaceChildren();
+          if (state.key) refocus(key.name, 'history');
+        },
+        { once: true },
+      );
+      dialog.showModal();
+      $('history-title').focus();
+    });
+  }
+
+  async function loadOlder() {
+    const button = $('history-more');
+    const serial = state.history.serial;
+    button.disabled = true;
+    try {
+      const items = await loadHistoryPage();
+      // Where the button was, or the first older event once it is gone.
+      if (items && items.length > 0 && button.hidden) items[0].focus();
+    } catch (error) {
+      if (serial === state.history.serial) $('history-dialog').close();
+      fail(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   function onTableClick(event) {
     const button = event.target.closest('button[data-action]');
     if (!button) return;
@@ -364,6 +583,8 @@
     clearAlert();
     if (button.dataset.action === 'toggle') toggle(key, button);
     if (button.dataset.action === 'revoke') revoke(key, button);
+    if (button.dataset.action === 'rotate') rotate(key, button);
+    if (button.dataset.action === 'history') showHistory(key, button);
   }
 
   // ---- secrets shown once ------------------------------------------------
@@ -405,6 +626,40 @@
     }
   }
 
+  /**
+   * Shows a key's new secret once; `kind` heads the panel. Dismissing the
+   * panel puts focus back on `returnTo` (a row action), else on the create form.
+   */
+  function showSecret(kind, key, note, returnTo = null) {
+    state.secretReturn = returnTo ? { name: key.name, action: returnTo } : null;
+    $('secret-kind').textContent = kind;
+    $('secret-name').textContent = key.name;
+    $('secret-value').textContent = key.secret;
+    $('secret-note').textContent = note || '';
+    $('secret-note').hidden = !note;
+    showOnce($('secret-panel'), 'secret-value', 'secret-title');
+  }
+
+  /** The create form's expiry as a UTC instant, or null when left empty. */
+  function expiryFromForm() {
+    const input = $('create-expires');
+    const local = input.value;
+    if (!local) {
+      if (input.validity.badInput) {
+        throw new DashboardError('The expiry is not a complete date and time', {
+          detail: 'Fill in every part of it, or clear it for a key that never expires.',
+        });
+      }
+      return null;
+    }
+    // "2030-01-01T09:30" without an offset is read as local time.
+    const date = new Date(local);
+    if (Number.isNaN(date.getTime())) {
+      throw new DashboardError('The expiry is not a date and time', { detail: local });
+    }
+    return date.toISOString();
+  }
+
   // ---- forms -------------------------------------------------------------
 
   async function onCreate(event) {
@@ -417,10 +672,10 @@
     const body = { name, role };
     if (description) body.description = description;
     await busy($('create-submit'), async () => {
+      const expiresAt = expiryFromForm();
+      if (expiresAt) body.expiresAt = expiresAt;
       const created = await api('POST', keysPath(), { body });
-      $('secret-name').textContent = created.name;
-      $('secret-value').textContent = created.secret;
-      showOnce($('secret-panel'), 'secret-value', 'secret-title');
+      showSecret('New key', created, null);
       form.reset();
       notify(`Key ${created.name} created.`);
       await loadKeys();
@@ -494,6 +749,8 @@
     state.keys = [];
     hideOnce($('secret-panel'), 'secret-value');
     hideOnce($('token-panel'), 'token-value');
+    state.history = { name: null, cursor: null, serial: state.history.serial + 1 };
+    $('history-list').replaceChildren();
     $('keys-body').replaceChildren();
     $('whoami-name').textContent = '';
     $('whoami-account').textContent = '';
@@ -533,13 +790,22 @@
     $('token-copy').addEventListener('click', () => copy('token-value', 'token'));
     $('secret-dismiss').addEventListener('click', () => {
       hideOnce($('secret-panel'), 'secret-value');
-      $('create-name').focus();
+      const back = state.secretReturn;
+      state.secretReturn = null;
+      if (back) refocus(back.name, back.action);
+      else $('create-name').focus();
     });
     $('token-dismiss').addEventListener('click', () => {
       hideOnce($('token-panel'), 'token-value');
       $('mint-scope').focus();
     });
-    for (const id of ['revoke', 'disable-self']) {
+    $('rotate-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      $('rotate-dialog').close('confirm');
+    });
+    $('history-close').addEventListener('click', () => $('history-dialog').close());
+    $('history-more').addEventListener('click', loadOlder);
+    for (const id of ['revoke', 'disable-self', 'rotate']) {
       const dialog = $(`${id}-dialog`);
       $(`${id}-cancel`).addEventListener('click', () => dialog.close('cancel'));
       $(`${id}-confirm`).addEventListener('click', () => dialog.close('confirm'));

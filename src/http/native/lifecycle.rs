@@ -13,6 +13,7 @@ use crate::domain::permission::Action;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, NativeErrorBody};
 use crate::http::body::read_json;
+use crate::http::openapi::native;
 use crate::service::audit::{self, KeyEvent};
 use crate::service::{authorize, rotation, Keyward};
 
@@ -28,31 +29,46 @@ pub struct RotateBody {
     grace_period_seconds: Option<i64>,
 }
 
-/// Gives the key a new secret, returned once with the key. Id, name and role
-/// stay; `version` moves; the old secret works for the grace period.
+/// Rotate a key's secret
+///
+/// Gives the key a new secret, shown only in this response. Id, name and
+/// role stay; `version` moves. The old secret keeps working for the grace
+/// period (never past the key's own expiry); rotating again during a grace
+/// period ends the secret that grace was for at once. Needs an
+/// `account-owner` API key of that account.
 #[utoipa::path(
     post,
     path = "/api/accounts/{account_id}/api-keys/{name}/rotate",
+    operation_id = "rotateKey",
     tag = "native",
-    params(
-        ("account_id" = String, Path, description = "The caller's own account."),
-        ("name" = String, Path, description = "The key's name."),
-        ("If-Match" = Option<String>, Header, description = "Rotate only at this version, e.g. `\"3\"`."),
-    ),
+    params(native::AccountIdParam, native::KeyNameParam, native::IfMatchParam),
     request_body = RotateBody,
+    security(("ApiKeyHeader" = [])),
     responses(
-        (status = 200, description = "The key with its new `secret`.", body = KeyView),
-        (status = 400, description = "Bad body or grace period.", body = NativeErrorBody),
-        (status = 401, description = "No or bad credential.", body = NativeErrorBody),
-        (status = 403, description = "Not an account-owner key of this account.", body = NativeErrorBody),
-        (status = 404, description = "No such key.", body = NativeErrorBody),
-        (status = 409, description = "`API_KEY_REVOKED`.", body = NativeErrorBody),
-        (status = 412, description = "`VERSION_MISMATCH`.", body = NativeErrorBody),
-        (status = 413, description = "Body over 16 KiB.", body = NativeErrorBody),
-        (status = 415, description = "Body not JSON.", body = NativeErrorBody),
-        (status = 429, description = "Too many failed attempts.", body = NativeErrorBody),
+        (status = 200, description = "The key with its new `secret`.", body = KeyView,
+            headers(
+                ("ETag" = String, description = "The key's new version."),
+                ("Cache-Control" = String, description = "`no-store`: the body holds a secret."),
+            )),
+        (status = 400, description = "A bad `If-Match`, a body that does not parse, or a \
+            grace period out of range.", body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "gracePeriodSeconds must be between 0 and 604800"})),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 404, response = native::KeyNotFound),
+        (status = 409, description = "`API_KEY_REVOKED`: a revoked key has no secret to \
+            rotate; `API_KEY_EXPIRED`: extend the expiry first; or `CONCURRENT_MODIFICATION`: other writers kept changing the key, repeat \
+            the request.", body = NativeErrorBody,
+            example = json!({"statusCode": 409, "error": "Conflict",
+                "message": "API_KEY_REVOKED"})),
+        (status = 412, response = native::VersionMismatch),
+        (status = 413, response = native::PayloadTooLarge),
+        (status = 415, response = native::UnsupportedMediaType),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
     ),
-    security(("x-api-key" = []))
 )]
 pub async fn rotate(
     req: HttpRequest,
@@ -125,26 +141,38 @@ pub struct EventPageView {
     next_cursor: Option<String>,
 }
 
-/// The key's audit trail, newest first, a page at a time.
+/// A key's audit trail
+///
+/// Every change of the key, newest first, a page at a time: who made it,
+/// when, and each changed field before and after. Needs an `account-owner`
+/// API key of that account.
 #[utoipa::path(
     get,
     path = "/api/accounts/{account_id}/api-keys/{name}/events",
+    operation_id = "listKeyEvents",
     tag = "native",
     params(
-        ("account_id" = String, Path, description = "The caller's own account."),
-        ("name" = String, Path, description = "The key's name."),
-        ("limit" = Option<i64>, Query, description = "Events per page, 1 to 100 (default 20)."),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page."),
+        native::AccountIdParam,
+        native::KeyNameParam,
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100,
+            description = "Events per page, 1 to 100; 20 when left out."),
+        ("cursor" = Option<String>, Query,
+            description = "The `nextCursor` of the previous page, for older events."),
     ),
+    security(("ApiKeyHeader" = [])),
     responses(
         (status = 200, description = "A page of events.", body = EventPageView),
-        (status = 400, description = "Bad limit or cursor.", body = NativeErrorBody),
-        (status = 401, description = "No or bad credential.", body = NativeErrorBody),
-        (status = 403, description = "Not an account-owner key of this account.", body = NativeErrorBody),
-        (status = 404, description = "No such key.", body = NativeErrorBody),
-        (status = 429, description = "Too many failed attempts.", body = NativeErrorBody),
+        (status = 400, description = "A `limit` out of range, a `cursor` this API did not \
+            give, or a query string that cannot be read.", body = NativeErrorBody,
+            example = json!({"statusCode": 400, "error": "Bad Request",
+                "message": "limit must be between 1 and 100"})),
+        (status = 401, response = native::Unauthorized),
+        (status = 403, response = native::Forbidden),
+        (status = 404, response = native::KeyNotFound),
+        (status = 429, response = native::TooManyRequests),
+        (status = 500, response = native::InternalError),
+        (status = 503, response = native::ServiceUnavailable),
     ),
-    security(("x-api-key" = []))
 )]
 pub async fn events(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
     let caller = auth::caller(&req, &kw).await?;

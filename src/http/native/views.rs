@@ -8,7 +8,7 @@ use crate::http::openapi::{KeyStatusName, RoleName, ScopeName, VerifyCode};
 use crate::service::session_tokens::MintedToken;
 use crate::service::verify::Verdict;
 
-/// A key as the native API renders it; `secret` only in the create response.
+/// A key as the native API renders it; `secret` only in the create and rotate responses.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(examples(json!({
@@ -66,7 +66,7 @@ pub struct KeyView {
     /// The masked key: `...` and its last 6 characters.
     #[schema(examples("...01RAOq"))]
     api_key: String,
-    /// Create response only: the full key, never shown again.
+    /// Create and rotate responses only: the full key, never shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     secret: Option<String>,
