@@ -15,6 +15,7 @@ mod lifecycle;
 mod logs;
 mod matrix;
 mod openapi;
+mod operations;
 mod schema;
 mod secrets_at_rest;
 mod session_tokens;
