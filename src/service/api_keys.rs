@@ -296,7 +296,8 @@ pub(crate) fn change(
             };
             let after = convert::api_key(row)
                 .map_err(|e| diesel::result::Error::QueryBuilderError(format!("{e:?}").into()))?;
-            api_key_events::insert(conn, &audit::changed(&current, &after, actor))?;
+            let rotated = changes.secret_hash.is_some();
+            api_key_events::insert(conn, &audit::changed(&current, &after, actor, rotated))?;
             change_epoch::bump(conn)?;
             Ok::<_, diesel::result::Error>(Some(after))
         })?;

@@ -56,8 +56,9 @@ pub fn created(after: &ApiKey) -> ApiKeyEventRow {
     row(after, &after.created_by, vec!["created"], changes)
 }
 
-/// The event recording the change from `before` to `after`.
-pub fn changed(before: &ApiKey, after: &ApiKey, actor: &Crn) -> ApiKeyEventRow {
+/// The event recording the change from `before` to `after`; `rotated` says
+/// whether the secret changed (the masked forms could, rarely, be equal).
+pub fn changed(before: &ApiKey, after: &ApiKey, actor: &Crn, rotated: bool) -> ApiKeyEventRow {
     let mut kinds = Vec::new();
     let mut changes = Map::new();
     let mut note = |field: &str, from: Value, to: Value| {
@@ -75,7 +76,7 @@ pub fn changed(before: &ApiKey, after: &ApiKey, actor: &Crn) -> ApiKeyEventRow {
             json!(after.description),
         );
     }
-    if before.hint != after.hint {
+    if rotated {
         kinds.push("rotated");
         note("apiKey", json!(before.hint), json!(after.hint));
     }

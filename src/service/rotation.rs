@@ -61,6 +61,9 @@ pub async fn rotate(
                     return Err(ApiError::Conflict(KEY_REVOKED));
                 }
                 let now = Timestamp::now();
+                if now_key.expires_at.is_some_and(|at| at <= now) {
+                    return Err(ApiError::Conflict(KEY_EXPIRED));
+                }
                 let grace_until = now.plus_seconds(grace_seconds);
                 let grace_until = match now_key.expires_at {
                     Some(expiry) => grace_until.min(expiry),

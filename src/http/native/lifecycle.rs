@@ -78,7 +78,19 @@ pub async fn rotate(
     let caller = auth::caller(&req, &kw).await?;
     authorize(&caller, account_id(&req), Action::RotateKey)?;
     let expected = if_match(&req)?;
-    let body: RotateBody = read_json(&req, payload).await?;
+    // No body at all means the defaults, as `{}` does.
+    let empty = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|length| length.as_bytes() == b"0")
+        && req.headers().get(header::CONTENT_TYPE).is_none();
+    let body: RotateBody = if empty {
+        RotateBody {
+            grace_period_seconds: None,
+        }
+    } else {
+        read_json(&req, payload).await?
+    };
     let grace = body.grace_period_seconds.unwrap_or(0);
     let (key, secret) = rotation::rotate(
         &kw,
