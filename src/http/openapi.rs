@@ -546,14 +546,22 @@ pub mod native {
 
     impl utoipa::IntoParams for IfMatchParam {
         fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-            vec![string_parameter(
+            let mut parameter = string_parameter(
                 "If-Match",
                 ParameterIn::Header,
                 Required::False,
                 "Apply the change only if the key is at this version: `\"3\"`, `3` or \
                  `W/\"3\"`; `*` matches any version. Anything else is 400.",
                 "\"1\"",
-            )]
+            );
+            // The forms above, so that generated requests reach the version check.
+            parameter.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(r#"^(\*|(W/)?"[0-9]{1,18}"|[0-9]{1,18})$"#))
+                    .into(),
+            );
+            vec![parameter]
         }
     }
 }

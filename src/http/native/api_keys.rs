@@ -279,10 +279,11 @@ pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
         (status = 200, description = "The key after the change.", body = KeyView,
             headers(("ETag" = String, description = "The key's new version, such as `\"2\"`."))),
         (status = 400, description = "A bad `If-Match`, a body that does not parse, \
-            `\"enabled\": null`, neither field given, or a `description` that breaks its rule.",
+            `\"enabled\": null`, none of the three fields given, a `description` that breaks \
+            its rule, or an `expiresAt` that is not an instant in the future.",
             body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
-                "message": "give at least one of enabled, description"})),
+                "message": "give at least one of enabled, description, expiresAt"})),
         (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
         (status = 404, response = native::KeyNotFound),

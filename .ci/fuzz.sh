@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Property-based fuzzing of the HTTP API against its own OpenAPI document:
+# schemathesis generates requests for every operation from the document that
+# the server serves at /api/openapi.json, and fails on any answer that the
+# document does not describe (a 5xx, an undocumented status, a wrong content
+# type, a body that breaks the schema).
+#
+# Installs schemathesis into target/fuzz-venv when it is missing, builds the
+# debug binary, starts it on a fresh SQLite file with the bootstrap owner key,
+# and fuzzes as that owner on its own account. Exits non-zero on any failure.
+# .ci/fuzz_hooks.py keeps the fuzzer from changing or revoking the key it
+# authenticates with, which would leave the rest of the run testing nothing
+# but 401s.
+#
+# Bounded: a fixed number of test cases per operation and phase, and a hard
+# wall-clock limit on schemathesis, so the whole script stays under four
+# minutes once schemathesis is installed and the binary built.
+#
+# Environment knobs (all optional):
+#   FUZZ_MAX_EXAMPLES  test cases per operation and phase (default 50)
+#   FUZZ_TIME_LIMIT    seconds after which schemathesis is stopped and the
+#                      run fails (default 150)
+#   FUZZ_SEED          a fixed seed, to replay a run (default: a random one)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCHEMATHESIS_VERSION=4.32.5 # speaks OpenAPI 3.1
+venv=target/fuzz-venv
+max_examples="${FUZZ_MAX_EXAMPLES:-50}"
+time_limit="${FUZZ_TIME_LIMIT:-150}"
+seed="${FUZZ_SEED:-$RANDOM$RANDOM}"
+started=$SECONDS
+
+note() { printf 'fuzz: %s\n' "$*"; }
+
+# ---- schemathesis, once ---------------------------------------------------
+if [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    note "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+        # Debian's python3 keeps venv (and its pip) in a package of its own.
+        sudo=""
+        if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+        export DEBIAN_FRONTEND=noninteractive
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends python3-venv
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+    fi
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+# ---- the server ------------------------------------------------------------
+cargo build --quiet
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/keyward-fuzz.XXXXXX")"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Cheap hashing and no throttle: the fuzzer sends many bad credentials on
+# purpose, and a 429 or a tarpit would only slow it down.
+target/debug/keyward serve --bind 127.0.0.1:0 --database-url "$work/fuzz.db" \
+    --argon2-memory-kib 1024 --argon2-iterations 1 \
+    --auth-failure-limit 1000000 --auth-tarpit-ms 0 \
+    2>"$work/server.log" &
+server_pid=$!
+
+key="" key_name="" port=""
+for _ in $(seq 1 100); do
+    key="$(sed -n 's/.*shown once.*: \(kw_[A-Za-z0-9]*\).*/\1/p' "$work/server.log" | head -1)"
+    key_name="$(sed -n 's/.*account-owner key "\([A-Za-z0-9]*\)".*/\1/p' "$work/server.log" | head -1)"
+    port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log" | head -1)"
+    [ -n "$key" ] && [ -n "$key_name" ] && [ -n "$port" ] && break
+    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+    sleep 0.1
+done
+if [ -z "$key" ] || [ -z "$key_name" ] || [ -z "$port" ]; then
+    note "the server did not start; its log:"
+    sed 's/kw_[A-Za-z0-9]*/kw_<bootstrap key>/g' "$work/server.log" >&2
+    exit 1
+fi
+base="http://127.0.0.1:$port"
+
+# The owner's account id, so that the native routes are fuzzed on an account
+# the key may act on rather than answering 403 to every made-up id.
+account="$(curl -fsS "$base/api/me" -H "x-api-key: $key" |
+    sed -n 's/.*"accountId": *"\([A-Za-z0-9]*\)".*/\1/p')"
+if [ -z "$account" ]; then
+    note "GET /api/me did not give the account id"
+    exit 1
+fi
+note "server on port $port, account $account, seed $seed"
+
+# ---- schemathesis ------------------------------------------------------------
+# The key travels in the environment and the config file reads it from there,
+# so it is on no command line.
+# Its cache (failing cases found before, replayed first) lives under target/.
+cat >"$work/schemathesis.toml" <<'EOF'
+headers = { "x-api-key" = "${KEYWARD_FUZZ_KEY}" }
+
+[cache]
+directory = "${KEYWARD_FUZZ_CACHE}"
+
+[parameters]
+"path.account_id" = "${KEYWARD_FUZZ_ACCOUNT}"
+EOF
+
+checks=${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance}
+
+# No --max-time: with it, schemathesis repeats its phases until the budget is
+# spent. `timeout` is the wall-clock bound instead; hitting it fails the run.
+rm -rf target/fuzz-report
+status=0
+KEYWARD_FUZZ_KEY="$key" KEYWARD_FUZZ_ACCOUNT="$account" KEYWARD_FUZZ_CACHE="$PWD/target/fuzz-cache" \
+    KEYWARD_FUZZ_KEY_NAME="$key_name" KEYWARD_FUZZ_KEY_ID="${key:3:32}" \
+    SCHEMATHESIS_HOOKS=.ci/fuzz_hooks.py \
+    timeout --signal=INT --kill-after=10 "$time_limit" \
+    "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run \
+    "$base/api/openapi.json" \
+    --checks "$checks" \
+    --max-examples "$max_examples" \
+    --seed "$seed" \
+    --workers 2 \
+    --request-timeout 10 \
+    --no-color \
+    --report "${FUZZ_REPORTS:-junit}" --report-dir target/fuzz-report \
+    >"$work/schemathesis.out" 2>&1 || status=$?
+
+# A pass prints only schemathesis's warnings and summary; a failure prints
+# everything, with a curl line to reproduce each failing case (the key shows
+# as [Filtered]).
+if [ "$status" -eq 0 ]; then
+    sed -n '/=== \(WARNINGS\|SUMMARY\) ===/,$p' "$work/schemathesis.out"
+else
+    cat "$work/schemathesis.out"
+fi
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    note "schemathesis did not finish within ${time_limit}s"
+fi
+# A panic in a handler may still have been answered as a documented 500.
+if grep -qE "^thread '.*' panicked" "$work/server.log"; then
+    note "the server panicked:"
+    grep -EA5 "^thread '.*' panicked" "$work/server.log" | sed 's/kw_[A-Za-z0-9]*/kw_<key>/g' >&2
+    status=1
+fi
+if ! kill -0 "$server_pid" 2>/dev/null; then
+    note "the server is no longer running; the end of its log:"
+    tail -20 "$work/server.log" | sed 's/kw_[A-Za-z0-9]*/kw_<key>/g' >&2
+    status=1
+fi
+
+elapsed=$((SECONDS - started))
+if [ "$status" -eq 0 ]; then
+    note "passed: every answer matched the document (seed $seed, ${elapsed}s)"
+else
+    note "FAILED with status $status (seed $seed, ${elapsed}s); replay with FUZZ_SEED=$seed bash .ci/fuzz.sh"
+fi
+exit "$status"
