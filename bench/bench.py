@@ -35,6 +35,9 @@ WRK_DIR = ROOT / "bench" / "wrk"
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 # Any PHC string will do for seeded keys: nobody authenticates with them.
 SEED_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2VlZGVkc2VlZGVk$" + "A" * 43
+# Named, so that columns added later (all nullable) need no change here.
+SEED_COLUMNS = ("id, account_id, name, role, enabled, secret_hash, secret_hint, "
+                "created_at, created_by, modified_at, modified_by, version")
 
 
 def log(message):
@@ -87,20 +90,21 @@ class BenchDatabase:
             batch = 100_000
             for start in range(0, count, batch):
                 rows = [
-                    (str(uuid.uuid4()), account, f"seed{i}", "merchant-terminal", 1, None,
-                     SEED_HASH, "...AAAAAA", now, crn, now, crn, 1, None, None)
+                    (str(uuid.uuid4()), account, f"seed{i}", "merchant-terminal", 1,
+                     SEED_HASH, "...AAAAAA", now, crn, now, crn, 1)
                     for i in range(start, min(count, start + batch))
                 ]
-                con.executemany("INSERT INTO api_keys VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                con.executemany(f"INSERT INTO api_keys ({SEED_COLUMNS}) "
+                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             con.commit()
             con.execute("ANALYZE")
             con.close()
         else:
             psql(self.url, f"""
                 INSERT INTO accounts (id, name, created_at) VALUES ('{account}', 'Seed', '{now}');
-                INSERT INTO api_keys
+                INSERT INTO api_keys ({SEED_COLUMNS})
                 SELECT gen_random_uuid()::text, '{account}', 'seed' || i, 'merchant-terminal', true,
-                       NULL, '{SEED_HASH}', '...AAAAAA', '{now}', '{crn}', '{now}', '{crn}', 1, NULL, NULL
+                       '{SEED_HASH}', '...AAAAAA', '{now}', '{crn}', '{now}', '{crn}', 1
                 FROM generate_series(1, {count}) AS i;
                 ANALYZE;
             """)
