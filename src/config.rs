@@ -21,7 +21,9 @@ pub struct Cli {
         long,
         env = "DATABASE_URL",
         default_value = "keyward.db",
-        global = true
+        global = true,
+        // The URL may hold a password: never echo it in --help.
+        hide_env_values = true
     )]
     pub database_url: String,
 

@@ -39,7 +39,19 @@ where
         .and_then(|v| v.to_str().ok())
         .filter(|id| acceptable(id))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-    let method = req.method().to_string();
+    // Only standard methods become metric labels: a client inventing
+    // methods must not grow the metrics without bound.
+    let method: &'static str = match req.method().as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    };
+    let logged_method = req.method().to_string();
     let path = req.path().to_owned();
     let peer = req
         .peer_addr()
@@ -58,11 +70,11 @@ where
         }
         let elapsed = started.elapsed();
         if let Some(kw) = kw {
-            kw.metrics.observe_request(&route, &method, status, elapsed);
+            kw.metrics.observe_request(&route, method, status, elapsed);
         }
         log::info!(
             target: "keyward::access",
-            "{peer} \"{method} {path}\" {status} {:.3}ms route={route} request_id={request_id}",
+            "{peer} \"{logged_method} {path}\" {status} {:.3}ms route={route} request_id={request_id}",
             elapsed.as_secs_f64() * 1000.0
         );
         Ok(response)

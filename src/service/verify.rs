@@ -109,8 +109,10 @@ impl Keyward {
     ) -> Result<Verdict, ApiError> {
         let id = Some(presented.id);
         let Some(key) = self.key_state(presented.id).await? else {
-            self.refuse_if_throttled(client, id)?;
-            self.throttle.record_failure(client, id);
+            // An id nobody holds has nothing to protect: count the address
+            // only, so invented ids cannot fill the per-key counters.
+            self.refuse_if_throttled(client, None)?;
+            self.throttle.record_failure(client, None);
             return Ok(Verdict::NotFound);
         };
         let digest = presented.secret.digest();

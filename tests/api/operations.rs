@@ -46,6 +46,10 @@ fn metrics_count_requests_and_authentication(backend: Backend) {
     assert_eq!(app.get("/api/me", Some(&account.owner_key)).status, 200);
     assert_eq!(app.get("/api/me", Some("kw_nonsense")).status, 401);
 
+    // Invented methods share one label: clients cannot grow the metrics.
+    for method in ["FOO1", "FOO2"] {
+        assert_eq!(send(app.request(method, "/api/me"), None).status, 405);
+    }
     let reply = app.request("GET", "/metrics").call().unwrap();
     assert!(reply.content_type().starts_with("text/plain"));
     let text = reply.into_string().unwrap();
@@ -86,6 +90,11 @@ fn metrics_count_requests_and_authentication(backend: Backend) {
     );
     assert!(value(r#"keyward_http_request_duration_seconds_count{route="/api/me"}"#) >= 3.0);
     assert!(text.contains(r#"keyward_db_pool_connections{state="idle"}"#));
+    assert_eq!(
+        value(r#"keyward_http_requests_total{method="OTHER",route="/api/me",status="405"}"#),
+        2.0
+    );
+    assert!(!text.contains("FOO1"), "an invented method became a label");
     // Route patterns, never ids or keys, become labels.
     assert!(!text.contains(&account.id), "an account id became a label");
     assert!(

@@ -460,7 +460,8 @@
     return JSON.stringify(value);
   }
 
-  function renderChanges(changes) {
+  /** `created` events list starting values: their `from` is always null. */
+  function renderChanges(changes, created) {
     const list = el('dl', { className: 'event-changes' });
     if (!changes || typeof changes !== 'object') return list;
     const fields = Object.entries(changes).sort(([a], [b]) => fieldRank(a) - fieldRank(b));
@@ -468,7 +469,7 @@
       const dd = el('dd', { 'data-change': field });
       const isFromTo =
         change !== null && typeof change === 'object' && !Array.isArray(change) && 'to' in change;
-      if (isFromTo) {
+      if (isFromTo && !created) {
         dd.append(
           el('span', { className: 'from' }, changeValue(field, change.from)),
           el('span', { className: 'arrow', 'aria-hidden': 'true' }, ' → '),
@@ -477,7 +478,8 @@
         );
       } else {
         // The created event lists the starting values only.
-        dd.append(el('span', { className: 'to' }, changeValue(field, change)));
+        const value = isFromTo ? change.to : change;
+        dd.append(el('span', { className: 'to' }, changeValue(field, value)));
       }
       list.append(el('dt', {}, FIELD_LABELS[field] || field), dd);
     }
@@ -512,7 +514,7 @@
         ' · ',
         timeElement(event.occurredAt),
       ),
-      renderChanges(event.changes),
+      renderChanges(event.changes, (event.kinds || []).includes('created')),
     );
   }
 
