@@ -48,6 +48,10 @@ impl HashingPool {
     {
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
+            // The request went away while queued: skip the hash nobody awaits.
+            if done.is_closed() {
+                return;
+            }
             let _ = done.send(work());
         });
         self.jobs
