@@ -34,9 +34,9 @@ pub fn allows(kind: CredentialKind, role: Role, action: Action) -> bool {
     if kind == CredentialKind::SessionToken {
         return false;
     }
+    // Terminals may only authenticate (and ask who they are): no action here.
     match (role, action) {
         (Role::AccountOwner, _) => true,
-        (Role::MerchantTerminal, Action::MintSessionToken(_)) => false,
         (Role::MerchantTerminal, _) => false,
     }
 }

@@ -90,11 +90,16 @@ fn get<V: Clone>(map: &RwLock<HashMap<Uuid, V>>, id: &Uuid) -> Option<V> {
 
 fn put<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, id: K, value: V) {
     if let Ok(mut m) = map.write() {
-        if m.len() >= CAPACITY {
-            m.clear();
-        }
-        m.insert(id, value);
+        insert_bounded(&mut m, id, value);
     }
+}
+
+/// Inserts, first emptying a full map: the one bound every cache shares.
+fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, id: K, value: V) {
+    if map.len() >= CAPACITY {
+        map.clear();
+    }
+    map.insert(id, value);
 }
 
 impl CredentialCache {
@@ -115,10 +120,7 @@ impl CredentialCache {
             if self.generation.load(Ordering::Acquire) != generation {
                 return;
             }
-            if keys.len() >= CAPACITY {
-                keys.clear();
-            }
-            keys.insert(key.id, key);
+            insert_bounded(&mut keys, key.id, key);
         }
     }
 
@@ -146,12 +148,19 @@ impl CredentialCache {
         put(&self.tokens, id, token);
     }
 
-    /// The stored hash `digest` already passed argon2 against for key `id`,
-    /// if it did. The caller decides whether that hash still counts.
-    pub fn verified_against(&self, id: &Uuid, digest: &[u8; 32]) -> Option<String> {
-        let verified = self.verified.read().ok()?;
-        let entry = verified.get(&(*id, *digest))?;
-        Some(entry.phc.clone())
+    /// Whether `digest` already passed argon2 for key `id` against a stored
+    /// hash that `still_good` accepts (the caller knows which hashes count now).
+    pub fn is_verified(
+        &self,
+        id: &Uuid,
+        digest: &[u8; 32],
+        still_good: impl FnOnce(&str) -> bool,
+    ) -> bool {
+        self.verified
+            .read()
+            .ok()
+            .and_then(|verified| verified.get(&(*id, *digest)).map(|v| still_good(&v.phc)))
+            .unwrap_or(false)
     }
 
     pub fn remember_verified(&self, id: Uuid, phc: &str, digest: [u8; 32]) {

@@ -13,7 +13,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The argon2 threads. They stop when the pool is dropped.
 pub struct HashingPool {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl HashingPool {
@@ -35,9 +35,7 @@ impl HashingPool {
                     }
                 })?;
         }
-        Ok(Self {
-            jobs: Mutex::new(sender),
-        })
+        Ok(Self { jobs: sender })
     }
 
     /// Runs `work` on a hashing thread and waits for it without blocking.
@@ -55,8 +53,6 @@ impl HashingPool {
             let _ = done.send(work());
         });
         self.jobs
-            .lock()
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("hashing pool lock poisoned")))?
             .send(job)
             .map_err(|_| ApiError::internal(anyhow::anyhow!("hashing threads stopped")))?;
         result

@@ -35,14 +35,7 @@ pub async fn rotate(
     // the database, then write through `change`, which re-reads the key and
     // retries if another change lands in between.
     let current = super::api_keys::get(kw, caller, account_id, key.clone()).await?;
-    if current.revoked_at.is_some() {
-        return Err(ApiError::Conflict(KEY_REVOKED));
-    }
-    // A new secret for an expired key could authenticate nothing; extend
-    // the expiry first (PUT expiresAt), then rotate.
-    if current.expires_at.is_some_and(|at| at <= Timestamp::now()) {
-        return Err(ApiError::Conflict(KEY_EXPIRED));
-    }
+    refuse_rotation(&current, Timestamp::now())?;
     let id = current.id;
     let issued = kw
         .hash(move |hasher| IssuedSecret::new(hasher, id))
@@ -57,13 +50,8 @@ pub async fn rotate(
             &actor,
             if_match,
             |now_key, row| {
-                if now_key.revoked_at.is_some() {
-                    return Err(ApiError::Conflict(KEY_REVOKED));
-                }
                 let now = Timestamp::now();
-                if now_key.expires_at.is_some_and(|at| at <= now) {
-                    return Err(ApiError::Conflict(KEY_EXPIRED));
-                }
+                refuse_rotation(now_key, now)?;
                 let grace_until = now.plus_seconds(grace_seconds);
                 let grace_until = match now_key.expires_at {
                     Some(expiry) => grace_until.min(expiry),
@@ -82,4 +70,18 @@ pub async fn rotate(
     })
     .await
     .map(|key| (key, secret))
+}
+
+/// Keys that cannot be rotated: a revoked key has no secret to replace, and a
+/// new secret for an expired key could authenticate nothing (extend the
+/// expiry first with PUT expiresAt). Checked before hashing and again at the
+/// write, which may see a newer key.
+fn refuse_rotation(key: &ApiKey, now: Timestamp) -> Result<(), ApiError> {
+    if key.revoked_at.is_some() {
+        return Err(ApiError::Conflict(KEY_REVOKED));
+    }
+    if key.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::Conflict(KEY_EXPIRED));
+    }
+    Ok(())
 }

@@ -120,8 +120,7 @@ impl Keyward {
         // A secret already verified is never throttled: its holder keeps working.
         let verified = self
             .cache
-            .verified_against(&key.id, &digest)
-            .is_some_and(|phc| key.accepts_hash(&phc, now));
+            .is_verified(&key.id, &digest, |phc| key.accepts_hash(phc, now));
         self.metrics.cache_lookup(CacheName::Verified, verified);
         if !verified {
             self.refuse_if_throttled(client, id)?;
@@ -198,7 +197,13 @@ impl Keyward {
         let Some(row) = row else {
             return Ok(None);
         };
-        let key = convert::api_key(row.clone())?;
+        let secret_hash = row.secret_hash.clone();
+        let tokens_revoked_before = row.tokens_revoked_before.map(Timestamp::from_db);
+        let previous_secret = row
+            .previous_secret_hash
+            .clone()
+            .zip(row.previous_secret_until.map(Timestamp::from_db));
+        let key = convert::api_key(row)?;
         let cached = Arc::new(CachedKey {
             id: key.id,
             account_id: key.account_id,
@@ -206,12 +211,10 @@ impl Keyward {
             role: key.role,
             enabled: key.enabled,
             revoked: key.revoked_at.is_some(),
-            secret_hash: row.secret_hash,
-            tokens_revoked_before: row.tokens_revoked_before.map(Timestamp::from_db),
+            secret_hash,
+            tokens_revoked_before,
             expires_at: key.expires_at,
-            previous_secret: row
-                .previous_secret_hash
-                .zip(row.previous_secret_until.map(Timestamp::from_db)),
+            previous_secret,
         });
         self.cache.store_key(generation, Arc::clone(&cached));
         Ok(Some(cached))

@@ -140,6 +140,8 @@ pub(super) fn with_etag(version: i64) -> actix_web::HttpResponseBuilder {
                 "description": "Front counter till",
                 "status": "active",
                 "revokedAt": null,
+                "expiresAt": null,
+                "lastUsedAt": null,
                 "apiKey": "...01RAOq",
                 "secret": "kw_e429b9af5daa4ebdadce4cb4d3a07cbcnMHEXa9PaDyKf0AjE3w5Jo7r01RAOq"
             })),

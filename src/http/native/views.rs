@@ -25,6 +25,8 @@ use crate::service::verify::Verdict;
     "description": "Front counter till",
     "status": "active",
     "revokedAt": null,
+    "expiresAt": null,
+    "lastUsedAt": null,
     "apiKey": "...01RAOq"
 })))]
 pub struct KeyView {
