@@ -56,7 +56,7 @@ fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::R
     let applied = migrate(&db)?;
     log::info!(
         "database {} ({:?}), {} migration(s) applied",
-        store::redact_password(database_url),
+        store::redact(database_url),
         db.backend(),
         applied.len()
     );

@@ -74,8 +74,10 @@ impl ApiError {
     }
 
     /// The text a client sees in `message` (native) or `detail` (/api/v1).
+    /// A 400 may quote the request (a field name, say), so anything in it
+    /// that looks like a credential is redacted.
     pub fn message(&self) -> String {
-        self.to_string()
+        crate::secret::redact_credentials(&self.to_string()).into_owned()
     }
 
     /// Headers that go with this error whatever the dialect.

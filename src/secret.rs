@@ -137,6 +137,42 @@ fn checksum(body: &str) -> String {
     out.iter().map(|&b| char::from(b)).collect()
 }
 
+/// What [`redact_credentials`] puts in place of a credential.
+pub const REDACTED: &str = "[redacted]";
+
+/// `text` with everything that looks like a credential replaced by
+/// [`REDACTED`]: a `kw_` or `kwst_` prefix, in any case, and the letters and
+/// digits after it. For text that may echo request data, such as an error
+/// message naming a field the client sent, or a request id.
+pub fn redact_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    let prefixes = [CredentialType::SessionToken, CredentialType::ApiKey].map(|k| k.prefix());
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let Some(prefix) = prefixes.iter().find(|p| lower[i..].starts_with(**p)) else {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        };
+        let tail = &text[i + prefix.len()..];
+        let end = i
+            + prefix.len()
+            + tail
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(tail.len());
+        out.push_str(&text[copied..i]);
+        out.push_str(REDACTED);
+        copied = end;
+        i = end;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Compares two SHA-256 digests in constant time.
 pub fn digests_match(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).unwrap_u8() == 1
@@ -173,6 +209,10 @@ impl Default for HashCost {
 #[derive(Debug, Clone)]
 pub struct SecretHasher {
     params: Params,
+    /// The hash of a secret nobody holds, checked against when a presented
+    /// key's id is unknown, so that answering "no such key" costs as much as
+    /// answering "wrong secret" and time tells nothing about which it was.
+    decoy: String,
 }
 
 /// Length of the stored digest, in bytes.
@@ -206,7 +246,21 @@ impl SecretHasher {
     pub fn new(cost: HashCost) -> Result<Self, String> {
         let params = Params::new(cost.memory_kib, cost.iterations, 1, Some(OUTPUT_LEN))
             .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
-        Ok(Self { params })
+        let mut hasher = Self {
+            params,
+            decoy: String::new(),
+        };
+        let nobody = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        hasher.decoy = hasher
+            .hash(&nobody)
+            .map_err(|e| format!("cannot hash with these argon2 parameters: {e}"))?;
+        Ok(hasher)
+    }
+
+    /// Spends the time of one verification and finds no match: for a key id
+    /// that does not exist.
+    pub fn verify_decoy(&self, secret: &Secret) -> bool {
+        self.verify(secret, &self.decoy)
     }
 
     /// The PHC string (`$argon2id$v=19$m=…,t=…,p=1$salt$hash`) of `secret`
@@ -306,6 +360,27 @@ mod tests {
         let secret = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
         let shown = format!("{secret:?} {:?}", parse(secret.expose()).unwrap());
         assert!(!shown.contains(&secret.expose()[3..]));
+    }
+
+    #[test]
+    fn credentials_are_redacted_from_text() {
+        let key = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let token = Secret::generate(CredentialType::SessionToken, Uuid::new_v4());
+        let text = format!(
+            "unknown field `{}`, and {} and KW_ABC1 ok",
+            key.expose(),
+            token.expose()
+        );
+        let shown = redact_credentials(&text);
+        assert_eq!(
+            shown,
+            "unknown field `[redacted]`, and [redacted] and [redacted] ok"
+        );
+        assert!(matches!(
+            redact_credentials("expected one of `name`, `role`"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(redact_credentials("é kw_ é"), "é [redacted] é");
     }
 
     #[test]

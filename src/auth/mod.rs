@@ -11,7 +11,8 @@ use crate::service::Keyward;
 pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// The credential in the `x-api-key` header. `Err` when the header is there
-/// but unusable: sent twice, or not visible ASCII.
+/// but unusable: sent twice, empty or blank, or not visible ASCII. A blank
+/// header is a malformed credential, never a reason to look elsewhere.
 pub fn header_credential(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let mut values = req.headers().get_all(API_KEY_HEADER);
     let Some(first) = values.next() else {
@@ -24,7 +25,10 @@ pub fn header_credential(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
         .to_str()
         .map_err(|_| ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?
         .trim();
-    Ok((!value.is_empty()).then_some(value))
+    if value.is_empty() {
+        return Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION));
+    }
+    Ok(Some(value))
 }
 
 /// Authenticates `presented`: 401 "Missing authentication" when absent, and
@@ -63,7 +67,10 @@ pub async fn v1_caller(req: &HttpRequest, kw: &Keyward) -> Result<Principal, Api
     let mut keys = pairs.iter().filter(|(name, _)| name == "api_key");
     let presented = match (keys.next(), keys.next()) {
         (Some(_), Some(_)) => return Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION)),
-        (Some((_, value)), None) => Some(value.trim()).filter(|s| !s.is_empty()),
+        (Some((_, value)), None) if value.trim().is_empty() => {
+            return Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))
+        }
+        (Some((_, value)), None) => Some(value.trim()),
         (None, _) => None,
     };
     authenticate(kw, req, presented).await

@@ -1,8 +1,9 @@
-use super::Invalid;
+use super::{is_bidi_control, Invalid};
 
 const MAX_CHARS: usize = 128;
 
-/// A human-readable account name: 1 to 128 characters, no control characters.
+/// A human-readable account name: 1 to 128 characters, no control or
+/// bidirectional formatting characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountName(String);
 
@@ -10,7 +11,12 @@ impl AccountName {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let trimmed = s.trim();
         let chars = trimmed.chars().count();
-        if chars == 0 || chars > MAX_CHARS || trimmed.chars().any(char::is_control) {
+        if chars == 0
+            || chars > MAX_CHARS
+            || trimmed
+                .chars()
+                .any(|c| c.is_control() || is_bidi_control(c))
+        {
             return Err(Invalid(format!(
                 "account name must be 1 to {MAX_CHARS} printable characters"
             )));

@@ -1,9 +1,9 @@
-use super::Invalid;
+use super::{is_bidi_control, Invalid};
 
 const MAX_CHARS: usize = 255;
 
 /// Free-text notes on a key (where it is used, who owns it): at most 255
-/// characters, no control characters.
+/// characters, no control or bidirectional formatting characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);
 
@@ -14,10 +14,30 @@ impl Description {
                 "description must be at most {MAX_CHARS} characters without control characters"
             )));
         }
+        if s.chars().any(is_bidi_control) {
+            return Err(Invalid(
+                "description must not contain bidirectional formatting characters \
+                 (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069)"
+                    .into(),
+            ));
+        }
         Ok(Self(s.to_owned()))
     }
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_bidirectional_formatting() {
+        for c in ['\u{202E}', '\u{2066}', '\u{200F}', '\u{061C}'] {
+            assert!(Description::parse(&format!("till {c}1")).is_err(), "{c:?}");
+        }
+        assert!(Description::parse("Caisse n° 1 — ☕").is_ok());
     }
 }

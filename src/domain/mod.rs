@@ -23,6 +23,14 @@ pub use role::Role;
 pub use scope::Scope;
 pub use timestamp::Timestamp;
 
+/// Whether `c` is a bidirectional formatting character (embeddings,
+/// overrides, isolates and marks). Free text that people read, such as a
+/// key's description in a dashboard, refuses them: U+202E can make text
+/// display in an order other than the one it is stored in.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Why a value from outside was refused; the text names the field and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -18,6 +18,8 @@ pub enum Action {
     UpdateKey,
     RevokeKey,
     RotateKey,
+    /// Enabling the very key whose credential makes the request.
+    EnableItself,
     MintSessionToken(Scope),
 }
 
@@ -29,9 +31,13 @@ pub enum Action {
 /// | list, read keys        | yes           | no                | no            |
 /// | create, update, revoke | yes           | no                | no            |
 /// | rotate a key's secret  | yes           | no                | no            |
+/// | enable itself          | no            | no                | no            |
 /// | mint a session token   | every scope   | no scope          | no            |
+///
+/// A key never enables itself: a disabled key cannot authenticate anyway, and
+/// a request already in flight when its key is disabled must not undo that.
 pub fn allows(kind: CredentialKind, role: Role, action: Action) -> bool {
-    if kind == CredentialKind::SessionToken {
+    if kind == CredentialKind::SessionToken || action == Action::EnableItself {
         return false;
     }
     // Terminals may only authenticate (and ask who they are): no action here.
@@ -76,6 +82,15 @@ mod tests {
         for scope in Scope::ALL {
             let mint = Action::MintSessionToken(scope);
             assert!(allows(CredentialKind::ApiKey, Role::AccountOwner, mint));
+        }
+    }
+
+    #[test]
+    fn no_credential_enables_itself() {
+        for role in Role::ALL {
+            for kind in [CredentialKind::ApiKey, CredentialKind::SessionToken] {
+                assert!(!allows(kind, role, Action::EnableItself));
+            }
         }
     }
 

@@ -16,15 +16,12 @@ impl Timestamp {
     /// The current time, truncated to milliseconds so that what is stored,
     /// what is returned and what is compared are the same value.
     pub fn now() -> Self {
-        Self::from_offset(OffsetDateTime::now_utc())
+        Self::from_utc(OffsetDateTime::now_utc())
     }
 
-    fn from_offset(t: OffsetDateTime) -> Self {
-        let millis = t.millisecond();
-        let t = t
-            .replace_millisecond(millis)
-            .unwrap_or(t)
-            .to_offset(time::UtcOffset::UTC);
+    /// Truncates `t`, which must already be in UTC, to milliseconds.
+    fn from_utc(t: OffsetDateTime) -> Self {
+        let t = t.replace_millisecond(t.millisecond()).unwrap_or(t);
         Self(PrimitiveDateTime::new(t.date(), t.time()))
     }
 
@@ -47,10 +44,14 @@ impl Timestamp {
     }
 
     /// Parses an RFC 3339 instant with any offset and normalises it to UTC.
+    /// `None` when it does not parse, or when its UTC form falls outside the
+    /// years 0000 to 9999 (`9999-12-31T23:59:59-23:59` is in year 10000).
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .ok()
-            .map(Self::from_offset)
+        let t = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+        let utc = t.checked_to_offset(time::UtcOffset::UTC)?;
+        (0..=9999)
+            .contains(&utc.year())
+            .then(|| Self::from_utc(utc))
     }
 }
 
@@ -93,5 +94,49 @@ mod tests {
         let t = Timestamp::parse_rfc3339("2030-01-01T12:00:00.123456+02:00").unwrap();
         assert_eq!(t.to_string(), "2030-01-01T10:00:00.123Z");
         assert!(Timestamp::parse_rfc3339("tomorrow").is_none());
+    }
+
+    /// Every combination of extreme dates, times, fractions and offsets
+    /// either parses to a UTC instant within 0000 to 9999 that prints and
+    /// converts back, or is refused; none panics.
+    #[test]
+    fn extreme_instants_parse_or_are_refused() {
+        let dates = [
+            "0000-01-01",
+            "0000-12-31",
+            "0001-01-01",
+            "1970-01-01",
+            "9998-12-31",
+            "9999-01-01",
+            "9999-12-31",
+        ];
+        let times = ["00:00:00", "00:00:59", "23:59:59", "23:59:60", "12:00:00"];
+        let fractions = ["", ".0", ".999", ".999999999", ".5"];
+        let offsets = [
+            "Z", "+00:00", "-00:00", "+23:59", "-23:59", "+12:00", "-01:00", "+24:00", "-99:99",
+        ];
+        let mut parsed = 0;
+        for date in dates {
+            for clock in times {
+                for fraction in fractions {
+                    for offset in offsets {
+                        let text = format!("{date}T{clock}{fraction}{offset}");
+                        let Some(t) = Timestamp::parse_rfc3339(&text) else {
+                            continue;
+                        };
+                        parsed += 1;
+                        assert!((0..=9999).contains(&t.to_db().year()), "{text}");
+                        let shown = t.to_string();
+                        assert_eq!(Timestamp::parse_rfc3339(&shown), Some(t), "{text}");
+                        let _ = t.plus_seconds(i64::MAX).plus_seconds(i64::MIN);
+                        let _ = t.unix_minute();
+                    }
+                }
+            }
+        }
+        assert!(parsed > 0);
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59-23:59").is_none());
+        assert!(Timestamp::parse_rfc3339("0000-01-01T00:00:00+23:59").is_none());
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59+23:59").is_some());
     }
 }

@@ -15,12 +15,17 @@ use crate::service::Keyward;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A client's id is echoed when it is 1 to 128 characters of letters, digits
-/// and `-_.:`; otherwise a new one is made.
+/// and `-_.:` and does not look like a credential (a key pasted into the
+/// wrong header would otherwise reach the log); otherwise a new one is made.
 fn acceptable(id: &str) -> bool {
     (1..=128).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        && matches!(
+            crate::secret::redact_credentials(id),
+            std::borrow::Cow::Borrowed(_)
+        )
 }
 
 /// The middleware, for `App::wrap_fn`.
@@ -92,5 +97,7 @@ mod tests {
         assert!(!acceptable(&"a".repeat(129)));
         assert!(!acceptable("id with space"));
         assert!(!acceptable("id\"quoted"));
+        assert!(!acceptable("kw_0123456789abcdef0123456789abcdef"));
+        assert!(!acceptable("req-KWST_abc"));
     }
 }

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::audit;
+use super::{audit, write};
 use super::{authorize, convert, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{AccountId, ApiKey, Crn, Description, KeyName, Principal, Role, Timestamp};
@@ -19,9 +19,6 @@ pub const KEY_NOT_FOUND: &str = "API_KEY_NOT_FOUND";
 pub const KEY_REVOKED: &str = "API_KEY_REVOKED";
 pub const KEY_EXPIRED: &str = "API_KEY_EXPIRED";
 pub const CONCURRENT_MODIFICATION: &str = "CONCURRENT_MODIFICATION";
-
-/// How many times a change is retried when other writers keep winning.
-const MAX_ATTEMPTS: usize = 100;
 
 /// How a request names a key: by name (native API) or by id (/api/v1).
 #[derive(Debug, Clone)]
@@ -71,13 +68,16 @@ pub async fn create(
 ) -> Result<(ApiKey, Secret), ApiError> {
     authorize(caller, account_id, Action::CreateKey)?;
     check_expiry(new.expires_at)?;
-    let account = caller.account_id.clone();
-    let actor = caller.crn();
+    let caller = caller.clone();
     let issued = kw
         .hash(|hasher| IssuedSecret::new(hasher, Uuid::new_v4()))
         .await??;
-    kw.blocking(move |_, conn| insert(conn, issued, &account, new, &actor))
-        .await
+    kw.blocking(move |_, conn| {
+        write::as_caller(conn, &caller, None, |conn, _| {
+            insert(conn, issued, &caller.account_id, new, &caller.crn())
+        })
+    })
+    .await
 }
 
 /// A key's id, a new secret for it and the secret's hash: the slow part of
@@ -103,7 +103,8 @@ impl IssuedSecret {
 }
 
 /// Inserts a key and its `created` event in one transaction; the unique
-/// index decides a race for the same name.
+/// index decides a race for the same name. Callers acting with a credential
+/// go through `write::as_caller` first.
 pub fn insert(
     conn: &mut AnyConnection,
     issued: IssuedSecret,
@@ -132,11 +133,11 @@ pub fn insert(
         modified_by: actor.as_str().to_owned(),
         version: 1,
         revoked_at: None,
-        tokens_revoked_before: None,
         expires_at: new.expires_at.map(Timestamp::to_db),
         previous_secret_hash: None,
         previous_secret_until: None,
         last_used_at: None,
+        disables: 0,
     };
     let inserted = conn.transaction(|conn| {
         let row = queries::insert(conn, &row)?;
@@ -188,25 +189,28 @@ pub async fn get(
         .await
 }
 
-/// Enables, disables, describes or sets the expiry of a key. A change bumps `version`; a request
-/// that changes nothing returns the key as it is. `if_match` makes the change
-/// conditional on the key's current version.
+/// Enables, disables, describes or sets the expiry of a key. A change bumps
+/// `version`; a request that changes nothing returns the key as it is.
+/// `if_match` makes the change conditional on the key's current version
+/// being one of those listed.
 pub async fn update(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
     key: KeyRef,
     update: KeyUpdate,
-    if_match: Option<i64>,
+    if_match: Option<Vec<i64>>,
 ) -> Result<ApiKey, ApiError> {
     authorize(caller, account_id, Action::UpdateKey)?;
     if let Some(expires_at) = update.expires_at {
         check_expiry(expires_at)?;
     }
-    let account = caller.account_id.clone();
-    let actor = caller.crn();
+    let caller = caller.clone();
     kw.blocking(move |kw, conn| {
-        change(kw, conn, &account, &key, &actor, if_match, |current, _| {
+        change(kw, conn, &caller, &key, if_match, |current, row| {
+            if update.enabled == Some(true) && current.id == caller.key_id {
+                authorize(&caller, caller.account_id.as_str(), Action::EnableItself)?;
+            }
             if current.revoked_at.is_some() {
                 return Err(ApiError::Conflict(KEY_REVOKED));
             }
@@ -215,8 +219,10 @@ pub async fn update(
             if let Some(enabled) = update.enabled.filter(|e| *e != current.enabled) {
                 changes.enabled = Some(enabled);
                 if !enabled {
-                    // Disabling ends the key's session tokens for good.
-                    changes.tokens_revoked_before = Some(Some(Timestamp::now().to_db()));
+                    // Disabling ends the key's session tokens for good: they
+                    // are valid only while `disables` is what they were
+                    // minted under.
+                    changes.disables = Some(row.disables + 1);
                 }
                 changed = true;
             }
@@ -243,13 +249,12 @@ pub async fn revoke(
     caller: &Principal,
     account_id: &str,
     key: KeyRef,
-    if_match: Option<i64>,
+    if_match: Option<Vec<i64>>,
 ) -> Result<ApiKey, ApiError> {
     authorize(caller, account_id, Action::RevokeKey)?;
-    let account = caller.account_id.clone();
-    let actor = caller.crn();
+    let caller = caller.clone();
     kw.blocking(move |kw, conn| {
-        change(kw, conn, &account, &key, &actor, if_match, |current, _| {
+        change(kw, conn, &caller, &key, if_match, |current, _| {
             if current.revoked_at.is_some() {
                 return Ok(None);
             }
@@ -262,25 +267,29 @@ pub async fn revoke(
     .await
 }
 
-/// Reads the key, asks `decide` what to change, and writes it only if no one
-/// else changed the key in between (compare-and-set on `version`), retrying
-/// with the fresh row when someone did. The write bumps the change counter in
-/// the same transaction and records the audit event there too, and this
-/// instance's cached state of the key is dropped before the response goes out.
+/// Reads the key under lock, with the caller's credential confirmed in the
+/// same transaction (see `write`), asks `decide` what to change, and writes
+/// it there with its audit event and a move of the change counter. This
+/// instance's cached state of the key is dropped before the response goes
+/// out.
 pub(crate) fn change(
     kw: &Keyward,
     conn: &mut AnyConnection,
-    account: &AccountId,
+    caller: &Principal,
     key: &KeyRef,
-    actor: &Crn,
-    if_match: Option<i64>,
-    decide: impl Fn(&ApiKey, &ApiKeyRow) -> Result<Option<ApiKeyChanges>, ApiError>,
+    if_match: Option<Vec<i64>>,
+    decide: impl FnOnce(&ApiKey, &ApiKeyRow) -> Result<Option<ApiKeyChanges>, ApiError>,
 ) -> Result<ApiKey, ApiError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let row = find(conn, account, key)?;
-        let id = row.id.clone();
+    // A key's id never changes, so finding it before the transaction is safe.
+    let id = convert::api_key(find(conn, &caller.account_id, key)?)?.id;
+    let actor = caller.crn();
+    let written = write::as_caller(conn, caller, Some(id), |conn, row| {
+        let row = row.ok_or(ApiError::NotFound(KEY_NOT_FOUND))?;
         let current = convert::api_key(row.clone())?;
-        if if_match.is_some_and(|expected| expected != current.version) {
+        if if_match
+            .as_ref()
+            .is_some_and(|versions| !versions.contains(&current.version))
+        {
             return Err(ApiError::PreconditionFailed);
         }
         let Some(mut changes) = decide(&current, &row)? else {
@@ -289,24 +298,18 @@ pub(crate) fn change(
         changes.modified_at = Some(Timestamp::now().to_db());
         changes.modified_by = Some(actor.as_str().to_owned());
         changes.version = Some(current.version + 1);
-        let written = conn.transaction(|conn| {
-            let Some(row) = queries::update_if_version(conn, &id, current.version, &changes)?
-            else {
-                return Ok(None);
-            };
-            let after = convert::api_key(row)
-                .map_err(|e| diesel::result::Error::QueryBuilderError(format!("{e:?}").into()))?;
-            let rotated = changes.secret_hash.is_some();
-            api_key_events::insert(conn, &audit::changed(&current, &after, actor, rotated))?;
-            change_epoch::bump(conn)?;
-            Ok::<_, diesel::result::Error>(Some(after))
-        })?;
-        if let Some(after) = written {
-            kw.cache.invalidate_key(&current.id);
-            return Ok(after);
-        }
-    }
-    Err(ApiError::Conflict(CONCURRENT_MODIFICATION))
+        // The row is locked, so the version cannot have moved; the check
+        // stays as a guard against a writer that skipped the lock.
+        let row = queries::update_if_version(conn, &row.id, current.version, &changes)?
+            .ok_or(ApiError::Conflict(CONCURRENT_MODIFICATION))?;
+        let after = convert::api_key(row)?;
+        let rotated = changes.secret_hash.is_some();
+        api_key_events::insert(conn, &audit::changed(&current, &after, &actor, rotated))?;
+        change_epoch::bump(conn)?;
+        Ok(after)
+    })?;
+    kw.cache.invalidate_key(&id);
+    Ok(written)
 }
 
 /// Finds a key of `account`. A key of another account is reported as not

@@ -39,8 +39,9 @@ pub struct CachedKey {
     pub enabled: bool,
     pub revoked: bool,
     pub secret_hash: String,
-    /// Session tokens created at or before this were ended by a disable.
-    pub tokens_revoked_before: Option<Timestamp>,
+    /// How many times the key was disabled; its session tokens minted under
+    /// another value were ended by a disable.
+    pub disables: i64,
     pub expires_at: Option<Timestamp>,
     /// The secret the last rotation replaced, and until when it still works.
     pub previous_secret: Option<(String, Timestamp)>,
@@ -62,7 +63,8 @@ impl CachedKey {
 #[derive(Debug, Clone)]
 pub struct CachedToken {
     pub api_key_id: Uuid,
-    pub created_at: Timestamp,
+    /// The key's `disables` when the token was minted.
+    pub key_disables: i64,
     pub token_hash: String,
     pub scope: Scope,
     pub expires_at: Timestamp,

@@ -80,8 +80,12 @@ pub fn flush_in_background(last_used: Weak<LastUsed>, db: Database, interval: Du
                 continue;
             }
             let written = db.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                // In key-id order, like every writer of several key rows
+                // (see `write`), so concurrent writers never deadlock.
+                let mut ordered: Vec<_> = batch.iter().collect();
+                ordered.sort_unstable_by_key(|(id, _)| **id);
                 conn.transaction(|conn| {
-                    for (id, at) in &batch {
+                    for (id, at) in ordered {
                         api_keys::touch_last_used(conn, &id.to_string(), at.to_db())?;
                     }
                     Ok::<_, diesel::result::Error>(())

@@ -12,6 +12,7 @@ pub mod rotation;
 pub mod session_tokens;
 pub mod throttle;
 pub mod verify;
+mod write;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -21,7 +21,7 @@ pub async fn rotate(
     account_id: &str,
     key: KeyRef,
     grace_seconds: i64,
-    if_match: Option<i64>,
+    if_match: Option<Vec<i64>>,
 ) -> Result<(ApiKey, Secret), ApiError> {
     authorize(caller, account_id, Action::RotateKey)?;
     if !(0..=MAX_GRACE_SECONDS).contains(&grace_seconds) {
@@ -29,8 +29,6 @@ pub async fn rotate(
             "gracePeriodSeconds must be between 0 and {MAX_GRACE_SECONDS}"
         )));
     }
-    let account = caller.account_id.clone();
-    let actor = caller.crn();
     // The new secret carries the key's id, so find the key first, hash off
     // the database, then write through `change`, which re-reads the key and
     // retries if another change lands in between.
@@ -41,32 +39,25 @@ pub async fn rotate(
         .hash(move |hasher| IssuedSecret::new(hasher, id))
         .await??;
     let secret = issued.secret.clone();
+    let caller = caller.clone();
     kw.blocking(move |kw, conn| {
-        change(
-            kw,
-            conn,
-            &account,
-            &key,
-            &actor,
-            if_match,
-            |now_key, row| {
-                let now = Timestamp::now();
-                refuse_rotation(now_key, now)?;
-                let grace_until = now.plus_seconds(grace_seconds);
-                let grace_until = match now_key.expires_at {
-                    Some(expiry) => grace_until.min(expiry),
-                    None => grace_until,
-                };
-                let keep_previous = grace_seconds > 0 && grace_until > now;
-                Ok(Some(ApiKeyChanges {
-                    secret_hash: Some(issued.secret_hash.clone()),
-                    secret_hint: Some(issued.secret.hint()),
-                    previous_secret_hash: Some(keep_previous.then(|| row.secret_hash.clone())),
-                    previous_secret_until: Some(keep_previous.then(|| grace_until.to_db())),
-                    ..ApiKeyChanges::default()
-                }))
-            },
-        )
+        change(kw, conn, &caller, &key, if_match, |now_key, row| {
+            let now = Timestamp::now();
+            refuse_rotation(now_key, now)?;
+            let grace_until = now.plus_seconds(grace_seconds);
+            let grace_until = match now_key.expires_at {
+                Some(expiry) => grace_until.min(expiry),
+                None => grace_until,
+            };
+            let keep_previous = grace_seconds > 0 && grace_until > now;
+            Ok(Some(ApiKeyChanges {
+                secret_hash: Some(issued.secret_hash.clone()),
+                secret_hint: Some(issued.secret.hint()),
+                previous_secret_hash: Some(keep_previous.then(|| row.secret_hash.clone())),
+                previous_secret_until: Some(keep_previous.then(|| grace_until.to_db())),
+                ..ApiKeyChanges::default()
+            }))
+        })
     })
     .await
     .map(|key| (key, secret))

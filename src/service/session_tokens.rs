@@ -2,12 +2,16 @@
 //!
 //! A token is bound to the key that minted it: every use checks that key's
 //! current state (from the key cache, kept current as `cache` explains), so
-//! revoking the key, disabling it (for good, see `tokens_revoked_before`) or
-//! its expiry ends its tokens at once.
+//! revoking the key, disabling it or its expiry ends its tokens at once. A
+//! disable ends them for good: a token records the key's `disables` counter
+//! in the minting transaction, with the key's row locked (see `write`), and
+//! is valid only while the key's counter still has that value, so a token
+//! minted while its key was being disabled is either refused at mint or
+//! ended by the disable.
 
 use uuid::Uuid;
 
-use super::{authorize, Keyward};
+use super::{authorize, write, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{Principal, Scope, Timestamp};
 use crate::error::ApiError;
@@ -41,28 +45,32 @@ pub async fn mint(
             "the session token lifetime must be between 1 and {max} seconds"
         )));
     }
-    let key_id = caller.key_id;
+    let caller = caller.clone();
     kw.blocking(move |_, conn| {
-        let id = Uuid::new_v4();
-        let token = Secret::generate(CredentialType::SessionToken, id);
-        let now = Timestamp::now();
-        let expires_at = now.plus_seconds(ttl);
-        queries::insert(
-            conn,
-            &SessionTokenRow {
-                id: id.to_string(),
-                api_key_id: key_id.to_string(),
-                scope: scope.as_str().to_owned(),
-                token_hash: secret::hex(&token.digest()),
-                created_at: now.to_db(),
-                expires_at: expires_at.to_db(),
-            },
-        )?;
-        Ok(MintedToken {
-            id,
-            token,
-            scope,
-            expires_at,
+        write::as_caller(conn, &caller, Some(caller.key_id), |conn, key| {
+            let key = key.ok_or(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?;
+            let id = Uuid::new_v4();
+            let token = Secret::generate(CredentialType::SessionToken, id);
+            let now = Timestamp::now();
+            let expires_at = now.plus_seconds(ttl);
+            queries::insert(
+                conn,
+                &SessionTokenRow {
+                    id: id.to_string(),
+                    api_key_id: key.id,
+                    scope: scope.as_str().to_owned(),
+                    token_hash: secret::hex(&token.digest()),
+                    created_at: now.to_db(),
+                    expires_at: expires_at.to_db(),
+                    key_disables: key.disables,
+                },
+            )?;
+            Ok(MintedToken {
+                id,
+                token,
+                scope,
+                expires_at,
+            })
         })
     })
     .await

@@ -109,10 +109,15 @@ impl Keyward {
     ) -> Result<Verdict, ApiError> {
         let id = Some(presented.id);
         let Some(key) = self.key_state(presented.id).await? else {
-            // An id nobody holds has nothing to protect: count the address
-            // only, so invented ids cannot fill the per-key counters.
-            self.refuse_if_throttled(client, None)?;
-            self.throttle.record_failure(client, None);
+            // The same path as a wrong secret for a key that exists: the
+            // same throttle, the same answer, and an argon2 verification of
+            // the same cost, so neither status nor time tells whether the
+            // id exists.
+            self.refuse_if_throttled(client, id)?;
+            self.throttle.record_failure(client, id);
+            let secret = presented.secret.clone();
+            self.hash(move |hasher| hasher.verify_decoy(&secret))
+                .await?;
             return Ok(Verdict::NotFound);
         };
         let digest = presented.secret.digest();
@@ -162,9 +167,7 @@ impl Keyward {
         let Some(key) = self.key_state(token.api_key_id).await? else {
             return Ok(Verdict::NotFound);
         };
-        let ended_by_disable = key
-            .tokens_revoked_before
-            .is_some_and(|cutoff| token.created_at <= cutoff);
+        let ended_by_disable = token.key_disables != key.disables;
         let now = Timestamp::now();
         Ok(if let Some(refusal) = key_verdict(&key, now) {
             refusal
@@ -198,7 +201,7 @@ impl Keyward {
             return Ok(None);
         };
         let secret_hash = row.secret_hash.clone();
-        let tokens_revoked_before = row.tokens_revoked_before.map(Timestamp::from_db);
+        let disables = row.disables;
         let previous_secret = row
             .previous_secret_hash
             .clone()
@@ -212,7 +215,7 @@ impl Keyward {
             enabled: key.enabled,
             revoked: key.revoked_at.is_some(),
             secret_hash,
-            tokens_revoked_before,
+            disables,
             expires_at: key.expires_at,
             previous_secret,
         });
@@ -237,7 +240,7 @@ impl Keyward {
             |what: &str| ApiError::internal(anyhow::anyhow!("session_tokens.{what} of {id}"));
         let cached = Arc::new(CachedToken {
             api_key_id: Uuid::try_parse(&row.api_key_id).map_err(|_| corrupt("api_key_id"))?,
-            created_at: Timestamp::from_db(row.created_at),
+            key_disables: row.key_disables,
             token_hash: row.token_hash,
             scope: Scope::parse(&row.scope).map_err(|_| corrupt("scope"))?,
             expires_at: Timestamp::from_db(row.expires_at),

@@ -28,6 +28,26 @@ pub fn insert(conn: &mut AnyConnection, row: &ApiKeyRow) -> QueryResult<ApiKeyRo
         .get_result(conn)
 }
 
+/// Locks the rows of `ids` until the transaction ends and returns them as
+/// they are now. Call first in a transaction. PostgreSQL locks the rows, in
+/// id order; SQLite has no row locks, so the first write of the transaction
+/// takes its one write lock instead, after which every read sees the latest
+/// state and no other writer can commit until this transaction ends.
+pub fn lock(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<ApiKeyRow>> {
+    let rows = api_keys::table
+        .filter(api_keys::id.eq_any(ids))
+        .order(api_keys::id.asc());
+    match conn {
+        AnyConnection::Postgres(conn) => rows.for_no_key_update().load(conn),
+        AnyConnection::Sqlite(conn) => {
+            diesel::update(api_keys::table.filter(api_keys::id.eq_any(ids)))
+                .set(api_keys::version.eq(api_keys::version))
+                .execute(conn)?;
+            rows.load(conn)
+        }
+    }
+}
+
 pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ApiKeyRow>> {
     api_keys::table.find(id).first(conn).optional()
 }

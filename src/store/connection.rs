@@ -18,18 +18,33 @@ pub enum Backend {
     Postgres,
 }
 
-/// A database URL with its backend decided by its scheme: `postgres://` or
-/// `postgresql://` is PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a bare
-/// path is a SQLite file.
+/// A database URL with its backend decided by its form: `postgres://` or
+/// `postgresql://`, or a libpq key/value string (`host=… dbname=…`), is
+/// PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a bare path is a SQLite file.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     backend: Backend,
     target: String,
 }
 
+/// The libpq connection keywords that mark a key/value connection string.
+const LIBPQ_KEYWORDS: [&str; 8] = [
+    "host", "hostaddr", "port", "dbname", "user", "password", "sslmode", "service",
+];
+
+/// Whether `url` is a libpq key/value connection string such as
+/// `host=db user=keyward password=…`.
+fn is_key_value(url: &str) -> bool {
+    url.split_whitespace().next().is_some_and(|first| {
+        first
+            .split_once('=')
+            .is_some_and(|(key, _)| LIBPQ_KEYWORDS.contains(&key.trim()))
+    })
+}
+
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Self {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") || is_key_value(url) {
             return Self {
                 backend: Backend::Postgres,
                 target: url.to_owned(),
@@ -82,31 +97,107 @@ impl DatabaseUrl {
     }
 }
 
-/// Shows the URL without its password.
+/// Shows the URL without its secrets (see [`redact`]).
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&redact_password(&self.target))
+        f.write_str(&redact(&self.target))
     }
 }
 
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
-pub fn redact_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    let Some(at) = rest.find('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            &rest[..colon],
-            &rest[at..]
-        ),
-        None => url.to_owned(),
+const HIDDEN: &str = "***";
+
+/// Whether a connection parameter's value is a secret: `password`,
+/// `sslpassword` and anything else that names a pass.
+fn is_secret_parameter(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("pass")
+}
+
+/// A database URL fit for a log line: the password of the user-info, any
+/// secret query parameter (`?password=…`) and any secret key/value pair
+/// (`password=…`) replaced by `***`. A URL that does not parse is shown as
+/// its scheme alone, since its secrets cannot be found reliably.
+///
+/// `postgres://u:secret@h/db?sslpassword=x` -> `postgres://u:***@h/db?sslpassword=***`.
+pub fn redact(url: &str) -> String {
+    if is_key_value(url) {
+        return redact_key_value(url);
     }
+    let Some((scheme, _)) = url.split_once("://") else {
+        // A SQLite path.
+        return url.to_owned();
+    };
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return format!("{scheme}://{HIDDEN}");
+    };
+    if parsed.password().is_some() && parsed.set_password(Some(HIDDEN)).is_err() {
+        return format!("{scheme}://{HIDDEN}");
+    }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if is_secret_parameter(&name) {
+                    HIDDEN.to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    // The serializer percent-encodes `*`; show it as written.
+    parsed.to_string().replace("%2A%2A%2A", HIDDEN)
+}
+
+/// `host=h password='a b' dbname=d` -> `host=h password=*** dbname=d`, by
+/// libpq's rules: values may be single-quoted, with `\'` and `\\` escapes.
+fn redact_key_value(conninfo: &str) -> String {
+    let mut out = String::with_capacity(conninfo.len());
+    let mut rest = conninfo;
+    loop {
+        let trimmed = rest.trim_start();
+        out.push_str(&rest[..rest.len() - trimmed.len()]);
+        rest = trimmed;
+        if rest.is_empty() {
+            return out;
+        }
+        let Some(eq) = rest.find('=') else {
+            // Not key/value after all: show none of it.
+            out.push_str(HIDDEN);
+            return out;
+        };
+        let name = rest[..eq].trim();
+        out.push_str(&rest[..=eq]);
+        let value_and_rest = rest[eq + 1..].trim_start();
+        let value_len = key_value_len(value_and_rest);
+        if is_secret_parameter(name) {
+            out.push_str(HIDDEN);
+        } else {
+            out.push_str(&value_and_rest[..value_len]);
+        }
+        rest = &value_and_rest[value_len..];
+    }
+}
+
+/// The length of the value at the start of `s`: a quoted string with its
+/// quotes, or everything up to the next whitespace.
+fn key_value_len(s: &str) -> usize {
+    let mut chars = s.char_indices();
+    if s.starts_with('\'') {
+        chars.next();
+        let mut escaped = false;
+        for (i, c) in chars {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '\'' => return i + 1,
+                _ => {}
+            }
+        }
+        return s.len();
+    }
+    s.find(char::is_whitespace).unwrap_or(s.len())
 }
 
 /// An r2d2 manager that reports the real connection error of the chosen backend.
@@ -159,12 +250,41 @@ mod tests {
     }
 
     #[test]
-    fn password_is_redacted() {
-        assert_eq!(
-            redact_password("postgres://u:hunter2@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact_password("keyward.db"), "keyward.db");
+    fn key_value_strings_are_postgres() {
+        let url = DatabaseUrl::parse("host=127.0.0.1 port=5432 user=postgres dbname=x");
+        assert_eq!(url.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_every_form() {
+        let cases = [
+            (
+                "postgres://u:hunter2@h:5432/db",
+                "postgres://u:***@h:5432/db",
+            ),
+            (
+                "postgresql://u@h/db?password=hunter2&sslmode=require",
+                "postgresql://u@h/db?password=***&sslmode=require",
+            ),
+            (
+                "postgres://u:hunter2@h/db?sslpassword=hunter2",
+                "postgres://u:***@h/db?sslpassword=***",
+            ),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            (
+                "host=h user=u password=hunter2 dbname=d",
+                "host=h user=u password=*** dbname=d",
+            ),
+            (
+                "host=h password = 'hunter2 \\' x' dbname=d",
+                "host=h password =*** dbname=d",
+            ),
+            ("postgres://u:hun ter2@[bad/db", "postgres://***"),
+            ("keyward.db", "keyward.db"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact(url), shown, "{url}");
+            assert!(!redact(url).contains("hunter2"), "{url}");
+        }
     }
 }

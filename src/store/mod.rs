@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-pub use connection::{redact_password, AnyConnection, Backend, ConnectionManager, DatabaseUrl};
+pub use connection::{redact, AnyConnection, Backend, ConnectionManager, DatabaseUrl};
 pub use migrations::{pending_migrations, run_migrations};
 
 /// A pool of connections to one database.

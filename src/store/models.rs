@@ -30,11 +30,13 @@ pub struct ApiKeyRow {
     pub modified_by: String,
     pub version: i64,
     pub revoked_at: Option<PrimitiveDateTime>,
-    pub tokens_revoked_before: Option<PrimitiveDateTime>,
     pub expires_at: Option<PrimitiveDateTime>,
     pub previous_secret_hash: Option<String>,
     pub previous_secret_until: Option<PrimitiveDateTime>,
     pub last_used_at: Option<PrimitiveDateTime>,
+    /// How many times the key was disabled: its session tokens are valid only
+    /// while this equals the value they were minted under.
+    pub disables: i64,
 }
 
 /// The columns a change to a key may set; `None` leaves a column alone.
@@ -44,7 +46,7 @@ pub struct ApiKeyChanges {
     pub enabled: Option<bool>,
     pub description: Option<Option<String>>,
     pub revoked_at: Option<Option<PrimitiveDateTime>>,
-    pub tokens_revoked_before: Option<Option<PrimitiveDateTime>>,
+    pub disables: Option<i64>,
     pub expires_at: Option<Option<PrimitiveDateTime>>,
     pub secret_hash: Option<String>,
     pub secret_hint: Option<String>,
@@ -64,6 +66,8 @@ pub struct SessionTokenRow {
     pub token_hash: String,
     pub created_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
+    /// The key's `disables` when the token was minted.
+    pub key_disables: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

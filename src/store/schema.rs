@@ -24,11 +24,11 @@ diesel::table! {
         modified_by -> Text,
         version -> BigInt,
         revoked_at -> Nullable<Timestamp>,
-        tokens_revoked_before -> Nullable<Timestamp>,
         expires_at -> Nullable<Timestamp>,
         previous_secret_hash -> Nullable<Text>,
         previous_secret_until -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+        disables -> BigInt,
     }
 }
 
@@ -51,6 +51,7 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        key_disables -> BigInt,
     }
 }
 

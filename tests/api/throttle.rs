@@ -70,7 +70,7 @@ fn failures_from_one_address_get_429(backend: Backend) {
     );
 }
 
-fn verify_throttles_by_key_only(backend: Backend) {
+fn verify_throttles_like_any_authentication(backend: Backend) {
     let app = throttled_app(backend);
     let account = app.create_account("Acme");
     let till = app.create_key(&account, "Till", "merchant-terminal");
@@ -84,13 +84,15 @@ fn verify_throttles_by_key_only(backend: Backend) {
     }
     assert_throttled(&verify(&wrong));
     assert_throttled(&verify(till["secret"].as_str().unwrap()));
-    // Another key is unaffected: verify does not throttle the calling service.
-    let reply = verify(other["secret"].as_str().unwrap());
+    // The calling address is counted too: a key it has not proven yet waits...
+    assert_throttled(&verify(other["secret"].as_str().unwrap()));
+    // ...while a secret already verified on this instance is never throttled.
+    let reply = verify(&account.owner_key);
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["code"], Value::from("VALID"));
 }
 
 crate::on_both_backends!(
     failures_from_one_address_get_429,
-    verify_throttles_by_key_only
+    verify_throttles_like_any_authentication
 );

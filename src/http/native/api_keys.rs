@@ -83,22 +83,37 @@ pub(super) fn key_name(req: &HttpRequest) -> KeyRef {
     KeyRef::Name(req.match_info().query("name").to_owned())
 }
 
-/// `If-Match: "3"` (or `3`) -> `Some(3)`; anything else that is present is a 400.
-/// `*` matches any version.
-pub(super) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().unwrap_or_default().trim();
-    if value == "*" {
+/// `If-Match` as RFC 9110 reads it: `*`, or a list of entity tags (`"3"`,
+/// also `W/"3"` or a bare `3`), in one field line or spread over several.
+/// `None` when there is no condition (absent, or `*`); otherwise the key
+/// versions any one of which lets the change go ahead. Anything else is a 400.
+pub(super) fn if_match(req: &HttpRequest) -> Result<Option<Vec<i64>>, ApiError> {
+    let bad = || ApiError::BadRequest("If-Match must be a key version such as \"1\"".into());
+    let mut lines = req.headers().get_all(header::IF_MATCH).peekable();
+    if lines.peek().is_none() {
         return Ok(None);
     }
-    value
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| ApiError::BadRequest("If-Match must be a key version such as \"1\"".into()))
+    let mut members = Vec::new();
+    for line in lines {
+        let line = line.to_str().map_err(|_| bad())?;
+        members.extend(line.split(',').map(str::trim).filter(|m| !m.is_empty()));
+    }
+    match members.as_slice() {
+        ["*"] => Ok(None),
+        [] => Err(bad()),
+        _ => members
+            .iter()
+            .map(|member| {
+                let tag = member.strip_prefix("W/").unwrap_or(member);
+                let version = match tag.strip_prefix('"') {
+                    Some(quoted) => quoted.strip_suffix('"').ok_or_else(bad)?,
+                    None => tag,
+                };
+                version.parse::<i64>().map_err(|_| bad())
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+    }
 }
 
 pub(super) fn with_etag(version: i64) -> actix_web::HttpResponseBuilder {

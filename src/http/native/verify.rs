@@ -68,8 +68,12 @@ pub async fn verify(
             ))
         }
     };
-    // Throttled by key id only: the caller is a service checking credentials
-    // its own clients presented, and their failures are not its own.
-    let verdict = kw.check_credential_as(&presented, Some(kind), None).await?;
+    // Throttled like any other authentication, by the caller's address and
+    // by key id: otherwise this route would be a way to guess secrets, or to
+    // probe for key ids, without limit.
+    let client = req.peer_addr().map(|addr| addr.ip());
+    let verdict = kw
+        .check_credential_as(&presented, Some(kind), client)
+        .await?;
     Ok(HttpResponse::Ok().json(VerdictView::new(&verdict)))
 }

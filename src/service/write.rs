@@ -1,0 +1,83 @@
+//! Writes that hold at commit: the one way a caller's change reaches the
+//! database.
+//!
+//! A credential is checked when its request arrives, against cached state
+//! (see `cache`), and a change made elsewhere reaches that state within the
+//! propagation bound. That is good enough for reading, not for writing: a key
+//! disabled or revoked a moment ago must not create, change or mint anything.
+//! So every change runs in one transaction that first locks the rows of the
+//! keys involved (the acting key, and the key acted on) and re-reads the
+//! acting credential there. A change that ends the credential locks the same
+//! row, so the two are ordered: either the ending commits first and this
+//! write sees it and is refused, or this write commits first and the ending
+//! comes after it (and its timestamps are taken after it, too).
+//!
+//! Locks are taken in one statement in key-id order, the order every other
+//! writer of several key rows uses (see `last_used`), so two writers never
+//! wait on each other in a cycle.
+
+use diesel::Connection;
+use uuid::Uuid;
+
+use crate::domain::{Credential, Principal, Timestamp};
+use crate::error::ApiError;
+use crate::store::models::ApiKeyRow;
+use crate::store::{api_keys, session_tokens, AnyConnection};
+
+/// Runs `work` in one transaction, after locking the acting key's row and
+/// `target`'s (another key, if the operation acts on one) and confirming
+/// that the caller's credential is still good. `work` gets the target's row
+/// as locked, `None` when there is no target or it does not exist.
+///
+/// Anything `work` returns as an error rolls the whole transaction back.
+pub(crate) fn as_caller<T>(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    target: Option<Uuid>,
+    work: impl FnOnce(&mut AnyConnection, Option<ApiKeyRow>) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    conn.transaction(|conn| {
+        let acting_id = caller.key_id.to_string();
+        let target_id = target.map(|id| id.to_string());
+        let mut ids = vec![acting_id.clone()];
+        ids.extend(target_id.clone().filter(|id| *id != acting_id));
+        let rows = api_keys::lock(conn, &ids)?;
+        let acting = rows.iter().find(|row| row.id == acting_id);
+        confirm(conn, caller, acting, Timestamp::now())?;
+        let target = target_id.and_then(|id| rows.into_iter().find(|row| row.id == id));
+        work(conn, target)
+    })
+}
+
+/// Whether the credential behind `caller` is still one that authenticates,
+/// read under the lock: its key enabled, not revoked, not expired, and for a
+/// session token the token itself unexpired and not ended by a disable.
+fn confirm(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    key: Option<&ApiKeyRow>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let refused = || ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION);
+    let now = now.to_db();
+    let key = key.ok_or_else(refused)?;
+    let key_good = key.enabled
+        && key.revoked_at.is_none()
+        && key.expires_at.is_none_or(|at| at > now)
+        && key.account_id == caller.account_id.as_str();
+    if !key_good {
+        return Err(refused());
+    }
+    if let Credential::SessionToken { id, .. } = &caller.credential {
+        let token = session_tokens::find_by_id(conn, &id.to_string())?;
+        let token_good = token.is_some_and(|token| {
+            token.api_key_id == key.id
+                && token.key_disables == key.disables
+                && token.expires_at > now
+        });
+        if !token_good {
+            return Err(refused());
+        }
+    }
+    Ok(())
+}
