@@ -551,7 +551,8 @@ pub mod native {
                 ParameterIn::Header,
                 Required::False,
                 "Apply the change only if the key is at this version: `\"3\"`, `3` or \
-                 `W/\"3\"`; `*` matches any version. Anything else is 400.",
+                 `W/\"3\"`; `*` matches any version. As RFC 9110 allows, a list \
+                 (`\"3\", \"4\"`) matches any version listed. Anything else is 400.",
                 "\"1\"",
             );
             // The forms above, so that generated requests reach the version check.
