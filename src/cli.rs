@@ -70,6 +70,7 @@ fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::R
         workers: args.workers,
         handle_signals: true,
         blocking_threads: args.pool_size as usize,
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(kw, &options)

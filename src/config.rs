@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::http::client::TrustedProxies;
 use crate::secret::HashCost;
 use std::time::Duration;
 
@@ -101,15 +102,24 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_SESSION_TTL_MAX", default_value_t = 86_400)]
     pub session_ttl_max: i64,
 
-    /// How often to check for key changes made by other instances, in
-    /// milliseconds: the longest a change takes to reach this instance.
-    #[arg(long, env = "KEYWARD_CACHE_REFRESH_MS", default_value_t = 250)]
+    /// Proxies (comma-separated addresses or CIDRs such as 10.0.0.0/8) whose
+    /// `X-Forwarded-For` or `Forwarded` header names the client. From any
+    /// other peer those headers are ignored. [default: none]
+    #[arg(long, env = "KEYWARD_TRUSTED_PROXIES", default_value = "",
+          hide_default_value = true, value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
+
+    /// How often to read the change log for key changes made by other
+    /// instances, in milliseconds: about the longest a change takes to reach
+    /// this instance.
+    #[arg(long, env = "KEYWARD_CACHE_REFRESH_MS", default_value_t = 50)]
     pub cache_refresh_ms: u64,
 
-    /// Threads that run argon2, for creating keys and checking secrets
-    /// [default: half the CPU cores, at least 1].
-    #[arg(long, env = "KEYWARD_ARGON2_CONCURRENCY")]
-    pub argon2_concurrency: Option<usize>,
+    /// How many keys' state this instance keeps in memory (and as many session
+    /// tokens), about 400 bytes each. Beyond it the least used are evicted one
+    /// at a time, and their next use costs one database read.
+    #[arg(long, env = "KEYWARD_CACHE_CAPACITY", default_value_t = crate::service::cache::DEFAULT_CAPACITY)]
+    pub cache_capacity: usize,
 
     /// Failed authentications from one address, or against one key id,
     /// before further attempts get 429.
@@ -152,16 +162,16 @@ impl ServeArgs {
         if self.cache_refresh_ms < 10 {
             return Err("--cache-refresh-ms must be at least 10".into());
         }
+        if self.cache_capacity < 1 {
+            return Err("--cache-capacity must be at least 1".into());
+        }
         Ok(())
     }
 
     pub fn tuning(&self) -> Tuning {
-        let default = Tuning::default();
         Tuning {
             cache_refresh: Duration::from_millis(self.cache_refresh_ms),
-            argon2_concurrency: self
-                .argon2_concurrency
-                .unwrap_or(default.argon2_concurrency),
+            cache_capacity: self.cache_capacity,
             throttle: ThrottleSettings {
                 max_failures: self.auth_failure_limit.max(1),
                 window: Duration::from_secs(self.auth_failure_window.max(1)),

@@ -30,6 +30,8 @@ pub struct ServerOptions {
     /// Threads per worker for blocking database work. More than the pool has
     /// connections would only wait for one, and each costs memory.
     pub blocking_threads: usize,
+    /// Proxies whose forwarding headers name the client (see `http::client`).
+    pub trusted_proxies: http::client::TrustedProxies,
 }
 
 /// A bound, not yet awaited HTTP server.
@@ -44,10 +46,12 @@ impl Application {
         let listener = TcpListener::bind(&options.bind)?;
         let local_addr = listener.local_addr()?;
         let data = web::Data::new(kw);
+        let proxies = web::Data::new(options.trusted_proxies.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(http::observe)
                 .app_data(data.clone())
+                .app_data(proxies.clone())
                 .configure(http::routes)
         })
         .listen(listener)?;

@@ -41,7 +41,7 @@ pub async fn authenticate(
     let Some(presented) = presented else {
         return Err(ApiError::Unauthorized(ApiError::MISSING_AUTHENTICATION));
     };
-    let client = req.peer_addr().map(|addr| addr.ip());
+    let client = crate::http::client::address(req);
     match kw.check_credential(presented, client).await? {
         Verdict::Valid(principal) => Ok(principal),
         _ => Err(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION)),

@@ -2,6 +2,7 @@
 //! domain values, call a service operation and render the result; nothing else.
 
 mod body;
+pub mod client;
 mod dashboard;
 mod fallback;
 mod health;

@@ -58,9 +58,8 @@ where
     };
     let logged_method = req.method().to_string();
     let path = req.path().to_owned();
-    let peer = req
-        .peer_addr()
-        .map_or_else(|| "-".to_owned(), |addr| addr.ip().to_string());
+    let peer = super::client::address(req.request())
+        .map_or_else(|| "-".to_owned(), |addr| addr.to_string());
     let kw = req.app_data::<web::Data<Keyward>>().cloned();
     let response = service.call(req);
     async move {

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::secret::{CredentialType, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, StatusFilter};
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
-use crate::store::{api_key_events, change_epoch, is_unique_violation, AnyConnection};
+use crate::store::{api_key_events, is_unique_violation, key_changes, AnyConnection};
 use diesel::Connection;
 
 pub const NAME_TAKEN: &str = "API_KEY_NAME_TAKEN";
@@ -269,9 +269,9 @@ pub async fn revoke(
 
 /// Reads the key under lock, with the caller's credential confirmed in the
 /// same transaction (see `write`), asks `decide` what to change, and writes
-/// it there with its audit event and a move of the change counter. This
+/// it there with its audit event and its entry in the change log. This
 /// instance's cached state of the key is dropped before the response goes
-/// out.
+/// out; other instances drop it when they read the log.
 pub(crate) fn change(
     kw: &Keyward,
     conn: &mut AnyConnection,
@@ -295,7 +295,8 @@ pub(crate) fn change(
         let Some(mut changes) = decide(&current, &row)? else {
             return Ok(current);
         };
-        changes.modified_at = Some(Timestamp::now().to_db());
+        let now = Timestamp::now().to_db();
+        changes.modified_at = Some(now);
         changes.modified_by = Some(actor.as_str().to_owned());
         changes.version = Some(current.version + 1);
         // The row is locked, so the version cannot have moved; the check
@@ -305,7 +306,7 @@ pub(crate) fn change(
         let after = convert::api_key(row)?;
         let rotated = changes.secret_hash.is_some();
         api_key_events::insert(conn, &audit::changed(&current, &after, &actor, rotated))?;
-        change_epoch::bump(conn)?;
+        key_changes::record(conn, &after.id.to_string(), now)?;
         Ok(after)
     })?;
     kw.cache.invalidate_key(&id);

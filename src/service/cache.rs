@@ -2,32 +2,44 @@
 //! argon2 in steady state, and why each piece is safe:
 //!
 //! - `keys`: the state of keys by id (account, name, role, enabled, revoked,
-//!   stored hash). A change made through this instance drops the entry as it
-//!   commits; every change also bumps `change_epoch` in the same transaction,
-//!   and each instance polls that counter (every `refresh` interval, 250 ms by
-//!   default) and drops all key state when it moved. A load that raced with
-//!   an invalidation is not stored (generation check), so a stale row cannot
-//!   be put back after the change that made it stale.
+//!   stored hash). A change made through this instance drops the key's entry
+//!   as it commits; every change also appends the key's id to the change log
+//!   (`key_changes`) in the same transaction, and each instance reads the log
+//!   past the last entry it has seen (see [`watch_changes`]) and drops the
+//!   entries of exactly those keys. A load that raced with an invalidation
+//!   is not kept (generation check), so a stale row cannot be put back after
+//!   the change that made it stale. Concurrent misses for one key share one
+//!   database read.
 //! - `tokens`: session tokens by id. They never change once written; what
 //!   can end them (key state, expiry) is checked on every use.
 //! - `verified`: (key id, SHA-256 of the presented secret) pairs that passed
-//!   argon2, with the stored hash they passed against. Used only while that
-//!   hash is still the key's (or its previous secret's, within a rotation's
-//!   grace period), so a new secret never rides on an old verification.
+//!   argon2, with a fingerprint of the stored hash they passed against. Used
+//!   only while that hash is still the key's (or its previous secret's,
+//!   within a rotation's grace period), so a new secret never rides on an old
+//!   verification. Entries are small and the map holds twice as many as the
+//!   key map, so a working set larger than the key map costs a database read
+//!   per request, not a hash.
 //!
-//! Every map is bounded: when full it is emptied and refills from traffic.
+//! Every map is bounded per entry: when full, it evicts entries one at a
+//! time, those least recently or frequently used first.
 
-use std::collections::HashMap;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use quick_cache::sync::Cache;
 use uuid::Uuid;
 
+use super::convert;
 use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp};
-use crate::store::{change_epoch, Database};
+use crate::error::ApiError;
+use crate::store::models::ApiKeyRow;
+use crate::store::{api_keys, key_changes, Database};
 
-const CAPACITY: usize = 200_000;
+/// How many keys' state an instance keeps by default: about 40 MiB.
+pub const DEFAULT_CAPACITY: usize = 100_000;
 
 /// What authentication needs to know about a key.
 #[derive(Debug, Clone)]
@@ -48,14 +60,38 @@ pub struct CachedKey {
 }
 
 impl CachedKey {
-    /// Whether a secret verified against `phc` is good now: the current
-    /// secret, or the previous one within its grace period.
-    pub fn accepts_hash(&self, phc: &str, now: Timestamp) -> bool {
-        phc == self.secret_hash
-            || self
-                .previous_secret
-                .as_ref()
-                .is_some_and(|(previous, until)| previous == phc && now < *until)
+    /// What authentication needs of a row of `api_keys`.
+    pub fn from_row(row: ApiKeyRow) -> Result<Self, ApiError> {
+        let secret_hash = row.secret_hash.clone();
+        let disables = row.disables;
+        let previous_secret = row
+            .previous_secret_hash
+            .clone()
+            .zip(row.previous_secret_until.map(Timestamp::from_db));
+        let key = convert::api_key(row)?;
+        Ok(Self {
+            id: key.id,
+            account_id: key.account_id,
+            name: key.name,
+            role: key.role,
+            enabled: key.enabled,
+            revoked: key.revoked_at.is_some(),
+            secret_hash,
+            disables,
+            expires_at: key.expires_at,
+            previous_secret,
+        })
+    }
+
+    /// The stored hashes a presented secret may match now: the current one,
+    /// and the previous one within its grace period.
+    pub fn live_hashes(&self, now: Timestamp) -> impl Iterator<Item = &str> {
+        let previous = self
+            .previous_secret
+            .as_ref()
+            .filter(|(_, until)| now < *until)
+            .map(|(phc, _)| phc.as_str());
+        std::iter::once(self.secret_hash.as_str()).chain(previous)
     }
 }
 
@@ -70,165 +106,242 @@ pub struct CachedToken {
     pub expires_at: Timestamp,
 }
 
+/// A short stand-in for a PHC string, to tell whether a verification was
+/// made against a hash that is still live without keeping the hash twice.
+fn fingerprint(phc: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    phc.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// The caches of one instance.
-#[derive(Default)]
 pub struct CredentialCache {
-    keys: RwLock<HashMap<Uuid, Arc<CachedKey>>>,
-    tokens: RwLock<HashMap<Uuid, Arc<CachedToken>>>,
+    keys: Cache<Uuid, Arc<CachedKey>>,
+    tokens: Cache<Uuid, Arc<CachedToken>>,
     /// By (key id, SHA-256 of the presented secret): during a rotation's
     /// grace period a key has two good secrets.
-    verified: RwLock<HashMap<(Uuid, [u8; 32]), Verified>>,
-    /// Moves on every invalidation; a load started before a move is not stored.
+    verified: Cache<(Uuid, [u8; 32]), u64>,
+    /// Moves on every invalidation; a load started before a move is not kept.
     generation: AtomicU64,
-}
-
-struct Verified {
-    phc: String,
-}
-
-fn get<V: Clone>(map: &RwLock<HashMap<Uuid, V>>, id: &Uuid) -> Option<V> {
-    map.read().ok().and_then(|m| m.get(id).cloned())
-}
-
-fn put<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, id: K, value: V) {
-    if let Ok(mut m) = map.write() {
-        insert_bounded(&mut m, id, value);
-    }
-}
-
-/// Inserts, first emptying a full map: the one bound every cache shares.
-fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, id: K, value: V) {
-    if map.len() >= CAPACITY {
-        map.clear();
-    }
-    map.insert(id, value);
+    capacity: usize,
 }
 
 impl CredentialCache {
-    pub fn key(&self, id: &Uuid) -> Option<Arc<CachedKey>> {
-        get(&self.keys, id)
+    /// Caches for `capacity` keys and as many session tokens.
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            keys: Cache::new(capacity),
+            tokens: Cache::new(capacity),
+            verified: Cache::new(capacity.saturating_mul(2)),
+            generation: AtomicU64::new(0),
+            capacity,
+        }
     }
 
-    /// The generation to pass to [`Self::store_key`] for a load starting now.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
-    /// Stores a key loaded from the database, unless an invalidation happened
-    /// since `generation` was read.
-    pub fn store_key(&self, generation: u64, key: Arc<CachedKey>) {
-        if let Ok(mut keys) = self.keys.write() {
-            // Checked under the write lock, which invalidations also take.
-            if self.generation.load(Ordering::Acquire) != generation {
-                return;
+    /// The key's state, and whether it came from the cache. On a miss, `load`
+    /// reads it; concurrent misses for the same key wait for that one read.
+    /// A key that does not exist is not cached.
+    pub async fn key<F, E>(&self, id: Uuid, load: F) -> Result<(Option<Arc<CachedKey>>, bool), E>
+    where
+        F: Future<Output = Result<Option<CachedKey>, E>>,
+    {
+        let guard = match self.keys.get_value_or_guard_async(&id).await {
+            Ok(key) => return Ok((Some(key), true)),
+            Err(guard) => guard,
+        };
+        let generation = self.generation.load(Ordering::SeqCst);
+        let Some(key) = load.await?.map(Arc::new) else {
+            return Ok((None, false));
+        };
+        if self.generation.load(Ordering::SeqCst) == generation {
+            let _ = guard.insert(Arc::clone(&key));
+            // An invalidation between the check and the insert bumped the
+            // generation before removing; if it did, remove what we put back.
+            if self.generation.load(Ordering::SeqCst) != generation {
+                self.keys.remove(&id);
             }
-            insert_bounded(&mut keys, key.id, key);
         }
+        Ok((Some(key), false))
     }
 
-    /// Drops one key's state after a change through this instance.
+    /// Puts keys read from the database into the cache where it has no
+    /// entry for them. Only for [`warm`], whose reading of the change log
+    /// afterwards drops any of them that changed meanwhile.
+    fn preload(&self, keys: impl IntoIterator<Item = CachedKey>) -> usize {
+        let mut loaded = 0;
+        for key in keys {
+            if self.keys.get(&key.id).is_none() {
+                self.keys.insert(key.id, Arc::new(key));
+                loaded += 1;
+            }
+        }
+        loaded
+    }
+
+    /// Drops one key's state after a change to it.
     pub fn invalidate_key(&self, id: &Uuid) {
-        if let Ok(mut keys) = self.keys.write() {
-            self.generation.fetch_add(1, Ordering::AcqRel);
-            keys.remove(id);
-        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.keys.remove(id);
     }
 
-    /// Drops all key state after a change somewhere else.
+    /// Drops all key state: when the change log cannot tell what changed.
     pub fn invalidate_all_keys(&self) {
-        if let Ok(mut keys) = self.keys.write() {
-            self.generation.fetch_add(1, Ordering::AcqRel);
-            keys.clear();
-        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.keys.clear();
     }
 
     pub fn token(&self, id: &Uuid) -> Option<Arc<CachedToken>> {
-        get(&self.tokens, id)
+        self.tokens.get(id)
     }
 
     pub fn store_token(&self, id: Uuid, token: Arc<CachedToken>) {
-        put(&self.tokens, id, token);
+        self.tokens.insert(id, token);
     }
 
-    /// Whether `digest` already passed argon2 for key `id` against a stored
-    /// hash that `still_good` accepts (the caller knows which hashes count now).
-    pub fn is_verified(
-        &self,
-        id: &Uuid,
-        digest: &[u8; 32],
-        still_good: impl FnOnce(&str) -> bool,
-    ) -> bool {
+    /// Whether `digest` already passed argon2 for `key` against a stored hash
+    /// that is still live now.
+    pub fn is_verified(&self, key: &CachedKey, digest: &[u8; 32], now: Timestamp) -> bool {
         self.verified
-            .read()
-            .ok()
-            .and_then(|verified| verified.get(&(*id, *digest)).map(|v| still_good(&v.phc)))
-            .unwrap_or(false)
+            .get(&(key.id, *digest))
+            .is_some_and(|seen| key.live_hashes(now).any(|phc| fingerprint(phc) == seen))
     }
 
     pub fn remember_verified(&self, id: Uuid, phc: &str, digest: [u8; 32]) {
-        put(
-            &self.verified,
-            (id, digest),
-            Verified {
-                phc: phc.to_owned(),
-            },
-        );
+        self.verified.insert((id, digest), fingerprint(phc));
     }
 
     /// Entries held, for metrics: (keys, tokens, verified).
     pub fn sizes(&self) -> (usize, usize, usize) {
-        let len = |n: Option<usize>| n.unwrap_or(0);
-        (
-            len(self.keys.read().ok().map(|m| m.len())),
-            len(self.tokens.read().ok().map(|m| m.len())),
-            len(self.verified.read().ok().map(|m| m.len())),
-        )
+        (self.keys.len(), self.tokens.len(), self.verified.len())
     }
 }
 
-/// Polls `change_epoch` every `interval` on a thread of its own and drops all
-/// key state when it moves. Stops when the cache is dropped.
+/// Reads the change log every `interval` on a thread of its own and drops
+/// the cached state of each key it names. Stops when the cache is dropped.
+///
+/// Entries are numbered by the change counter, which every change takes
+/// under a row lock and holds until it commits, so entries become visible
+/// in number order and reading past the last one seen misses nothing. The
+/// first reading drops all key state (what was cached before it may predate
+/// a change), and so does a reading that finds entries missing because the
+/// log was pruned past them. While the database cannot be read, cached state
+/// stays in use (so authentication keeps working through an outage) and the
+/// log is read from where it stopped once the database is back.
+///
+/// After its first reading it warms the cache (see [`warm`]) before it
+/// reads on.
 pub fn watch_changes(cache: Weak<CredentialCache>, db: Database, interval: Duration) {
     let spawned = std::thread::Builder::new()
-        .name("keyward-epoch".into())
+        .name("keyward-changes".into())
         .spawn(move || {
             let mut seen: Option<i64> = None;
             let mut failing = false;
             loop {
-                std::thread::sleep(interval);
                 let Some(cache) = cache.upgrade() else {
                     return;
                 };
-                let epoch = db
-                    .get()
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut conn| change_epoch::read(&mut conn).map_err(|e| e.to_string()));
-                match epoch {
-                    Ok(epoch) => {
-                        if failing {
-                            log::info!("change counter readable again");
-                            failing = false;
+                match read_changes(&db, seen) {
+                    Ok(Changes::Start(latest)) => {
+                        cache.invalidate_all_keys();
+                        warm(&cache, &db);
+                        seen = Some(latest);
+                    }
+                    Ok(Changes::Since(entries)) => {
+                        if let Some((last, _)) = entries.last() {
+                            seen = Some(*last);
                         }
-                        // Also on the first reading: state cached before it
-                        // may predate a change the counter already counts.
-                        if seen != Some(epoch) {
-                            cache.invalidate_all_keys();
+                        for (_, key_id) in &entries {
+                            cache.invalidate_key(key_id);
                         }
-                        seen = Some(epoch);
+                    }
+                    Ok(Changes::Lost(latest)) => {
+                        log::warn!("the key change log was pruned past this instance's position; dropping all cached key state");
+                        cache.invalidate_all_keys();
+                        seen = Some(latest);
                     }
                     Err(e) => {
-                        // Cannot tell whether keys changed: trust nothing cached.
-                        cache.invalidate_all_keys();
-                        seen = None;
                         if !failing {
-                            log::warn!("cannot read the change counter, key cache disabled: {e}");
+                            log::warn!("cannot read the key change log, serving cached key state until it can be read: {e}");
                             failing = true;
                         }
+                        drop(cache);
+                        std::thread::sleep(interval);
+                        continue;
                     }
                 }
+                if failing {
+                    log::info!("key change log readable again");
+                    failing = false;
+                }
+                drop(cache);
+                std::thread::sleep(interval);
             }
         });
     if let Err(e) = spawned {
         log::error!("cannot start the change watcher: {e}");
+    }
+}
+
+/// Loads the most recently used keys, up to the cache's capacity, so that a
+/// restarted instance does not send every request to the database at once.
+/// Runs right after the change log's position was taken, so any key that
+/// changes while this reads is dropped again by the next reading.
+fn warm(cache: &CredentialCache, db: &Database) {
+    let started = std::time::Instant::now();
+    let limit = i64::try_from(cache.capacity()).unwrap_or(i64::MAX);
+    let rows = db
+        .get()
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| api_keys::recently_used(&mut conn, limit).map_err(|e| e.to_string()));
+    match rows {
+        Ok(rows) => {
+            let keys = rows
+                .into_iter()
+                .filter_map(|row| CachedKey::from_row(row).ok());
+            let loaded = cache.preload(keys);
+            log::info!(
+                "key cache warmed with {loaded} recently used key(s) in {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+        Err(e) => log::warn!("cannot warm the key cache: {e}"),
+    }
+}
+
+enum Changes {
+    /// No position yet: the log's latest entry number.
+    Start(i64),
+    /// Entries past the position, in order.
+    Since(Vec<(i64, Uuid)>),
+    /// Entries past the position were pruned; the latest entry number.
+    Lost(i64),
+}
+
+/// At most this many entries are read per poll; the rest come next time.
+const BATCH: i64 = 10_000;
+
+fn read_changes(db: &Database, seen: Option<i64>) -> Result<Changes, String> {
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let Some(seen) = seen else {
+        return key_changes::latest(&mut conn)
+            .map(Changes::Start)
+            .map_err(|e| e.to_string());
+    };
+    let entries = key_changes::since(&mut conn, seen, BATCH).map_err(|e| e.to_string())?;
+    match entries.first() {
+        Some((first, _)) if *first != seen + 1 => key_changes::latest(&mut conn)
+            .map(Changes::Lost)
+            .map_err(|e| e.to_string()),
+        _ => Ok(Changes::Since(
+            entries
+                .into_iter()
+                .filter_map(|(n, id)| Uuid::try_parse(&id).ok().map(|id| (n, id)))
+                .collect(),
+        )),
     }
 }

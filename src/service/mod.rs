@@ -6,7 +6,6 @@ pub mod api_keys;
 pub mod audit;
 pub mod cache;
 mod convert;
-mod hashing;
 mod last_used;
 pub mod rotation;
 pub mod session_tokens;
@@ -25,7 +24,6 @@ use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
 
 use cache::CredentialCache;
-use hashing::HashingPool;
 use last_used::LastUsed;
 use throttle::{FailureThrottle, ThrottleSettings};
 
@@ -50,10 +48,10 @@ impl Default for Limits {
 /// How the hot path trades memory and staleness for speed.
 #[derive(Debug, Clone)]
 pub struct Tuning {
-    /// How often each instance checks for key changes made elsewhere.
+    /// How often each instance reads the change log for changes made elsewhere.
     pub cache_refresh: Duration,
-    /// Most argon2 verifications running at once.
-    pub argon2_concurrency: usize,
+    /// How many keys' state (and as many session tokens) an instance caches.
+    pub cache_capacity: usize,
     /// When failed authentication is answered 429.
     pub throttle: ThrottleSettings,
     /// How often noted uses are written to `lastUsedAt`.
@@ -63,18 +61,12 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Self {
-            cache_refresh: Duration::from_millis(250),
-            argon2_concurrency: default_argon2_concurrency(),
+            cache_refresh: Duration::from_millis(50),
+            cache_capacity: cache::DEFAULT_CAPACITY,
             throttle: ThrottleSettings::default(),
             last_used_flush: Duration::from_secs(30),
         }
     }
-}
-
-/// Half the cores, at least one: hashing can never take every core from
-/// requests that need none.
-fn default_argon2_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// Everything the operations need; cheap to clone.
@@ -84,22 +76,22 @@ pub struct Keyward {
     pub hasher: Arc<SecretHasher>,
     pub cache: Arc<CredentialCache>,
     pub limits: Arc<Limits>,
-    hashing: Arc<HashingPool>,
     throttle: Arc<FailureThrottle>,
     pub metrics: Arc<Metrics>,
     last_used: Arc<LastUsed>,
 }
 
 impl Keyward {
-    /// Builds the service and starts its threads: the change watcher (see
-    /// `cache`) and the argon2 threads (see `hashing`). Start-up code.
+    /// Builds the service and starts its threads: the change watcher, which
+    /// also warms the cache (see `cache`), and the lastUsedAt writer.
+    /// Start-up code.
     pub fn new(
         db: Database,
         hasher: SecretHasher,
         limits: Limits,
         tuning: Tuning,
     ) -> std::io::Result<Self> {
-        let cache = Arc::new(CredentialCache::default());
+        let cache = Arc::new(CredentialCache::new(tuning.cache_capacity));
         cache::watch_changes(Arc::downgrade(&cache), db.clone(), tuning.cache_refresh);
         let last_used = Arc::new(LastUsed::default());
         last_used::flush_in_background(
@@ -112,26 +104,28 @@ impl Keyward {
             hasher: Arc::new(hasher),
             cache,
             limits: Arc::new(limits),
-            hashing: Arc::new(HashingPool::new(tuning.argon2_concurrency)?),
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
             metrics: Arc::new(Metrics::new().map_err(std::io::Error::other)?),
             last_used,
         })
     }
 
-    /// Runs argon2 work on the hashing threads.
+    /// Runs argon2 work on the blocking thread pool, off the async workers.
+    /// At the default cost one verification takes tens of microseconds, so
+    /// it needs no threads of its own.
     pub(crate) async fn hash<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&SecretHasher) -> T + Send + 'static,
         T: Send + 'static,
     {
         let hasher = Arc::clone(&self.hasher);
-        self.hashing.run(move || work(&hasher)).await
+        actix_web::web::block(move || work(&hasher))
+            .await
+            .map_err(ApiError::internal)
     }
 
     /// Runs database work on the blocking thread pool with a pooled
-    /// connection, never on an async worker. (argon2 has threads of its own:
-    /// see `hash`.)
+    /// connection, never on an async worker.
     pub async fn blocking<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&Keyward, &mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
@@ -157,7 +151,14 @@ pub fn authorize(principal: &Principal, account_id: &str, action: Action) -> Res
 }
 
 impl From<diesel::result::Error> for ApiError {
+    /// A connection lost mid-request is the database being unreachable
+    /// (503), not a fault of ours.
     fn from(e: diesel::result::Error) -> Self {
-        ApiError::internal(e)
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::BrokenTransactionManager => ApiError::Unavailable(e.into()),
+            e => ApiError::internal(e),
+        }
     }
 }

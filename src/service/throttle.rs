@@ -1,8 +1,10 @@
-//! Failed-authentication throttling: after `max_failures` failures within
-//! `window` from one client address, or against one key id, attempts that
-//! would need checking are answered 429 until the window ends. A credential
-//! already verified (see `cache`) is never throttled, so a flood of wrong
-//! secrets cannot lock a key's real holder out.
+//! Failed-authentication throttling: once more than `max_failures` failures
+//! were counted within `window` from one client address, or against one key
+//! id, further failures are answered 429 instead of 401 until the window
+//! ends. Only failures are counted, once a credential is known to be wrong,
+//! and only failures are refused: a right credential is always let through,
+//! so a flood of wrong secrets cannot lock a key's real holder out, nor can
+//! other clients behind the same address.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -53,22 +55,10 @@ impl<K: Hash + Eq + Copy> Counter<K> {
         }
     }
 
-    /// Seconds until `key` may try again, if it is over the limit now.
-    fn blocked(&self, key: K, settings: ThrottleSettings, now: Instant) -> Option<u64> {
-        let windows = self.windows.lock().ok()?;
-        let window = windows.get(&key)?;
-        let elapsed = now.saturating_duration_since(window.started);
-        if elapsed < settings.window && window.failures >= settings.max_failures {
-            Some((settings.window - elapsed).as_secs().max(1))
-        } else {
-            None
-        }
-    }
-
-    fn record(&self, key: K, settings: ThrottleSettings, now: Instant) {
-        let Ok(mut windows) = self.windows.lock() else {
-            return;
-        };
+    /// Counts a failure of `key`; the seconds left in its window if that
+    /// made it go over the limit.
+    fn record(&self, key: K, settings: ThrottleSettings, now: Instant) -> Option<u64> {
+        let mut windows = self.windows.lock().ok()?;
         if windows.len() >= SWEEP_AT {
             windows.retain(|_, w| now.saturating_duration_since(w.started) < settings.window);
             // Still full: someone is inventing keys. Start over rather than
@@ -88,14 +78,9 @@ impl<K: Hash + Eq + Copy> Counter<K> {
             };
         }
         window.failures = window.failures.saturating_add(1);
-    }
-
-    fn forgive(&self, key: K) {
-        if let Ok(mut windows) = self.windows.lock() {
-            if let Some(window) = windows.get_mut(&key) {
-                window.failures = window.failures.saturating_sub(1);
-            }
-        }
+        let elapsed = now.saturating_duration_since(window.started);
+        (window.failures > settings.max_failures)
+            .then(|| settings.window.saturating_sub(elapsed).as_secs().max(1))
     }
 }
 
@@ -119,32 +104,13 @@ impl FailureThrottle {
         }
     }
 
-    /// Seconds to wait, if the address or the key id is over the limit.
-    pub fn blocked(&self, address: Option<IpAddr>, key: Option<Uuid>) -> Option<u64> {
+    /// Counts a failed attempt from `address` against `key`; the seconds to
+    /// wait if either is now over the limit.
+    pub fn fail(&self, address: Option<IpAddr>, key: Option<Uuid>) -> Option<u64> {
         let now = Instant::now();
-        let by_address = address.and_then(|a| self.by_address.blocked(a, self.settings, now));
-        let by_key = key.and_then(|k| self.by_key.blocked(k, self.settings, now));
+        let by_address = address.and_then(|a| self.by_address.record(a, self.settings, now));
+        let by_key = key.and_then(|k| self.by_key.record(k, self.settings, now));
         by_address.max(by_key)
-    }
-
-    /// Takes back one failure recorded in advance for an attempt that succeeded.
-    pub fn forgive(&self, address: Option<IpAddr>, key: Option<Uuid>) {
-        if let Some(address) = address {
-            self.by_address.forgive(address);
-        }
-        if let Some(key) = key {
-            self.by_key.forgive(key);
-        }
-    }
-
-    pub fn record_failure(&self, address: Option<IpAddr>, key: Option<Uuid>) {
-        let now = Instant::now();
-        if let Some(address) = address {
-            self.by_address.record(address, self.settings, now);
-        }
-        if let Some(key) = key {
-            self.by_key.record(key, self.settings, now);
-        }
     }
 }
 
@@ -153,7 +119,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_after_the_limit_and_only_that_address_or_key() {
+    fn refuses_failures_past_the_limit_and_only_for_that_address_or_key() {
         let throttle = FailureThrottle::new(ThrottleSettings {
             max_failures: 3,
             window: Duration::from_secs(60),
@@ -163,14 +129,13 @@ mod tests {
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         let key = Uuid::new_v4();
         for _ in 0..3 {
-            assert_eq!(throttle.blocked(Some(a), None), None);
-            throttle.record_failure(Some(a), Some(key));
+            assert_eq!(throttle.fail(Some(a), Some(key)), None);
         }
-        let wait = throttle.blocked(Some(a), None).unwrap();
+        let wait = throttle.fail(Some(a), None).unwrap();
         assert!((1..=60).contains(&wait));
-        assert_eq!(throttle.blocked(Some(b), None), None);
-        assert!(throttle.blocked(Some(b), Some(key)).is_some());
-        assert_eq!(throttle.blocked(Some(b), Some(Uuid::new_v4())), None);
+        assert_eq!(throttle.fail(Some(b), None), None);
+        assert!(throttle.fail(Some(b), Some(key)).is_some());
+        assert_eq!(throttle.fail(Some(b), Some(Uuid::new_v4())), None);
     }
 
     #[test]
@@ -182,10 +147,10 @@ mod tests {
         };
         let counter = Counter::new();
         let start = Instant::now();
-        counter.record(1u8, settings, start);
-        assert!(counter.blocked(1u8, settings, start).is_some());
+        assert!(counter.record(1u8, settings, start).is_none());
+        assert!(counter.record(1u8, settings, start).is_some());
         assert!(counter
-            .blocked(1u8, settings, start + Duration::from_millis(25))
+            .record(1u8, settings, start + Duration::from_millis(25))
             .is_none());
     }
 }

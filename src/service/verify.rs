@@ -6,7 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::cache::{CachedKey, CachedToken};
-use super::{convert, Keyward};
+use super::Keyward;
 use crate::domain::{Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::metrics::CacheName;
@@ -41,8 +41,8 @@ impl Verdict {
 
 impl Keyward {
     /// Checks a credential as presented: format and checksum first (no I/O),
-    /// then the key's state (cached, see `cache`), then the secret (argon2
-    /// once per key and secret, bounded in concurrency, off the async workers).
+    /// then the key's state (cached, see `cache`), then the secret (argon2,
+    /// once per key and secret on each instance, off the async workers).
     /// `client` is the caller's address, for throttling failures by address.
     pub async fn check_credential(
         &self,
@@ -81,8 +81,7 @@ impl Keyward {
         let parsed =
             secret::parse(presented).filter(|p| expected.is_none_or(|kind| kind == p.kind));
         let Some(presented) = parsed else {
-            self.refuse_if_throttled(client, None)?;
-            self.throttle.record_failure(client, None);
+            self.failed(client, None)?;
             return Ok(Verdict::Malformed);
         };
         match presented.kind {
@@ -91,12 +90,12 @@ impl Keyward {
         }
     }
 
-    fn refuse_if_throttled(
-        &self,
-        client: Option<IpAddr>,
-        id: Option<Uuid>,
-    ) -> Result<(), ApiError> {
-        match self.throttle.blocked(client, id) {
+    /// Counts a failure once a credential is known to be wrong, and turns it
+    /// into a 429 once the address or the key id is over the limit. Nothing
+    /// else consults the throttle, so a right credential is never refused
+    /// for what others did from its address or to its id.
+    fn failed(&self, client: Option<IpAddr>, id: Option<Uuid>) -> Result<(), ApiError> {
+        match self.throttle.fail(client, id) {
             Some(seconds) => Err(ApiError::TooManyRequests(seconds)),
             None => Ok(()),
         }
@@ -107,36 +106,22 @@ impl Keyward {
         presented: &Presented,
         client: Option<IpAddr>,
     ) -> Result<Verdict, ApiError> {
-        let id = Some(presented.id);
-        let Some(key) = self.key_state(presented.id).await? else {
-            // The same path as a wrong secret for a key that exists: the
-            // same throttle, the same answer, and an argon2 verification of
-            // the same cost, so neither status nor time tells whether the
-            // id exists.
-            self.refuse_if_throttled(client, id)?;
-            self.throttle.record_failure(client, id);
-            let secret = presented.secret.clone();
-            self.hash(move |hasher| hasher.verify_decoy(&secret))
-                .await?;
+        let now = Timestamp::now();
+        let key = self.key_state(presented.id).await?;
+        let matched = match &key {
+            Some(key) => self.secret_matches(presented, key, now).await?,
+            None => {
+                // The same work as a wrong secret for a key that exists, so
+                // neither the answer nor its time tells whether the id does.
+                let secret = presented.secret.clone();
+                self.hash(move |hasher| hasher.verify_decoy(&secret))
+                    .await?
+            }
+        };
+        let Some(key) = key.filter(|_| matched) else {
+            self.failed(client, Some(presented.id))?;
             return Ok(Verdict::NotFound);
         };
-        let digest = presented.secret.digest();
-        let now = Timestamp::now();
-        // A secret already verified is never throttled: its holder keeps working.
-        let verified = self
-            .cache
-            .is_verified(&key.id, &digest, |phc| key.accepts_hash(phc, now));
-        self.metrics.cache_lookup(CacheName::Verified, verified);
-        if !verified {
-            self.refuse_if_throttled(client, id)?;
-            // Counted before hashing, so a burst of concurrent attempts cannot
-            // all get past the limit while the first ones are still hashing.
-            self.throttle.record_failure(client, id);
-            if !self.secret_matches(presented, &key, digest).await? {
-                return Ok(Verdict::NotFound);
-            }
-            self.throttle.forgive(client, id);
-        }
         Ok(match key_verdict(&key, now) {
             Some(refusal) => refusal,
             None => {
@@ -159,8 +144,7 @@ impl Keyward {
                 token
             }
             _ => {
-                self.refuse_if_throttled(client, None)?;
-                self.throttle.record_failure(client, None);
+                self.failed(client, None)?;
                 return Ok(Verdict::NotFound);
             }
         };
@@ -186,41 +170,18 @@ impl Keyward {
         })
     }
 
-    /// The key's state from the cache, or from the database (then cached).
+    /// The key's state from the cache, or from the database (then cached);
+    /// concurrent misses for one key share one read.
     async fn key_state(&self, id: Uuid) -> Result<Option<Arc<CachedKey>>, ApiError> {
-        let cached = self.cache.key(&id);
-        self.metrics.cache_lookup(CacheName::Key, cached.is_some());
-        if let Some(key) = cached {
-            return Ok(Some(key));
-        }
-        let generation = self.cache.generation();
-        let row = self
-            .blocking(move |_, conn| Ok(api_keys::find_by_id(conn, &id.to_string())?))
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
+        let load = async move {
+            let row = self
+                .blocking(move |_, conn| Ok(api_keys::find_by_id(conn, &id.to_string())?))
+                .await?;
+            row.map(CachedKey::from_row).transpose()
         };
-        let secret_hash = row.secret_hash.clone();
-        let disables = row.disables;
-        let previous_secret = row
-            .previous_secret_hash
-            .clone()
-            .zip(row.previous_secret_until.map(Timestamp::from_db));
-        let key = convert::api_key(row)?;
-        let cached = Arc::new(CachedKey {
-            id: key.id,
-            account_id: key.account_id,
-            name: key.name,
-            role: key.role,
-            enabled: key.enabled,
-            revoked: key.revoked_at.is_some(),
-            secret_hash,
-            disables,
-            expires_at: key.expires_at,
-            previous_secret,
-        });
-        self.cache.store_key(generation, Arc::clone(&cached));
-        Ok(Some(cached))
+        let (key, hit) = self.cache.key(id, load).await?;
+        self.metrics.cache_lookup(CacheName::Key, hit);
+        Ok(key)
     }
 
     async fn token_state(&self, id: Uuid) -> Result<Option<Arc<CachedToken>>, ApiError> {
@@ -249,22 +210,22 @@ impl Keyward {
         Ok(Some(cached))
     }
 
-    /// Whether the presented secret matches the key's stored hash, or the
-    /// previous one within a rotation's grace period, by argon2 on the
-    /// hashing threads; a match is remembered with the hash it matched.
+    /// Whether the presented secret matches one of the key's live hashes:
+    /// from the verified map when this secret already passed against one of
+    /// them, else by argon2 (then remembered).
     async fn secret_matches(
         &self,
         presented: &Presented,
         key: &CachedKey,
-        digest: [u8; 32],
+        now: Timestamp,
     ) -> Result<bool, ApiError> {
-        let now = Timestamp::now();
-        let mut candidates = vec![key.secret_hash.clone()];
-        if let Some((previous, until)) = &key.previous_secret {
-            if now < *until {
-                candidates.push(previous.clone());
-            }
+        let digest = presented.secret.digest();
+        let verified = self.cache.is_verified(key, &digest, now);
+        self.metrics.cache_lookup(CacheName::Verified, verified);
+        if verified {
+            return Ok(true);
         }
+        let candidates: Vec<String> = key.live_hashes(now).map(str::to_owned).collect();
         let secret = presented.secret.clone();
         let matched = self
             .hash(move |hasher| {
@@ -273,13 +234,10 @@ impl Keyward {
                     .find(|phc| hasher.verify(&secret, phc))
             })
             .await?;
-        match matched {
-            Some(phc) => {
-                self.cache.remember_verified(key.id, &phc, digest);
-                Ok(true)
-            }
-            None => Ok(false),
+        if let Some(phc) = &matched {
+            self.cache.remember_verified(key.id, phc, digest);
         }
+        Ok(matched.is_some())
     }
 }
 

@@ -90,6 +90,17 @@ pub fn list(
     query.load(conn)
 }
 
+/// Up to `limit` unrevoked keys, most recently used first; keys never used
+/// are left out. What a restarted instance loads into its cache.
+pub fn recently_used(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<ApiKeyRow>> {
+    api_keys::table
+        .filter(api_keys::revoked_at.is_null())
+        .filter(api_keys::last_used_at.is_not_null())
+        .order(api_keys::last_used_at.desc())
+        .limit(limit)
+        .load(conn)
+}
+
 /// Moves `last_used_at` forward to `at`; never back, never a change (no
 /// version bump).
 pub fn touch_last_used(

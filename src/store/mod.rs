@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod api_key_events;
 pub mod api_keys;
-pub mod change_epoch;
 mod connection;
+pub mod key_changes;
 mod migrations;
 pub mod models;
 pub mod schema;
@@ -18,6 +18,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 pub use connection::{redact, AnyConnection, Backend, ConnectionManager, DatabaseUrl};
 pub use migrations::{pending_migrations, run_migrations};
+
+/// How long a request waits for a pooled connection before it is answered
+/// 503: short, so that an unreachable database fails requests fast (and
+/// `/readyz` answers within a second) instead of holding them.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A pool of connections to one database.
 #[derive(Clone)]
@@ -47,7 +52,7 @@ impl Database {
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(CONNECTION_TIMEOUT)
             .build(ConnectionManager::new(url))
             .with_context(|| format!("cannot open a connection pool to {shown}"))?;
         Ok(Self { pool, backend })

@@ -63,12 +63,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     session_tokens,
     change_epoch,
-    api_key_events
+    api_key_events,
+    key_changes
 );
 
 diesel::table! {
     change_epoch (id) {
         id -> Integer,
         value -> BigInt,
+    }
+}
+
+diesel::table! {
+    key_changes (epoch) {
+        epoch -> BigInt,
+        api_key_id -> Text,
+        changed_at -> Timestamp,
     }
 }

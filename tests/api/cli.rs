@@ -13,8 +13,9 @@ use crate::helpers::{self, Backend, Reply, TestDatabase};
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
 
-/// Cheap argon2id, given after the subcommand (see `global_flags_before_the_subcommand`).
-const FAST_HASHING: [&str; 4] = ["--argon2-memory-kib", "1024", "--argon2-iterations", "1"];
+/// Explicit argon2id flags, given after the subcommand here and before it in
+/// `global_flags_before_the_subcommand`: both places must take them.
+const HASHING: [&str; 4] = ["--argon2-memory-kib", "128", "--argon2-iterations", "1"];
 
 /// Longest a command may run, or a server take to start listening.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -47,10 +48,10 @@ fn keyward(args: &[&str]) -> Command {
     cmd
 }
 
-/// `keyward ARGS` followed by the cheap hashing flags.
-fn keyward_fast(args: &[&str]) -> Command {
+/// `keyward ARGS` followed by the argon2 flags.
+fn keyward_hashing(args: &[&str]) -> Command {
     let mut cmd = keyward(args);
-    cmd.args(FAST_HASHING);
+    cmd.args(HASHING);
     cmd
 }
 
@@ -178,7 +179,7 @@ impl Server {
 fn serve(url: &str, extra: &[&str]) -> Server {
     let mut args = vec!["serve", "--bind", "127.0.0.1:0", "--database-url", url];
     args.extend_from_slice(extra);
-    Server::start(keyward_fast(&args))
+    Server::start(keyward_hashing(&args))
 }
 
 /// Row count of `table`, through the library's own store.
@@ -265,7 +266,7 @@ fn assert_me(server: &Server, key: &str, account_id: &str, key_name: &str) {
 
 fn accounts_create_prints_a_key_that_serve_accepts(backend: Backend) {
     let db = TestDatabase::new(backend);
-    let created = run(keyward_fast(&[
+    let created = run(keyward_hashing(&[
         "accounts",
         "create",
         "--name",
@@ -291,11 +292,11 @@ fn database_url_env_var_works_like_the_flag(backend: Backend) {
     // Somewhere harmless to notice a fall-back to the default `keyward.db`.
     let cwd = tempfile::tempdir().expect("temp dir");
 
-    let mut create = keyward_fast(&["accounts", "create", "--name", "Acme"]);
+    let mut create = keyward_hashing(&["accounts", "create", "--name", "Acme"]);
     create.env("DATABASE_URL", &db.url).current_dir(cwd.path());
     let (account_id, secret) = check_created(&run(create), "owner");
 
-    let mut cmd = keyward_fast(&["serve", "--bind", "127.0.0.1:0", "--no-bootstrap"]);
+    let mut cmd = keyward_hashing(&["serve", "--bind", "127.0.0.1:0", "--no-bootstrap"]);
     cmd.env("DATABASE_URL", &db.url).current_dir(cwd.path());
     let server = Server::start(cmd);
     assert_me(&server, &secret, &account_id, "owner");
@@ -309,7 +310,7 @@ fn database_url_env_var_works_like_the_flag(backend: Backend) {
 
 fn key_name_names_the_first_key(backend: Backend) {
     let db = TestDatabase::new(backend);
-    let created = run(keyward_fast(&[
+    let created = run(keyward_hashing(&[
         "accounts",
         "create",
         "--name",
@@ -347,7 +348,7 @@ fn invalid_names_are_refused_and_create_nothing(backend: Backend) {
     for (flags, message) in attempts {
         let mut args = vec!["accounts", "create", "--database-url", &db.url];
         args.extend_from_slice(flags);
-        let finished = run(keyward_fast(&args));
+        let finished = run(keyward_hashing(&args));
         assert!(
             !finished.status.success(),
             "{flags:?} was accepted: {finished:#?}"
@@ -527,7 +528,7 @@ fn global_flags_before_the_subcommand() {
     );
 
     let mut args = vec!["--database-url", db.url.as_str()];
-    args.extend_from_slice(&FAST_HASHING);
+    args.extend_from_slice(&HASHING);
     args.extend_from_slice(&["accounts", "create", "--name", "Acme"]);
     let created = run(keyward(&args));
     check_created(&created, "owner");

@@ -15,9 +15,6 @@ use crate::helpers::{self, Backend, Reply, TestDatabase};
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
 
-/// Cheap argon2id, given after the subcommand.
-const FAST_HASHING: [&str; 4] = ["--argon2-memory-kib", "1024", "--argon2-iterations", "1"];
-
 /// argon2id costly enough that one create takes a noticeable time.
 const SLOW_HASHING: [&str; 4] = ["--argon2-memory-kib", "65536", "--argon2-iterations", "3"];
 
@@ -83,7 +80,7 @@ fn create_account(url: &str) -> (String, String) {
             "--database-url",
             url,
         ],
-        &FAST_HASHING,
+        &[],
     );
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = ChildGuard(cmd.spawn().expect("spawn keyward accounts create"));
@@ -327,7 +324,7 @@ fn sigkill_during_creates_loses_no_acknowledged_key(backend: Backend) {
     let started = Instant::now();
     let db = TestDatabase::new(backend);
     let (account, owner) = create_account(&db.url);
-    let mut server = Server::start(&db.url, &FAST_HASHING);
+    let mut server = Server::start(&db.url, &[]);
     // The owner's secret is verified (and cached) before the stream starts.
     assert_eq!(server.get("/api/me", Some(&owner)).status, 200);
 
@@ -415,7 +412,7 @@ fn sigkill_during_creates_loses_no_acknowledged_key(backend: Backend) {
         );
     }
 
-    let server = Server::start(&db.url, &FAST_HASHING);
+    let server = Server::start(&db.url, &[]);
     for (name, secret) in &saved {
         let reply = server.get(&format!("{}/{name}", keys_path(&account)), Some(&owner));
         assert_eq!(
@@ -563,7 +560,7 @@ fn sigterm_lets_an_in_flight_create_finish(backend: Backend) {
     );
     assert_eq!(count(&db.url, "SELECT COUNT(*) AS n FROM api_keys"), 3);
     // And the key the client was given works once the service is back.
-    let server = Server::start(&db.url, &FAST_HASHING);
+    let server = Server::start(&db.url, &[]);
     let me = server.get("/api/me", Some(&secret));
     assert_eq!(me.status, 200, "{:?}", me.body);
     assert_eq!(me.body["name"], "Drained");

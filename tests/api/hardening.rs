@@ -27,7 +27,6 @@ use crate::helpers::{
 };
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
-const FAST_HASHING: [&str; 4] = ["--argon2-memory-kib", "1024", "--argon2-iterations", "1"];
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -217,7 +216,6 @@ fn start_keyward(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Killed, [P
     let err = dir.join(format!("stderr-{}", uuid::Uuid::new_v4().simple()));
     let child = Command::new(KEYWARD)
         .args(args)
-        .args(FAST_HASHING)
         .env_remove("DATABASE_URL")
         .envs(env.iter().copied())
         .env("RUST_LOG", "debug")
@@ -319,7 +317,6 @@ fn database_with_account(dir: &Path) -> (TestDatabase, String) {
             "--database-url",
             &db.url,
         ])
-        .args(FAST_HASHING)
         .current_dir(dir)
         .output()
         .expect("run keyward accounts create");

@@ -8,18 +8,13 @@ use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use keyward::domain::{AccountName, KeyName};
+use keyward::http::client::TrustedProxies;
 use keyward::secret::{HashCost, SecretHasher};
 use keyward::service::throttle::ThrottleSettings;
 use keyward::service::{accounts, Keyward, Limits, Tuning};
 use keyward::store::{run_migrations, Database};
 use keyward::{Application, ServerOptions};
 use serde_json::Value;
-
-/// Cheap argon2id for tests: still the real algorithm and PHC format.
-pub const TEST_HASH_COST: HashCost = HashCost {
-    memory_kib: 1024,
-    iterations: 1,
-};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -78,28 +73,36 @@ enum Cleanup {
 impl TestDatabase {
     pub fn new(backend: Backend) -> Self {
         match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = dir.path().join("keyward.db").display().to_string();
-                Self {
-                    url,
-                    cleanup: Cleanup::Sqlite(dir),
-                }
-            }
+            Backend::Sqlite => Self::sqlite(),
             Backend::Postgres => {
-                let admin_url = postgres_admin_url().expect("KEYWARD_TEST_POSTGRES_URL");
-                let name = format!("keyward_test_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&admin_url)
-                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
-                admin
-                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                    .expect("create test database");
-                let url = with_database(&admin_url, &name);
-                Self {
-                    url,
-                    cleanup: Cleanup::Postgres { admin_url, name },
-                }
+                Self::on_postgres(&postgres_admin_url().expect("KEYWARD_TEST_POSTGRES_URL"))
             }
+        }
+    }
+
+    /// A fresh database on the PostgreSQL server `admin_url` points at,
+    /// dropped (through `admin_url`) when this is dropped.
+    pub fn on_postgres(admin_url: &str) -> Self {
+        let name = format!("keyward_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .expect("create test database");
+        Self {
+            url: with_database(admin_url, &name),
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.to_owned(),
+                name,
+            },
+        }
+    }
+
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self {
+            url: dir.path().join("keyward.db").display().to_string(),
+            cleanup: Cleanup::Sqlite(dir),
         }
     }
 
@@ -172,8 +175,42 @@ pub fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
 
 /// Like `spawn_app_with`, with the hot-path tuning (throttling, caches) given.
 pub fn spawn_app_tuned(backend: Backend, limits: Limits, tuning: Tuning) -> TestApp {
-    let database = Arc::new(TestDatabase::new(backend));
-    start_server(backend, database, limits, tuning)
+    spawn_app_configured(
+        backend,
+        AppSettings {
+            limits,
+            tuning,
+            ..AppSettings::default()
+        },
+    )
+}
+
+/// Everything a test may set about a server; the default is `spawn_app`'s.
+#[derive(Clone)]
+pub struct AppSettings {
+    pub limits: Limits,
+    pub tuning: Tuning,
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            tuning: test_tuning(),
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
+}
+
+/// A server with `settings` over a fresh database of `backend`.
+pub fn spawn_app_configured(backend: Backend, settings: AppSettings) -> TestApp {
+    spawn_app_on(TestDatabase::new(backend), backend, settings)
+}
+
+/// A server with `settings` over `database`, which the server owns from now on.
+pub fn spawn_app_on(database: TestDatabase, backend: Backend, settings: AppSettings) -> TestApp {
+    start_server(backend, Arc::new(database), settings)
 }
 
 /// The default tuning with failure throttling raised out of the way: tests
@@ -195,23 +232,23 @@ pub fn test_tuning() -> Tuning {
 /// A second instance over the same database as `app`, with caches of its
 /// own: what runs behind a load balancer.
 pub fn spawn_peer(app: &TestApp) -> TestApp {
-    start_server(
-        app.backend,
-        Arc::clone(&app.database),
-        Limits::default(),
-        test_tuning(),
-    )
+    spawn_peer_configured(app, AppSettings::default())
 }
 
-fn start_server(
-    backend: Backend,
-    database: Arc<TestDatabase>,
-    limits: Limits,
-    tuning: Tuning,
-) -> TestApp {
+/// A second instance over `app`'s database, with `settings`.
+pub fn spawn_peer_configured(app: &TestApp, settings: AppSettings) -> TestApp {
+    start_server(app.backend, Arc::clone(&app.database), settings)
+}
+
+fn start_server(backend: Backend, database: Arc<TestDatabase>, settings: AppSettings) -> TestApp {
+    let AppSettings {
+        limits,
+        tuning,
+        trusted_proxies,
+    } = settings;
     let db = Database::open(&database.url, 4).expect("open database");
     run_migrations(&mut db.get().expect("connection")).expect("migrations");
-    let hasher = SecretHasher::new(TEST_HASH_COST).expect("hasher");
+    let hasher = SecretHasher::new(HashCost::default()).expect("hasher");
     let kw = Keyward::new(db.clone(), hasher.clone(), limits, tuning).expect("service");
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -221,6 +258,7 @@ fn start_server(
                 workers: Some(2),
                 handle_signals: false,
                 blocking_threads: 4,
+                trusted_proxies: trusted_proxies.clone(),
             };
             let app = Application::build(kw, &options).expect("bind");
             tx.send((app.local_addr(), app.handle()))

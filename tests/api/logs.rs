@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use crate::helpers::{self, Backend, TestDatabase};
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
-const FAST_HASHING: [&str; 4] = ["--argon2-memory-kib", "1024", "--argon2-iterations", "1"];
 
 struct Killed(Child);
 
@@ -33,7 +32,6 @@ fn credentials_never_reach_the_log(backend: Backend) {
             "--database-url",
             &db.url,
         ])
-        .args(FAST_HASHING)
         .output()
         .unwrap();
     assert!(created.status.success(), "{created:?}");
@@ -51,7 +49,6 @@ fn credentials_never_reach_the_log(backend: Backend) {
             "--database-url",
             &db.url,
         ])
-        .args(FAST_HASHING)
         .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(log)

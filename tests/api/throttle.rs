@@ -59,9 +59,9 @@ fn failures_from_one_address_get_429(backend: Backend) {
     }
     assert_throttled(&app.get("/api/me", Some(&wrong)));
     assert_throttled(&app.get("/api/me", Some("kw_not_even_well_formed")));
-    // A credential this address has not proven yet waits too...
-    assert_throttled(&app.get("/api/me", Some(till_secret)));
-    // ...but one already verified keeps working: a flood cannot lock it out.
+    // A right credential is never refused, neither one this address has not
+    // proven yet (even for the flooded key id) nor one already verified.
+    assert_eq!(app.get("/api/me", Some(till_secret)).status, 200);
     assert_eq!(app.get("/api/me", Some(&account.owner_key)).status, 200);
     // A missing credential is not an attempt and still says so.
     assert_eq!(
@@ -83,13 +83,19 @@ fn verify_throttles_like_any_authentication(backend: Backend) {
         assert_eq!(reply.body, json!({ "valid": false, "code": "NOT_FOUND" }));
     }
     assert_throttled(&verify(&wrong));
-    assert_throttled(&verify(till["secret"].as_str().unwrap()));
-    // The calling address is counted too: a key it has not proven yet waits...
-    assert_throttled(&verify(other["secret"].as_str().unwrap()));
-    // ...while a secret already verified on this instance is never throttled.
-    let reply = verify(&account.owner_key);
-    assert_eq!(reply.status, 200);
-    assert_eq!(reply.body["code"], Value::from("VALID"));
+    // The calling address is counted too: another key's wrong secret is
+    // refused as well...
+    assert_throttled(&verify(&wrong_secret_for(other["id"].as_str().unwrap())));
+    // ...while right credentials are never throttled, proven here or not.
+    for key in [
+        till["secret"].as_str().unwrap(),
+        other["secret"].as_str().unwrap(),
+        account.owner_key.as_str(),
+    ] {
+        let reply = verify(key);
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body["code"], Value::from("VALID"));
+    }
 }
 
 crate::on_both_backends!(

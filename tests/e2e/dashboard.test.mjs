@@ -65,8 +65,6 @@ function startServer(dir) {
       'serve',
       '--bind', '127.0.0.1:0',
       '--database-url', path.join(dir, 'e2e.db'),
-      '--argon2-memory-kib', '1024',
-      '--argon2-iterations', '1',
     ],
     { cwd: dir, env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -71,7 +71,7 @@ pub async fn verify(
     // Throttled like any other authentication, by the caller's address and
     // by key id: otherwise this route would be a way to guess secrets, or to
     // probe for key ids, without limit.
-    let client = req.peer_addr().map(|addr| addr.ip());
+    let client = crate::http::client::address(&req);
     let verdict = kw
         .check_credential_as(&presented, Some(kind), client)
         .await?;
