@@ -252,11 +252,12 @@ pub fn watch_changes(cache: Weak<CredentialCache>, db: Database, interval: Durat
                         seen = Some(latest);
                     }
                     Ok(Changes::Since(entries)) => {
-                        if let Some((last, _)) = entries.last() {
-                            seen = Some(*last);
-                        }
-                        for (_, key_id) in &entries {
-                            cache.invalidate_key(key_id);
+                        for (epoch, key_id) in entries {
+                            match Uuid::try_parse(&key_id) {
+                                Ok(id) => cache.invalidate_key(&id),
+                                Err(_) => cache.invalidate_all_keys(),
+                            }
+                            seen = Some(epoch);
                         }
                     }
                     Ok(Changes::Lost(latest)) => {
@@ -316,8 +317,8 @@ fn warm(cache: &CredentialCache, db: &Database) {
 enum Changes {
     /// No position yet: the log's latest entry number.
     Start(i64),
-    /// Entries past the position, in order.
-    Since(Vec<(i64, Uuid)>),
+    /// Entries past the position, in order: (number, key id).
+    Since(Vec<(i64, String)>),
     /// Entries past the position were pruned; the latest entry number.
     Lost(i64),
 }
@@ -337,11 +338,6 @@ fn read_changes(db: &Database, seen: Option<i64>) -> Result<Changes, String> {
         Some((first, _)) if *first != seen + 1 => key_changes::latest(&mut conn)
             .map(Changes::Lost)
             .map_err(|e| e.to_string()),
-        _ => Ok(Changes::Since(
-            entries
-                .into_iter()
-                .filter_map(|(n, id)| Uuid::try_parse(&id).ok().map(|id| (n, id)))
-                .collect(),
-        )),
+        _ => Ok(Changes::Since(entries)),
     }
 }
