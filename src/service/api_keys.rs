@@ -72,12 +72,17 @@ pub async fn create(
     let issued = kw
         .hash(|hasher| IssuedSecret::new(hasher, Uuid::new_v4()))
         .await??;
-    kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, None, |conn, _| {
-            insert(conn, issued, &caller.account_id, new, &caller.crn())
+    let id = issued.id;
+    let created = kw
+        .blocking(move |_, conn| {
+            write::as_caller(conn, &caller, None, |conn, _| {
+                insert(conn, issued, &caller.account_id, new, &caller.crn())
+            })
         })
-    })
-    .await
+        .await;
+    // In case this instance ever looked the new id up (see `cache`).
+    kw.cache.invalidate_key(&id);
+    created
 }
 
 /// A key's id, a new secret for it and the secret's hash: the slow part of

@@ -9,7 +9,9 @@
 //!   entries of exactly those keys. A load that raced with an invalidation
 //!   is not kept (generation check), so a stale row cannot be put back after
 //!   the change that made it stale. Concurrent misses for one key share one
-//!   database read.
+//!   database read. An id that names no key is cached as such too, so that
+//!   an unknown id and a known one cost the same (see `verify`); ids are
+//!   random, so none is ever created after it was looked up.
 //! - `tokens`: session tokens by id. They never change once written; what
 //!   can end them (key state, expiry) is checked on every use.
 //! - `verified`: (key id, SHA-256 of the presented secret) pairs that passed
@@ -116,7 +118,7 @@ fn fingerprint(phc: &str) -> u64 {
 
 /// The caches of one instance.
 pub struct CredentialCache {
-    keys: Cache<Uuid, Arc<CachedKey>>,
+    keys: Cache<Uuid, Option<Arc<CachedKey>>>,
     tokens: Cache<Uuid, Arc<CachedToken>>,
     /// By (key id, SHA-256 of the presented secret): during a rotation's
     /// grace period a key has two good secrets.
@@ -143,30 +145,28 @@ impl CredentialCache {
         self.capacity
     }
 
-    /// The key's state, and whether it came from the cache. On a miss, `load`
-    /// reads it; concurrent misses for the same key wait for that one read.
-    /// A key that does not exist is not cached.
+    /// The key's state (`None`: no such key), and whether it came from the
+    /// cache. On a miss, `load` reads it; concurrent misses for the same key
+    /// wait for that one read.
     pub async fn key<F, E>(&self, id: Uuid, load: F) -> Result<(Option<Arc<CachedKey>>, bool), E>
     where
         F: Future<Output = Result<Option<CachedKey>, E>>,
     {
         let guard = match self.keys.get_value_or_guard_async(&id).await {
-            Ok(key) => return Ok((Some(key), true)),
+            Ok(key) => return Ok((key, true)),
             Err(guard) => guard,
         };
         let generation = self.generation.load(Ordering::SeqCst);
-        let Some(key) = load.await?.map(Arc::new) else {
-            return Ok((None, false));
-        };
+        let key = load.await?.map(Arc::new);
         if self.generation.load(Ordering::SeqCst) == generation {
-            let _ = guard.insert(Arc::clone(&key));
+            let _ = guard.insert(key.clone());
             // An invalidation between the check and the insert bumped the
             // generation before removing; if it did, remove what we put back.
             if self.generation.load(Ordering::SeqCst) != generation {
                 self.keys.remove(&id);
             }
         }
-        Ok((Some(key), false))
+        Ok((key, false))
     }
 
     /// Puts keys read from the database into the cache where it has no
@@ -176,7 +176,7 @@ impl CredentialCache {
         let mut loaded = 0;
         for key in keys {
             if self.keys.get(&key.id).is_none() {
-                self.keys.insert(key.id, Arc::new(key));
+                self.keys.insert(key.id, Some(Arc::new(key)));
                 loaded += 1;
             }
         }
