@@ -6,12 +6,23 @@ the rest of the keys bulk-inserted into another account, the release server
 started on it, then each figure driven by wrk for a fixed time at fixed
 concurrency. Every figure is also given as a ratio to GET /healthz of the same
 server. Prints a Markdown table and writes it to bench/results/.
+
+Then, per backend, the long tail: many keys with real secrets used at random
+from one address (see measure_long_tail). Hashing those secrets needs the
+argon2-cffi package, which bench/run.sh installs in a virtual environment
+under target/.
 """
 
 import argparse
+import csv
 import datetime
 import hashlib
+import http.client
+import importlib.util
+import io
 import json
+import math
+import multiprocessing
 import os
 import platform
 import random
@@ -24,6 +35,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -38,10 +50,17 @@ SEED_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2VlZGVkc2VlZGVk$" + "A" * 43
 # Named, so that columns added later (all nullable) need no change here.
 SEED_COLUMNS = ("id, account_id, name, role, enabled, secret_hash, secret_hint, "
                 "created_at, created_by, modified_at, modified_by, version")
+PHC = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")
+# wrk threads, for every figure.
+THREADS = 2
 
 
 def log(message):
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class HarnessError(Exception):
+    """The harness cannot go on: reported as such, never as a slow figure."""
 
 
 # --- credentials -------------------------------------------------------------
@@ -55,13 +74,56 @@ def checksum(body):
     return "".join(reversed(out))
 
 
-def wrong_secret_for(key_id):
-    """A well-formed key (right prefix, id, checksum) with a wrong secret."""
-    body = "kw_" + uuid.UUID(key_id).hex + "".join(random.choice(BASE62) for _ in range(24))
+def key_for(key_id, rng=random):
+    """A well-formed key for the id: prefix, id, 24 random base62, checksum."""
+    body = "kw_" + uuid.UUID(str(key_id)).hex + "".join(rng.choices(BASE62, k=24))
     return body + checksum(body)
 
 
+def wrong_secret_for(key_id):
+    """A well-formed key (right prefix, id, checksum) with a wrong secret."""
+    return key_for(key_id)
+
+
+def argon2_params(phc):
+    """(m, t, p) recorded in an argon2id PHC string."""
+    match = PHC.match(phc or "")
+    if not match:
+        raise HarnessError(f"not an argon2id PHC string: {phc!r}")
+    return tuple(int(g) for g in match.groups())
+
+
+_HASH_PARAMS = None
+
+
+def _hash_init(params):
+    global _HASH_PARAMS
+    _HASH_PARAMS = params
+
+
+def _hash_one(secret):
+    from argon2.low_level import Type, hash_secret
+    m, t, p = _HASH_PARAMS
+    return hash_secret(secret.encode(), os.urandom(16), time_cost=t, memory_cost=m,
+                       parallelism=p, hash_len=32, type=Type.ID).decode()
+
+
+def hash_all(secrets_, params):
+    """argon2id PHC strings of the secrets, with these exact parameters and a
+    fresh 16-byte salt each, as the server would store them. One process per core."""
+    if importlib.util.find_spec("argon2") is None:
+        raise HarnessError("the long tail needs the Python package argon2-cffi: run the "
+                           "benchmark through bench/run.sh, which installs it in target/bench-venv")
+    processes = max(1, os.cpu_count() or 1)
+    with multiprocessing.Pool(processes, initializer=_hash_init, initargs=(params,)) as pool:
+        return pool.map(_hash_one, secrets_, chunksize=max(1, min(2000, len(secrets_) // (processes * 8) or 1)))
+
+
 # --- databases ---------------------------------------------------------------
+
+def now_text():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
 
 class BenchDatabase:
     def __init__(self, backend, postgres_url, workdir):
@@ -77,12 +139,22 @@ class BenchDatabase:
             host = rest.split("/", 1)[0]
             self.url = f"{scheme}://{host}/{self.name}" + (f"?{query}" if query else "")
 
+    def migrate(self):
+        subprocess.run([str(BIN), "migrate", "--database-url", self.url],
+                       check=True, capture_output=True)
+
+    def create_account(self, name):
+        """`keyward accounts create`: {"accountId", "apiKey": {..., "secret"}}."""
+        return json.loads(subprocess.run(
+            [str(BIN), "accounts", "create", "--name", name, "--database-url", self.url],
+            check=True, capture_output=True, text=True).stdout)
+
     def seed(self, count):
         """Bulk-inserts `count` keys into an account of their own."""
         if count <= 0:
             return
         account = "".join(random.choice(string.ascii_letters + string.digits) for _ in range(22))
-        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        now = now_text()
         crn = f"crn:{account}:cli:keyward"
         if self.backend == "sqlite":
             con = sqlite3.connect(self.url)
@@ -109,6 +181,54 @@ class BenchDatabase:
                 ANALYZE;
             """)
 
+    def insert_keys(self, account, keys):
+        """Bulk-inserts (id, name, secret_hash, secret_hint) rows into `account`,
+        with the named columns, then refreshes the planner's statistics."""
+        now = now_text()
+        crn = f"crn:{account}:cli:keyward"
+        rows = [(key_id, account, name, "merchant-terminal", True, phc, hint, now, crn, now, crn, 1)
+                for key_id, name, phc, hint in keys]
+        if self.backend == "sqlite":
+            con = sqlite3.connect(self.url)
+            con.executemany(f"INSERT INTO api_keys ({SEED_COLUMNS}) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            con.commit()
+            con.execute("ANALYZE")
+            con.close()
+        else:
+            data = io.StringIO()
+            csv.writer(data).writerows(rows)
+            subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-c",
+                            f"COPY api_keys ({SEED_COLUMNS}) FROM STDIN WITH (FORMAT csv)"],
+                           input=data.getvalue(), check=True, capture_output=True, text=True)
+            psql(self.url, "ANALYZE")
+
+    def mark_used(self, account, prefix):
+        """Gives the keys of `account` whose names start with `prefix` a
+        lastUsedAt (their creation time), as keys in service have."""
+        sql = (f"UPDATE api_keys SET last_used_at = created_at "
+               f"WHERE account_id = '{account}' AND name LIKE '{prefix}%'")
+        if self.backend == "sqlite":
+            con = sqlite3.connect(self.url)
+            con.execute(sql)
+            con.commit()
+            con.close()
+        else:
+            psql(self.url, sql)
+
+    def secret_hash(self, key_id):
+        if self.backend == "sqlite":
+            con = sqlite3.connect(self.url)
+            try:
+                row = con.execute("SELECT secret_hash FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+            finally:
+                con.close()
+            return row[0] if row else None
+        out = subprocess.run(["psql", "-At", "-v", "ON_ERROR_STOP=1", self.url, "-c",
+                              f"SELECT secret_hash FROM api_keys WHERE id = '{key_id}'"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        return out or None
+
     def drop(self):
         if self.backend == "sqlite":
             for suffix in ("", "-wal", "-shm"):
@@ -130,45 +250,68 @@ def free_port():
         return s.getsockname()[1]
 
 
+def serve_flags():
+    """The flags `keyward serve --help` lists."""
+    text = subprocess.run([str(BIN), "serve", "--help"], capture_output=True, text=True).stdout
+    return set(re.findall(r"--[a-z0-9-]+", text))
+
+
+class ServerError(HarnessError):
+    pass
+
+
 class Server:
-    def __init__(self, database_url, workdir):
+    def __init__(self, database_url, workdir, extra_args=()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(Path(workdir) / f"server-{self.port}.log", "w")
+        self.log_path = Path(workdir) / f"server-{self.port}.log"
+        self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [str(BIN), "serve", "--bind", f"127.0.0.1:{self.port}", "--no-bootstrap",
-             "--database-url", database_url],
+             "--database-url", database_url, *extra_args],
             stdout=self.log, stderr=self.log,
         )
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while time.time() < deadline:
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=1)
                 return
             except OSError:
                 if self.process.poll() is not None:
-                    raise SystemExit(f"server exited with {self.process.returncode}")
-                time.sleep(0.1)
-        raise SystemExit("server did not start")
+                    self.log.close()
+                    raise ServerError(f"server exited with {self.process.returncode}: "
+                                      f"{self.log_tail()}")
+                time.sleep(0.05)
+        self.stop()
+        raise ServerError(f"server did not answer /healthz within 60 s: {self.log_tail()}")
+
+    def log_tail(self):
+        """The server's error line, else its last lines."""
+        lines = [line.strip() for line in self.log_path.read_text(errors="replace").splitlines()
+                 if line.strip()]
+        errors = [line for line in lines if line.startswith("Error")]
+        return errors[0] if errors else " / ".join(lines[-5:]) or "(no output)"
+
+    def _status_kib(self, field):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return float("nan")
 
     def rss_mib(self):
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return self._status_kib("VmRSS") / 1024
 
     def peak_rss_mib(self):
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return self._status_kib("VmHWM") / 1024
 
     def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self.log.close()
 
     def call(self, method, path, key=None, body=None):
@@ -193,16 +336,20 @@ def to_ms(text):
     return float(match.group(1)) * UNITS_MS[match.group(2)] if match else float("nan")
 
 
-def wrk(url, seconds, connections, headers=(), script=None, env=None):
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+def wrk_command(url, seconds, connections, headers=(), script=None, threads=THREADS):
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+               "--timeout", "10s"]
     for header in headers:
         command += ["-H", header]
     if script:
         command += ["-s", str(WRK_DIR / script)]
     command.append(url)
-    output = subprocess.run(command, check=True, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}).stdout
-    result = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "non2xx": 0, "statuses": {}}
+    return command
+
+
+def parse_wrk(output):
+    result = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "non2xx": 0,
+              "statuses": {}, "socket_errors": 0}
     for line in output.splitlines():
         line = line.strip()
         if line.startswith("Requests/sec:"):
@@ -213,23 +360,149 @@ def wrk(url, seconds, connections, headers=(), script=None, env=None):
             result["p99"] = to_ms(line.split()[1])
         elif line.startswith("Non-2xx or 3xx responses:"):
             result["non2xx"] = int(line.split()[-1])
+        elif line.startswith("Socket errors:"):
+            result["socket_errors"] = sum(int(n) for n in re.findall(r"\d+", line))
         elif line.startswith("status "):
             _, code, count = line.split()
             result["statuses"][int(code)] = int(count)
+        elif line.startswith("pass "):
+            _, answers, seconds, keys = line.split()
+            result["pass"] = {"answers": int(answers), "seconds": float(seconds), "keys": int(keys)}
     return result
 
 
-# --- one run -----------------------------------------------------------------
+def wrk(url, seconds, connections, headers=(), script=None, env=None):
+    output = subprocess.run(wrk_command(url, seconds, connections, headers, script),
+                            check=True, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}).stdout
+    return parse_wrk(output)
+
+
+def first_pass(url, keys_file, connections, limit_seconds, workdir):
+    """Every key in keys_file once (bench/wrk/first-pass.lua); req/s over the pass.
+    wrk is stopped as soon as all its threads have used up their share."""
+    done = Path(workdir) / "first-pass-done"
+    done.write_text("")
+    process = subprocess.Popen(
+        wrk_command(url, limit_seconds, connections, script="first-pass.lua"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "KEYS": str(keys_file), "THREADS": str(THREADS), "DONE": str(done)})
+    while process.poll() is None:
+        if len(done.read_text().split()) >= THREADS:
+            # Wakes wrk from its -d sleep; again if it came too early to count.
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+            break
+        time.sleep(0.01)
+    output, errors = process.communicate(timeout=60)
+    if process.returncode != 0:
+        raise HarnessError(f"wrk first pass failed ({process.returncode}): {errors.strip()}")
+    result = parse_wrk(output)
+    passed = result.get("pass")
+    if not passed:
+        raise HarnessError(f"wrk first pass printed no pass line: {output.strip()}")
+    result["rps"] = passed["answers"] / passed["seconds"] if passed["seconds"] > 0 else 0.0
+    return result
+
+
+class Writer:
+    """PUTs a new description on keys in turn, `rate` a second on schedule,
+    over a few keep-alive connections so that a slow answer does not lower
+    the rate; counts answers by status."""
+
+    def __init__(self, port, account, owner, names, rate, connections=8):
+        self.port, self.account, self.owner, self.names, self.rate = port, account, owner, names, rate
+        self.statuses = {}
+        self.latencies = []
+        self.sent = 0
+        self.seconds = 0.0
+        self.late = 0  # PUTs that found every connection busy when due
+        self.halt = threading.Event()
+        self.jobs = []
+        self.lock = threading.Condition()
+        self.scheduler = threading.Thread(target=self.schedule, daemon=True)
+        self.workers = [threading.Thread(target=self.work, daemon=True) for _ in range(connections)]
+        self.idle = connections
+
+    def start(self):
+        for worker in self.workers:
+            worker.start()
+        self.scheduler.start()
+
+    def stop(self):
+        self.halt.set()
+        with self.lock:
+            self.lock.notify_all()
+        self.scheduler.join(timeout=60)
+        for worker in self.workers:
+            worker.join(timeout=60)
+
+    def schedule(self):
+        started = time.monotonic()
+        n = 0
+        while not self.halt.wait(max(0.0, started + n / self.rate - time.monotonic())):
+            with self.lock:
+                if self.idle == 0:
+                    self.late += 1
+                self.jobs.append(n)
+                self.lock.notify()
+            n += 1
+        self.sent = n
+        self.seconds = time.monotonic() - started
+
+    def connect(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def put(self, connection, n):
+        name = self.names[n % len(self.names)]
+        connection.request("PUT", f"/api/accounts/{self.account}/api-keys/{name}",
+                           json.dumps({"description": f"bench {n}"}),
+                           {"x-api-key": self.owner, "content-type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    def work(self):
+        connection = self.connect()
+        while True:
+            with self.lock:
+                while not self.jobs and not self.halt.is_set():
+                    self.lock.wait()
+                if not self.jobs:
+                    break
+                n = self.jobs.pop(0)
+                self.idle -= 1
+            started = time.monotonic()
+            try:
+                status = self.put(connection, n)
+            except (OSError, http.client.HTTPException):
+                # The server may close a keep-alive connection: one retry on a new one.
+                connection.close()
+                connection = self.connect()
+                try:
+                    status = self.put(connection, n)
+                except (OSError, http.client.HTTPException) as error:
+                    status = type(error).__name__
+                    connection.close()
+                    connection = self.connect()
+            with self.lock:
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+                self.latencies.append((time.monotonic() - started) * 1000)
+                self.idle += 1
+        connection.close()
+
+
+# --- the existing figures ----------------------------------------------------
 
 def measure(backend, key_count, args, workdir):
     database = BenchDatabase(backend, args.postgres_url, workdir)
     rows = []
     try:
-        subprocess.run([str(BIN), "migrate", "--database-url", database.url],
-                       check=True, capture_output=True)
-        created = json.loads(subprocess.run(
-            [str(BIN), "accounts", "create", "--name", "Bench", "--database-url", database.url],
-            check=True, capture_output=True, text=True).stdout)
+        database.migrate()
+        created = database.create_account("Bench")
         account = created["accountId"]
         owner = created["apiKey"]["secret"]
         log(f"{backend}: seeding {key_count - 10:,} keys")
@@ -241,6 +514,7 @@ def measure(backend, key_count, args, workdir):
             keys = [server.call("POST", f"/api/accounts/{account}/api-keys", owner,
                                 {"name": f"bench{i}", "role": "merchant-terminal"})
                     for i in range(1, 10)]
+            params = argon2_params(database.secret_hash(keys[0]["id"]))
             server.call("GET", "/api/me", owner)
             seconds, conns = args.seconds, args.connections
             auth = [f"x-api-key: {owner}"]
@@ -287,6 +561,7 @@ def measure(backend, key_count, args, workdir):
             rss = server.peak_rss_mib()
             for row in rows:
                 row["rss"] = rss
+                row["argon2"] = params
         finally:
             server.stop()
     finally:
@@ -294,70 +569,395 @@ def measure(backend, key_count, args, workdir):
     return rows
 
 
-def render(rows, args, elapsed):
+# --- the long tail -------------------------------------------------------------
+
+class LongTailKeys:
+    """The keys with real secrets, the same on every backend of a run, and
+    their hashes by argon2 parameters, so that each is computed once."""
+
+    def __init__(self, count):
+        rng = random.Random(secrets.randbits(64))
+        self.ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)]
+        self.secrets = [key_for(key_id, rng) for key_id in self.ids]
+        self.hashes = {}
+        self.hash_seconds = {}
+
+    def hashed(self, params):
+        if params not in self.hashes:
+            m, t, p = params
+            log(f"hashing {len(self.secrets):,} secrets with argon2id m={m} t={t} p={p} "
+                f"on {os.cpu_count()} processes")
+            started = time.time()
+            self.hashes[params] = hash_all(self.secrets, params)
+            self.hash_seconds[params] = time.time() - started
+            log(f"hashed in {self.hash_seconds[params]:.1f} s")
+        return self.hashes[params]
+
+
+def figure_row(backend, keys, run, figure, result, baseline, rss=None, note=""):
+    return dict(backend=backend, keys=keys, run=run, figure=figure, **result,
+                ratio=result["rps"] / baseline if baseline else float("nan"),
+                rss=rss, note=note)
+
+
+def measure_long_tail(backend, args, workdir, material):
+    """The long tail on one backend.
+
+    args.long_tail_keys keys in all, args.long_tail_real of them with real
+    secrets in one account (created with `keyward accounts create`), the rest
+    filler in another, plus a few keys of the first account that only the
+    writer of (c) touches. Three server runs on the same database:
+
+    0. learns the argon2 parameters from a key the server creates through the
+       API, so that the harness hashes the real secrets exactly as the server
+       would; the real keys are inserted while it is stopped;
+    1. (a) each real key once, in random order, starting as soon as the fresh
+       process answers /healthz; then /healthz through the same script (the
+       baseline); a control (GET /api/me with one key, same script); a warm-up; (b) random real keys;
+       (c) the same while 20 PUTs a second change other keys; key creation
+       with 8 connections;
+    2. with --cache-capacity below the working set: /healthz, a warm-up,
+       (d) random real keys.
+    """
+    total, real = args.long_tail_keys, args.long_tail_real
+    others = max(100, real // 100)
+    capacity = real // 2 if args.cache_capacity is None else args.cache_capacity
+    filler = total - real - others - 2  # less the owner and the probe key
+    if filler < 0:
+        raise HarnessError(f"--long-tail-keys {total:,} is fewer than the {real + others + 2:,} "
+                           "keys the long tail needs")
+    seconds, conns = args.seconds, args.connections
+    info = dict(backend=backend, keys=total, real=real, others=others, capacity=capacity)
+    rows = []
+    database = BenchDatabase(backend, args.postgres_url, workdir)
+    try:
+        database.migrate()
+        created = database.create_account("Long tail")
+        account = created["accountId"]
+        owner = created["apiKey"]["secret"]
+        log(f"{backend} long tail: seeding {filler + others:,} keys")
+        started = time.time()
+        database.seed(filler)
+        other_names = [f"other{i}" for i in range(others)]
+        database.insert_keys(account, [(str(uuid.uuid4()), name, SEED_HASH, "...AAAAAA")
+                                       for name in other_names])
+        info["seed_seconds"] = time.time() - started
+
+        # Run 0: what the server hashes new secrets with.
+        server = Server(database.url, workdir)
+        try:
+            probe = server.call("POST", f"/api/accounts/{account}/api-keys", owner,
+                                {"name": "probe", "role": "merchant-terminal"})
+        finally:
+            server.stop()
+        params = argon2_params(database.secret_hash(probe["id"]))
+        info["argon2"] = params
+        hashes = material.hashed(params)
+        info["hash_seconds"] = material.hash_seconds[params]
+        started = time.time()
+        database.insert_keys(account, [
+            (key_id, f"lt{i}", phc, "..." + secret[-6:])
+            for i, (key_id, secret, phc) in enumerate(zip(material.ids, material.secrets, hashes))])
+        # The real keys stand for keys in service before a restart: they have
+        # a lastUsedAt, so the restarted server can warm its cache from them.
+        database.mark_used(account, "lt")
+        info["seed_seconds"] += time.time() - started
+        log(f"{backend} long tail: {total:,} keys in the database, seeded in "
+            f"{info['seed_seconds']:.1f} s (hashing not included)")
+        keys_file = Path(workdir) / f"long-tail-{backend}.txt"
+        shuffled = list(material.secrets)
+        random.shuffle(shuffled)
+        keys_file.write_text("\n".join(shuffled) + "\n")
+        owner_file = Path(workdir) / f"long-tail-{backend}-owner.txt"
+        owner_file.write_text(owner + "\n")
+        random_keys = {"KEYS": str(keys_file)}
+
+        # Run 1.
+        server = Server(database.url, workdir)
+        try:
+            run = 1
+            a = first_pass(server.base + "/api/me", keys_file, conns, args.first_pass_limit, workdir)
+            passed = a["pass"]
+            # The baseline is driven by the same script as the figures, so
+            # the client's own cost per request is the same on both sides.
+            healthz = wrk(server.base + "/healthz", seconds, conns, script="random-key.lua",
+                          env=random_keys)
+            base = healthz["rps"]
+            rows.append(figure_row(backend, total, run, "GET /healthz, same script", healthz,
+                                   base))
+            cut = "" if passed["answers"] >= passed["keys"] else \
+                f", cut short by the {args.first_pass_limit} s limit"
+            rows.append(figure_row(
+                backend, total, run, "(a) first pass after a restart", a, base,
+                note=f"{passed['answers']:,} of {passed['keys']:,} keys answered, each once, "
+                     f"in {passed['seconds']:.1f} s{cut}"))
+            log(f"{backend} long tail (a): {a['rps']:.0f} req/s, {passed['answers']:,} keys "
+                f"in {passed['seconds']:.1f} s, statuses {a['statuses']}")
+            control = wrk(server.base + "/api/me", seconds, conns, script="random-key.lua",
+                          env={"KEYS": str(owner_file)})
+            rows.append(figure_row(backend, total, run, "GET /api/me, 1 key, same script",
+                                   control, base))
+            wrk(server.base + "/api/me", args.warmup, conns, script="random-key.lua", env=random_keys)
+            b = wrk(server.base + "/api/me", seconds, conns, script="random-key.lua", env=random_keys)
+            rows.append(figure_row(backend, total, run, "(b) steady state", b, base))
+            log(f"{backend} long tail (b): {b['rps']:.0f} req/s, statuses {b['statuses']}")
+
+            writer = Writer(server.port, account, owner, other_names, args.put_rate)
+            writer.start()
+            try:
+                c = wrk(server.base + "/api/me", seconds, conns, script="random-key.lua",
+                        env=random_keys)
+            finally:
+                writer.stop()
+            puts = ", ".join(f"{code}×{n}" for code, n in sorted(writer.statuses.items(), key=str))
+            put_ms = sorted(writer.latencies) or [float("nan")]
+            late = f", {writer.late} due while all 8 connections were busy" if writer.late else ""
+            rows.append(figure_row(
+                backend, total, run, f"(c) steady state, {args.put_rate:g} PUT/s", c, base,
+                note=f"PUTs: {writer.sent} sent in {writer.seconds:.1f} s "
+                     f"({writer.sent / writer.seconds if writer.seconds else 0:.1f}/s{late}), "
+                     f"answers {puts or 'none'}, p50 {put_ms[len(put_ms) // 2]:.0f} ms, "
+                     f"max {put_ms[-1]:.0f} ms"))
+            info["puts"] = dict(writer.statuses)
+            log(f"{backend} long tail (c): {c['rps']:.0f} req/s, statuses {c['statuses']}, PUTs {puts}")
+
+            create = wrk(server.base + f"/api/accounts/{account}/api-keys", seconds, 8,
+                         [f"x-api-key: {owner}"], "create.lua")
+            rows.append(figure_row(backend, total, run, "POST create key, 8 connections",
+                                   create, base))
+            log(f"{backend} long tail create: {create['rps']:.1f} req/s, non-2xx {create['non2xx']}")
+            rss = server.peak_rss_mib()
+            for row in rows:
+                row["rss"] = rss
+        finally:
+            server.stop()
+
+        # Run 2: the cache smaller than the working set.
+        run = 2
+        label = f"(d) steady state, --cache-capacity {capacity:,}"
+        if "--cache-capacity" not in serve_flags():
+            rows.append(dict(backend=backend, keys=total, run=run, figure=label, missing=
+                             "not measured: this keyward serve has no --cache-capacity"))
+            log(f"{backend} long tail (d): not measured, keyward serve has no --cache-capacity")
+        else:
+            try:
+                server = Server(database.url, workdir, ["--cache-capacity", str(capacity)])
+            except ServerError as error:
+                rows.append(dict(backend=backend, keys=total, run=run, figure=label,
+                                 missing=f"not measured: {error}"))
+                log(f"{backend} long tail (d): not measured: {error}")
+            else:
+                try:
+                    healthz = wrk(server.base + "/healthz", seconds, conns,
+                                  script="random-key.lua", env=random_keys)
+                    base = healthz["rps"]
+                    wrk(server.base + "/api/me", args.warmup, conns, script="random-key.lua",
+                        env=random_keys)
+                    d = wrk(server.base + "/api/me", seconds, conns, script="random-key.lua",
+                            env=random_keys)
+                    rss = server.peak_rss_mib()
+                    rows.append(figure_row(backend, total, run, "GET /healthz, same script", healthz, base, rss))
+                    rows.append(figure_row(backend, total, run, label, d, base, rss))
+                    log(f"{backend} long tail (d): {d['rps']:.0f} req/s, statuses {d['statuses']}")
+                finally:
+                    server.stop()
+    finally:
+        database.drop()
+    return rows, info
+
+
+# --- the report ------------------------------------------------------------------
+
+def ratio_text(x):
+    """Two decimals, or two significant digits below 0.1 (so 0.0016, not 0.00)."""
+    if x != x:
+        return "–"
+    if x <= 0 or x >= 0.1:
+        return f"{x:.2f}"
+    return f"{x:.{1 - math.floor(math.log10(x))}f}"
+
+
+def codes(statuses):
+    return ", ".join(f"{code}×{n}" for code, n in sorted(statuses.items()))
+
+
+def render(rows, long_rows, infos, args, elapsed):
+    params = sorted({r["argon2"] for r in rows if r.get("argon2")} |
+                    {i["argon2"] for i in infos if i.get("argon2")})
+    argon2 = "; ".join(f"argon2id m={m} t={t} p={p}" for m, t, p in params) or "argon2id"
+    command = "bash bench/run.sh" + "".join(f" {a}" for a in args.command_line)
     lines = [
         f"Keyward benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"{'short' if args.short else 'full'} mode: `bash bench/run.sh{' --short' if args.short else ''}`",
+        f"{'short' if args.short else 'full'} mode: `{command}`",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s, on the same machine over loopback; "
-        f"server defaults (argon2id m=19456 t=2, access log on). Run took {elapsed:.0f} s.",
-        "",
-        "| backend | keys | figure | req/s | × /healthz | p50 ms | p99 ms | non-2xx | peak RSS MiB |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        f"wrk -t{THREADS} -c{args.connections} -d{args.seconds}s, on the same machine over loopback; "
+        f"server defaults ({argon2}, as read back from a key it created; access log on). "
+        f"Run took {elapsed:.0f} s.",
     ]
-    for r in rows:
-        non2xx = r["non2xx"]
-        if r["figure"].endswith("under flood"):
-            non2xx = f"{non2xx} (flood: {', '.join(f'{c}×{n}' for c, n in sorted(r['statuses'].items()))})"
-        lines.append(
-            f"| {r['backend']} | {r['keys']:,} | {r['figure']} | {r['rps']:,.0f} | {r['ratio']:.2f} | "
-            f"{r['p50']:.2f} | {r['p99']:.2f} | {non2xx} | {r['rss']:.0f} |")
-    lines += ["", "Derived figures (targets in docs/performance.md):", ""]
-    for backend in args.backends:
-        small, large = min(args.scales), max(args.scales)
-        def rps(keys, figure):
-            return next((r["rps"] for r in rows if r["backend"] == backend and r["keys"] == keys
-                         and r["figure"] == figure), float("nan"))
-        for figure in ("GET /api/me", "POST /api/verify"):
-            healthz = rps(small, "GET /healthz")
-            lines.append(f"- {backend}: {figure} = {rps(small, figure) / healthz:.2f}× /healthz "
-                         f"({small:,} keys); {large:,} keys / {small:,} keys = "
-                         f"{rps(large, figure) / rps(small, figure):.2f}")
-        flood = [r for r in rows if r["backend"] == backend and r["figure"].endswith("under flood")]
-        for r in flood:
-            bad = {c: n for c, n in r["statuses"].items() if c not in (401, 429)}
-            lines.append(f"- {backend}: {r['keys']:,} keys, good key under flood = "
-                         f"{r['vs_unflooded']:.2f}× unflooded; flood answers other than 401/429: {bad or 'none'}")
-        peak = max((r["rss"] for r in rows if r["backend"] == backend), default=float("nan"))
-        lines.append(f"- {backend}: peak RSS {peak:.0f} MiB")
+    if rows:
+        lines += [
+            "",
+            "| backend | keys | figure | req/s | × /healthz | p50 ms | p99 ms | non-2xx | peak RSS MiB |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            non2xx = r["non2xx"]
+            if r["figure"].endswith("under flood"):
+                non2xx = f"{non2xx} (flood: {codes(r['statuses'])})"
+            lines.append(
+                f"| {r['backend']} | {r['keys']:,} | {r['figure']} | {r['rps']:,.0f} | {ratio_text(r['ratio'])} | "
+                f"{r['p50']:.2f} | {r['p99']:.2f} | {non2xx} | {r['rss']:.0f} |")
+        lines += ["", "Derived figures (targets in docs/performance.md):", ""]
+        for backend in args.backends:
+            small, large = min(args.scales), max(args.scales)
+
+            def rps(keys, figure):
+                return next((r["rps"] for r in rows if r["backend"] == backend and r["keys"] == keys
+                             and r["figure"] == figure), float("nan"))
+            for figure in ("GET /api/me", "POST /api/verify"):
+                healthz = rps(small, "GET /healthz")
+                lines.append(f"- {backend}: {figure} = {rps(small, figure) / healthz:.2f}× /healthz "
+                             f"({small:,} keys); {large:,} keys / {small:,} keys = "
+                             f"{rps(large, figure) / rps(small, figure):.2f}")
+            flood = [r for r in rows if r["backend"] == backend and r["figure"].endswith("under flood")]
+            for r in flood:
+                bad = {c: n for c, n in r["statuses"].items() if c not in (401, 429)}
+                lines.append(f"- {backend}: {r['keys']:,} keys, good key under flood = "
+                             f"{r['vs_unflooded']:.2f}× unflooded; flood answers other than 401/429: {bad or 'none'}")
+            peak = max((r["rss"] for r in rows if r["backend"] == backend), default=float("nan"))
+            lines.append(f"- {backend}: peak RSS {peak:.0f} MiB")
+    if long_rows:
+        info = infos[0]
+        lines += [
+            "",
+            f"Long tail: {info['keys']:,} keys, {info['real']:,} of them with real secrets used "
+            f"uniformly at random (wrk -t{THREADS} -c{args.connections}, one address, GET /api/me). "
+            f"Run 1 is a restart on the seeded database; run 2 a restart with --cache-capacity "
+            f"{info['capacity']:,}. × /healthz is against /healthz of the same run, driven "
+            f"by the same wrk script, so the client's own cost is the same on both sides.",
+            "",
+            "| backend | keys | run | figure | req/s | × /healthz | p50 ms | p99 ms | non-2xx | peak RSS MiB | notes |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in long_rows:
+            if r.get("missing"):
+                lines.append(f"| {r['backend']} | {r['keys']:,} | {r['run']} | {r['figure']} | – | – | – | – | – | – | "
+                             f"{r['missing'].replace('|', '/')} |")
+                continue
+            notes = [r["note"]] if r.get("note") else []
+            if r["non2xx"] and r["statuses"]:
+                notes.append(f"answers: {codes(r['statuses'])}")
+            if r["socket_errors"]:
+                notes.append(f"{r['socket_errors']} socket errors")
+            rate = f"{r['rps']:,.0f}" if r["rps"] >= 100 else f"{r['rps']:,.1f}"
+            lines.append(
+                f"| {r['backend']} | {r['keys']:,} | {r['run']} | {r['figure']} | {rate} | {ratio_text(r['ratio'])} | "
+                f"{r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {r['rss']:.0f} | {'; '.join(notes)} |")
+        lines += ["", "Long tail, derived:", ""]
+        for info in infos:
+            backend = info["backend"]
+            mine = [r for r in long_rows if r["backend"] == backend]
+
+            def find(prefix):
+                return next((r for r in mine if r["figure"].startswith(prefix) and not r.get("missing")), None)
+            b = find("(b)")
+            parts = []
+            for prefix in ("(a)", "(b)", "(c)", "(d)"):
+                r = find(prefix)
+                if r is None:
+                    parts.append(f"{prefix} not measured")
+                    continue
+                text = f"{prefix} {ratio_text(r['ratio'])}× /healthz"
+                if prefix != "(b)" and b and b["ratio"]:
+                    text += f" ({ratio_text(r['ratio'] / b['ratio'])}× (b))"
+                parts.append(text)
+            lines.append(f"- {backend}: " + "; ".join(parts))
+            bad = sum(r["non2xx"] + r["socket_errors"] for r in mine
+                      if not r.get("missing") and r["figure"][:3] in ("(a)", "(b)", "(c)", "(d)"))
+            lines.append(f"- {backend}: non-2xx answers and socket errors in (a) to (d): {bad}")
+            create = find("POST create key")
+            if create:
+                lines.append(f"- {backend}: key creation through the API, 8 connections: "
+                             f"{create['rps']:.1f} req/s, non-2xx {create['non2xx']}")
+            peaks = ", ".join(f"run {run} {max(r['rss'] for r in mine if r['run'] == run and not r.get('missing')):.0f} MiB"
+                              for run in sorted({r["run"] for r in mine if not r.get("missing")}))
+            m, t, p = info["argon2"]
+            lines.append(f"- {backend}: peak RSS {peaks}; seeding took {info['seed_seconds']:.0f} s; "
+                         f"the harness hashed the {info['real']:,} secrets with argon2id m={m} t={t} p={p} "
+                         f"in {info['hash_seconds']:.0f} s (once per run)")
     return "\n".join(lines) + "\n"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--short", action="store_true",
-                        help="2 s per figure, 1,000 and 10,000 keys (what CI runs)")
-    parser.add_argument("--backends", default="sqlite,postgres")
+                        help="2 s per figure, 1,000 and 10,000 keys, a long tail of 20,000 keys "
+                             "with 5,000 real ones (what CI runs)")
+    parser.add_argument("--backend", "--backends", dest="backends", default="sqlite,postgres",
+                        help="sqlite, postgres or both, comma-separated [default: both]")
+    parser.add_argument("--only", choices=("all", "existing", "long-tail"), default="all",
+                        help="run only the existing figures or only the long tail [default: all]")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "KEYWARD_BENCH_POSTGRES_URL",
         os.environ.get("KEYWARD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")))
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--seconds", type=int)
-    parser.add_argument("--scales", help="comma-separated key counts")
+    parser.add_argument("--seconds", type=int, help="per figure [default: 10, 2 in short mode]")
+    parser.add_argument("--scales", help="comma-separated key counts for the existing figures")
+    parser.add_argument("--long-tail-keys", type=int,
+                        help="keys in the long tail's database [default: 1,000,000; 20,000 short]")
+    parser.add_argument("--long-tail-real", type=int,
+                        help="of which with real secrets [default: 100,000; 5,000 short]")
+    parser.add_argument("--cache-capacity", type=int,
+                        help="for (d) [default: half the real keys]")
+    parser.add_argument("--first-pass-limit", type=int,
+                        help="longest the first pass may take, in seconds [default: 300; 15 short]")
+    parser.add_argument("--put-rate", type=float, default=20.0, help="PUTs a second during (c)")
     parser.add_argument("--out", help="where to write the table")
     args = parser.parse_args()
+    args.command_line = []
+    skip = False
+    for arg in sys.argv[1:]:  # as given, less where the table goes
+        if skip or arg.startswith("--out="):
+            skip = False
+            continue
+        if arg == "--out":
+            skip = True
+            continue
+        args.command_line.append(arg)
     args.backends = [b for b in args.backends.split(",") if b]
+    for backend in args.backends:
+        if backend not in ("sqlite", "postgres"):
+            parser.error(f"unknown backend {backend!r}: sqlite or postgres")
     args.seconds = args.seconds or (2 if args.short else 10)
+    args.warmup = 1 if args.short else 5
     args.scales = [int(s) for s in (args.scales or ("1000,10000" if args.short else "1000,1000000")).split(",")]
+    args.long_tail_keys = args.long_tail_keys or (20_000 if args.short else 1_000_000)
+    args.long_tail_real = args.long_tail_real or (5_000 if args.short else 100_000)
+    args.first_pass_limit = args.first_pass_limit or (15 if args.short else 300)
+    if args.long_tail_real < THREADS:
+        parser.error(f"--long-tail-real must be at least {THREADS}")
     out = Path(args.out) if args.out else ROOT / "bench" / "results" / ("short.md" if args.short else "latest.md")
     started = time.time()
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="keyward-bench-") as workdir:
-        for backend in args.backends:
-            for scale in args.scales:
-                rows += measure(backend, scale, args, workdir)
-    table = render(rows, args, time.time() - started)
+    rows, long_rows, infos = [], [], []
+    try:
+        material = LongTailKeys(args.long_tail_real) if args.only in ("all", "long-tail") else None
+        with tempfile.TemporaryDirectory(prefix="keyward-bench-") as workdir:
+            for backend in args.backends:
+                if args.only in ("all", "existing"):
+                    for scale in args.scales:
+                        rows += measure(backend, scale, args, workdir)
+                if args.only in ("all", "long-tail"):
+                    part_started = time.time()
+                    found, info = measure_long_tail(backend, args, workdir, material)
+                    long_rows += found
+                    infos.append(info)
+                    log(f"{backend} long tail took {time.time() - part_started:.0f} s")
+    except HarnessError as error:
+        log(f"failed: {error}")
+        sys.exit(1)
+    table = render(rows, long_rows, infos, args, time.time() - started)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
     print(table)

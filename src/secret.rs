@@ -14,7 +14,7 @@
 use std::fmt;
 
 use argon2::password_hash::PasswordHash;
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;
 use rand::rngs::OsRng;
@@ -219,15 +219,39 @@ const OUTPUT_LEN: usize = 32;
 /// Length of the random salt, in bytes.
 const SALT_LEN: usize = 16;
 
-/// Runs argon2id with `params` into `out`.
+/// Work up to this many KiB × iterations is cheap enough (about 0.5 ms or
+/// less) to run where it is asked for instead of on another thread.
+const CHEAP_KIB_ITERATIONS: u64 = 1024;
+
+thread_local! {
+    /// argon2's working memory, kept by each thread that hashes and reused:
+    /// a fresh buffer per hash, freed between longer-lived allocations,
+    /// would fragment the heap of a thread that also builds cache entries.
+    static WORKING_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2id with `params` into `out`, on this thread's working memory.
 fn argon2id(
     params: &Params,
     secret: &[u8],
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
-        .hash_password_into(secret, salt, out)
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    WORKING_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        let blocks = params.block_count();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::new());
+        }
+        argon2.hash_password_into_with_memory(secret, salt, out, &mut memory[..blocks])
+    })
+}
+
+/// Whether argon2 with `memory_kib` and `iterations` is cheap (see
+/// [`CHEAP_KIB_ITERATIONS`]).
+fn cheap(memory_kib: u32, iterations: u32) -> bool {
+    u64::from(memory_kib) * u64::from(iterations) <= CHEAP_KIB_ITERATIONS
 }
 
 impl SecretHasher {
@@ -243,6 +267,20 @@ impl SecretHasher {
             .hash(&nobody)
             .map_err(|e| format!("cannot hash with these argon2 parameters: {e}"))?;
         Ok(hasher)
+    }
+
+    /// Whether hashing a new secret is cheap enough to run in place.
+    pub fn is_cheap(&self) -> bool {
+        cheap(self.params.m_cost(), self.params.t_cost())
+    }
+
+    /// Whether verifying against `phc` is cheap enough to run in place; a
+    /// string that does not parse counts as cheap (it is refused at once).
+    pub fn is_cheap_to_verify(phc: &str) -> bool {
+        PasswordHash::new(phc)
+            .ok()
+            .and_then(|parsed| Params::try_from(&parsed).ok())
+            .is_none_or(|params| cheap(params.m_cost(), params.t_cost()))
     }
 
     /// Spends the time of one verification and finds no match: for a key id

@@ -70,7 +70,9 @@ pub async fn create(
     check_expiry(new.expires_at)?;
     let caller = caller.clone();
     let issued = kw
-        .hash(|hasher| IssuedSecret::new(hasher, Uuid::new_v4()))
+        .hash(kw.hasher.is_cheap(), |hasher| {
+            IssuedSecret::new(hasher, Uuid::new_v4())
+        })
         .await??;
     let id = issued.id;
     let created = kw

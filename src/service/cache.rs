@@ -294,24 +294,38 @@ pub fn watch_changes(cache: Weak<CredentialCache>, db: Database, interval: Durat
 /// changes while this reads is dropped again by the next reading.
 fn warm(cache: &CredentialCache, db: &Database) {
     let started = std::time::Instant::now();
-    let limit = i64::try_from(cache.capacity()).unwrap_or(i64::MAX);
-    let rows = db
-        .get()
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| api_keys::recently_used(&mut conn, limit).map_err(|e| e.to_string()));
-    match rows {
-        Ok(rows) => {
-            let keys = rows
-                .into_iter()
-                .filter_map(|row| CachedKey::from_row(row).ok());
-            let loaded = cache.preload(keys);
-            log::info!(
-                "key cache warmed with {loaded} recently used key(s) in {} ms",
-                started.elapsed().as_millis()
-            );
-        }
+    match load_recently_used(cache, db) {
+        Ok(loaded) => log::info!(
+            "key cache warmed with {loaded} recently used key(s) in {} ms",
+            started.elapsed().as_millis()
+        ),
         Err(e) => log::warn!("cannot warm the key cache: {e}"),
     }
+}
+
+/// Reads the ids of the most recently used keys, then their rows a page at
+/// a time (which bounds the memory a warm-up needs on top of the cache, and
+/// lets requests have the connection in between); returns how many were new
+/// to the cache.
+fn load_recently_used(cache: &CredentialCache, db: &Database) -> Result<usize, String> {
+    const PAGE: usize = 2_000;
+    let limit = i64::try_from(cache.capacity()).unwrap_or(i64::MAX);
+    let ids = {
+        let mut conn = db.get().map_err(|e| e.to_string())?;
+        api_keys::recently_used(&mut conn, limit).map_err(|e| e.to_string())?
+    };
+    let mut loaded = 0;
+    for page in ids.chunks(PAGE) {
+        let rows = {
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            api_keys::find_many(&mut conn, page).map_err(|e| e.to_string())?
+        };
+        loaded += cache.preload(
+            rows.into_iter()
+                .filter_map(|row| CachedKey::from_row(row).ok()),
+        );
+    }
+    Ok(loaded)
 }
 
 enum Changes {

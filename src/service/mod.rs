@@ -110,14 +110,19 @@ impl Keyward {
         })
     }
 
-    /// Runs argon2 work on the blocking thread pool, off the async workers.
-    /// At the default cost one verification takes tens of microseconds, so
-    /// it needs no threads of its own.
-    pub(crate) async fn hash<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// Runs argon2 work. Cheap work (`SecretHasher::is_cheap`, tens of
+    /// microseconds at the default cost) runs right here on the async
+    /// worker: handing it to another thread and back would cost more than
+    /// the hash. Costlier work, such as a hash stored at a password-grade
+    /// cost, runs on the blocking pool so that it never stalls a worker.
+    pub(crate) async fn hash<T, F>(&self, cheap: bool, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&SecretHasher) -> T + Send + 'static,
         T: Send + 'static,
     {
+        if cheap {
+            return Ok(work(&self.hasher));
+        }
         let hasher = Arc::clone(&self.hasher);
         actix_web::web::block(move || work(&hasher))
             .await

@@ -36,7 +36,9 @@ pub async fn rotate(
     refuse_rotation(&current, Timestamp::now())?;
     let id = current.id;
     let issued = kw
-        .hash(move |hasher| IssuedSecret::new(hasher, id))
+        .hash(kw.hasher.is_cheap(), move |hasher| {
+            IssuedSecret::new(hasher, id)
+        })
         .await??;
     let secret = issued.secret.clone();
     let caller = caller.clone();

@@ -10,7 +10,7 @@ use super::Keyward;
 use crate::domain::{Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::metrics::CacheName;
-use crate::secret::{self, CredentialType, Presented};
+use crate::secret::{self, CredentialType, Presented, SecretHasher};
 use crate::store::{api_keys, session_tokens};
 
 /// The outcome of checking a credential. Only `Valid` says anything about
@@ -114,8 +114,10 @@ impl Keyward {
                 // The same work as a wrong secret for a key that exists, so
                 // neither the answer nor its time tells whether the id does.
                 let secret = presented.secret.clone();
-                self.hash(move |hasher| hasher.verify_decoy(&secret))
-                    .await?
+                self.hash(self.hasher.is_cheap(), move |hasher| {
+                    hasher.verify_decoy(&secret)
+                })
+                .await?
             }
         };
         let Some(key) = key.filter(|_| matched) else {
@@ -226,9 +228,12 @@ impl Keyward {
             return Ok(true);
         }
         let candidates: Vec<String> = key.live_hashes(now).map(str::to_owned).collect();
+        let cheap = candidates
+            .iter()
+            .all(|phc| SecretHasher::is_cheap_to_verify(phc));
         let secret = presented.secret.clone();
         let matched = self
-            .hash(move |hasher| {
+            .hash(cheap, move |hasher| {
                 candidates
                     .into_iter()
                     .find(|phc| hasher.verify(&secret, phc))

@@ -3,6 +3,8 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use uuid::Uuid;
+
 use super::models::{ApiKeyChanges, ApiKeyRow};
 use super::schema::api_keys;
 use super::AnyConnection;
@@ -90,15 +92,30 @@ pub fn list(
     query.load(conn)
 }
 
-/// Up to `limit` unrevoked keys, most recently used first; keys never used
-/// are left out. What a restarted instance loads into its cache.
-pub fn recently_used(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<ApiKeyRow>> {
-    api_keys::table
+/// The ids of up to `limit` unrevoked keys, most recently used first (along
+/// `api_keys_last_used_idx`); keys never used are left out. What a
+/// restarted instance loads into its cache.
+pub fn recently_used(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Uuid>> {
+    use diesel::connection::DefaultLoadingMode;
+    // Streamed and kept as 16-byte ids: the list may be as long as the cache.
+    let ids = api_keys::table
         .filter(api_keys::revoked_at.is_null())
         .filter(api_keys::last_used_at.is_not_null())
-        .order(api_keys::last_used_at.desc())
+        .order((api_keys::last_used_at.desc(), api_keys::id.desc()))
+        .select(api_keys::id)
         .limit(limit)
-        .load(conn)
+        .load_iter::<String, DefaultLoadingMode>(conn)?;
+    let mut parsed = Vec::new();
+    for id in ids {
+        parsed.extend(Uuid::try_parse(&id?).ok());
+    }
+    Ok(parsed)
+}
+
+/// The keys with these ids, in no particular order.
+pub fn find_many(conn: &mut AnyConnection, ids: &[Uuid]) -> QueryResult<Vec<ApiKeyRow>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    api_keys::table.filter(api_keys::id.eq_any(ids)).load(conn)
 }
 
 /// Moves `last_used_at` forward to `at`; never back, never a change (no

@@ -8,3 +8,7 @@ CREATE TABLE key_changes (
     api_key_id TEXT NOT NULL,
     changed_at TIMESTAMP NOT NULL
 );
+
+-- A restarted instance warms its cache with the most recently used keys,
+-- a page at a time, newest first.
+CREATE INDEX api_keys_last_used_idx ON api_keys (last_used_at, id);

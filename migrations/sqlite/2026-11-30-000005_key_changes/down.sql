@@ -1,1 +1,2 @@
+DROP INDEX api_keys_last_used_idx;
 DROP TABLE key_changes;
