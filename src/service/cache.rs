@@ -152,6 +152,9 @@ impl CredentialCache {
     where
         F: Future<Output = Result<Option<CachedKey>, E>>,
     {
+        if let Some(key) = self.keys.get(&id) {
+            return Ok((key, true));
+        }
         let guard = match self.keys.get_value_or_guard_async(&id).await {
             Ok(key) => return Ok((key, true)),
             Err(guard) => guard,

@@ -16,6 +16,9 @@ use crate::store::{api_keys, Database};
 /// Keys noted in a minute, before they are swept.
 const SWEEP_AT: usize = 200_000;
 
+/// Keys written per transaction.
+const CHUNK: usize = 100;
+
 #[derive(Default)]
 pub struct LastUsed {
     /// The minute each key was last noted in: the cheap check on the hot path.
@@ -84,13 +87,19 @@ pub fn flush_in_background(last_used: Weak<LastUsed>, db: Database, interval: Du
                 // (see `write`), so concurrent writers never deadlock.
                 let mut ordered: Vec<_> = batch.iter().collect();
                 ordered.sort_unstable_by_key(|(id, _)| **id);
-                conn.transaction(|conn| {
-                    for (id, at) in ordered {
-                        api_keys::touch_last_used(conn, &id.to_string(), at.to_db())?;
-                    }
-                    Ok::<_, diesel::result::Error>(())
-                })
-                .map_err(|e| e.to_string())
+                // A transaction per few keys: the row locks it takes would
+                // otherwise hold up every change to those keys (and every
+                // change made with them) until the whole batch is written.
+                for chunk in ordered.chunks(CHUNK) {
+                    conn.transaction(|conn| {
+                        for (id, at) in chunk {
+                            api_keys::touch_last_used(conn, &id.to_string(), at.to_db())?;
+                        }
+                        Ok::<_, diesel::result::Error>(())
+                    })
+                    .map_err(|e| e.to_string())?;
+                }
+                Ok(())
             });
             if let Err(e) = written {
                 log::warn!(
