@@ -17,7 +17,7 @@ use crate::store::{api_keys, Database};
 const SWEEP_AT: usize = 200_000;
 
 /// Keys written per transaction.
-const CHUNK: usize = 100;
+const CHUNK: usize = 500;
 
 #[derive(Default)]
 pub struct LastUsed {
@@ -85,19 +85,18 @@ pub fn flush_in_background(last_used: Weak<LastUsed>, db: Database, interval: Du
             let written = db.get().map_err(|e| e.to_string()).and_then(|mut conn| {
                 // In key-id order, like every writer of several key rows
                 // (see `write`), so concurrent writers never deadlock.
-                let mut ordered: Vec<_> = batch.iter().collect();
-                ordered.sort_unstable_by_key(|(id, _)| **id);
+                let mut ordered: Vec<_> = batch.iter().map(|(id, at)| (*id, at.to_db())).collect();
+                ordered.sort_unstable_by_key(|(id, _)| *id);
+                let ordered: Vec<_> = ordered
+                    .into_iter()
+                    .map(|(id, at)| (id.to_string(), at))
+                    .collect();
                 // A transaction per few keys: the row locks it takes would
                 // otherwise hold up every change to those keys (and every
                 // change made with them) until the whole batch is written.
                 for chunk in ordered.chunks(CHUNK) {
-                    conn.transaction(|conn| {
-                        for (id, at) in chunk {
-                            api_keys::touch_last_used(conn, &id.to_string(), at.to_db())?;
-                        }
-                        Ok::<_, diesel::result::Error>(())
-                    })
-                    .map_err(|e| e.to_string())?;
+                    conn.transaction(|conn| api_keys::touch_last_used(conn, chunk))
+                        .map_err(|e| e.to_string())?;
                 }
                 Ok(())
             });

@@ -118,23 +118,53 @@ pub fn find_many(conn: &mut AnyConnection, ids: &[Uuid]) -> QueryResult<Vec<ApiK
     api_keys::table.filter(api_keys::id.eq_any(ids)).load(conn)
 }
 
-/// Moves `last_used_at` forward to `at`; never back, never a change (no
-/// version bump).
+/// Moves each key's `last_used_at` forward to the time given with it; never
+/// back, never a change (no version bump). `uses` must be in key-id order,
+/// the order every writer of several key rows locks them in. Call in a
+/// transaction.
 pub fn touch_last_used(
     conn: &mut AnyConnection,
-    id: &str,
-    at: PrimitiveDateTime,
+    uses: &[(String, PrimitiveDateTime)],
 ) -> QueryResult<()> {
-    diesel::update(
-        api_keys::table.filter(api_keys::id.eq(id)).filter(
-            api_keys::last_used_at
-                .is_null()
-                .or(api_keys::last_used_at.lt(at)),
-        ),
-    )
-    .set(api_keys::last_used_at.eq(at))
-    .execute(conn)
-    .map(drop)
+    match conn {
+        // One statement for the lot: per-row statements cost the server
+        // more than the rest of a busy instance's work together.
+        AnyConnection::Postgres(conn) => {
+            use diesel::sql_types::{Array, Text, Timestamp};
+            let (ids, times): (Vec<&str>, Vec<PrimitiveDateTime>) =
+                uses.iter().map(|(id, at)| (id.as_str(), *at)).unzip();
+            // Lock first, in id order; the join below would lock in its own.
+            api_keys::table
+                .filter(api_keys::id.eq_any(&ids))
+                .order(api_keys::id.asc())
+                .select(api_keys::id)
+                .for_no_key_update()
+                .load::<String>(conn)?;
+            diesel::sql_query(
+                "UPDATE api_keys AS k SET last_used_at = u.at \
+                 FROM unnest($1::text[], $2::timestamp[]) AS u(id, at) \
+                 WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)",
+            )
+            .bind::<Array<Text>, _>(ids)
+            .bind::<Array<Timestamp>, _>(times)
+            .execute(conn)
+            .map(drop)
+        }
+        AnyConnection::Sqlite(conn) => {
+            for (id, at) in uses {
+                diesel::update(
+                    api_keys::table.filter(api_keys::id.eq(id)).filter(
+                        api_keys::last_used_at
+                            .is_null()
+                            .or(api_keys::last_used_at.lt(at)),
+                    ),
+                )
+                .set(api_keys::last_used_at.eq(at))
+                .execute(conn)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Applies `changes` only if the key is still at `expected_version`; `None`
