@@ -17,13 +17,12 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use keyward::secret::{CredentialType, Secret};
-use keyward::service::throttle::ThrottleSettings;
-use keyward::service::{Limits, Tuning};
+use keyward::service::Limits;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    error_body, send, spawn_app, spawn_app_tuned, test_tuning, Backend, Reply, TestAccount,
-    TestApp, TestDatabase,
+    default_throttle_tuning, error_body, send, spawn_app, spawn_app_tuned, Backend, Reply,
+    TestAccount, TestApp, TestDatabase,
 };
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
@@ -100,18 +99,6 @@ fn forged_key(id: uuid::Uuid) -> String {
     Secret::generate(CredentialType::ApiKey, id)
         .expose()
         .to_owned()
-}
-
-/// The default failure throttle (20 per 60 s), with a short tarpit so the
-/// tests do not wait a second per `429`.
-fn default_throttle_tuning() -> Tuning {
-    Tuning {
-        throttle: ThrottleSettings {
-            tarpit: Duration::from_millis(20),
-            ..ThrottleSettings::default()
-        },
-        ..test_tuning()
-    }
 }
 
 fn assert_throttled(reply: &Reply, what: &str) {

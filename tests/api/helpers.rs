@@ -389,10 +389,15 @@ pub fn send(req: ureq::Request, body: Option<&[u8]>) -> Reply {
         Some(bytes) => req.send_bytes(bytes),
         None => req.call(),
     };
+    read_reply(result).unwrap_or_else(|e| panic!("request failed: {e}"))
+}
+
+/// The reply to a request, whatever its status; `Err` only when no answer
+/// could be read.
+pub fn read_reply(result: Result<ureq::Response, ureq::Error>) -> Result<Reply, String> {
     let response = match result {
-        Ok(response) => response,
-        Err(ureq::Error::Status(_, response)) => response,
-        Err(e) => panic!("request failed: {e}"),
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => return Err(e.to_string()),
     };
     let status = response.status();
     let headers = response
@@ -403,16 +408,31 @@ pub fn send(req: ureq::Request, body: Option<&[u8]>) -> Reply {
             Some((name.to_ascii_lowercase(), value))
         })
         .collect();
-    let text = response.into_string().expect("body");
+    let text = response
+        .into_string()
+        .map_err(|e| format!("reading the body: {e}"))?;
     let body = if text.is_empty() {
         Value::Null
     } else {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
-    Reply {
+    Ok(Reply {
         status,
         headers,
         body,
+    })
+}
+
+/// `test_tuning()` with the server's default failure throttle (20 per
+/// 60 s) in place of the raised one, and a short tarpit so the tests do not
+/// wait a second per `429`.
+pub fn default_throttle_tuning() -> Tuning {
+    Tuning {
+        throttle: ThrottleSettings {
+            tarpit: std::time::Duration::from_millis(20),
+            ..ThrottleSettings::default()
+        },
+        ..test_tuning()
     }
 }
 

@@ -19,13 +19,11 @@ use std::time::{Duration, Instant};
 
 use keyward::http::client::TrustedProxies;
 use keyward::secret::{CredentialType, Secret};
-use keyward::service::throttle::ThrottleSettings;
-use keyward::service::Tuning;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    error_body, send, spawn_app, spawn_app_configured, spawn_peer, spawn_peer_configured,
-    test_tuning, with_key, AppSettings, Backend, Reply, TestAccount, TestApp,
+    default_throttle_tuning, error_body, send, spawn_app, spawn_app_configured, spawn_peer,
+    spawn_peer_configured, with_key, AppSettings, Backend, Reply, TestAccount, TestApp,
 };
 
 /// The default throttle's limit, per address and per key id.
@@ -47,13 +45,7 @@ const WATCHER_SETTLES: Duration = Duration::from_millis(600);
 /// the raised one other tests use, and a short tarpit.
 fn default_throttle() -> AppSettings {
     AppSettings {
-        tuning: Tuning {
-            throttle: ThrottleSettings {
-                tarpit: Duration::from_millis(20),
-                ..ThrottleSettings::default()
-            },
-            ..test_tuning()
-        },
+        tuning: default_throttle_tuning(),
         ..AppSettings::default()
     }
 }

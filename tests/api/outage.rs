@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    error_body, spawn_app_on, AppSettings, Backend, Reply, TestApp, TestDatabase,
+    error_body, read_reply, spawn_app_on, AppSettings, Backend, Reply, TestApp, TestDatabase,
 };
 
 /// Where Debian-style packages put the server binaries, one folder a version.
@@ -319,34 +319,7 @@ impl Client {
                 .send_string(&body.to_string()),
             None => request.call(),
         };
-        let response = match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => Ok(response),
-            Err(e) => Err(e.to_string()),
-        };
-        let reply = response.and_then(|response| {
-            let status = response.status();
-            let headers = response
-                .headers_names()
-                .into_iter()
-                .filter_map(|name| {
-                    let value = response.header(&name)?.to_owned();
-                    Some((name.to_ascii_lowercase(), value))
-                })
-                .collect();
-            let text = response
-                .into_string()
-                .map_err(|e| format!("reading the body: {e}"))?;
-            let body = if text.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap_or(Value::String(text))
-            };
-            Ok(Reply {
-                status,
-                headers,
-                body,
-            })
-        });
+        let reply = read_reply(result);
         let took = started.elapsed();
         let outcome = Outcome {
             label,
