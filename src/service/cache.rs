@@ -38,7 +38,7 @@ use super::convert;
 use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::store::models::ApiKeyRow;
-use crate::store::{api_keys, key_changes, Database};
+use crate::store::{api_keys, key_changes, last_used, Database};
 
 /// How many keys' state an instance keeps by default: about 40 MiB.
 pub const DEFAULT_CAPACITY: usize = 100_000;
@@ -236,13 +236,19 @@ impl CredentialCache {
 /// stays in use (so authentication keeps working through an outage) and the
 /// log is read from where it stopped once the database is back.
 ///
-/// After its first reading it warms the cache (see [`warm`]) before it
-/// reads on.
-pub fn watch_changes(cache: Weak<CredentialCache>, db: Database, interval: Duration) {
+/// `seen` is the position [`warm_at_start`] took, if it could; without one,
+/// the first reading takes the position and warms the cache (see [`warm`])
+/// before it reads on.
+pub fn watch_changes(
+    cache: Weak<CredentialCache>,
+    db: Database,
+    interval: Duration,
+    seen: Option<i64>,
+) {
     let spawned = std::thread::Builder::new()
         .name("keyward-changes".into())
         .spawn(move || {
-            let mut seen: Option<i64> = None;
+            let mut seen = seen;
             let mut failing = false;
             loop {
                 let Some(cache) = cache.upgrade() else {
@@ -291,6 +297,25 @@ pub fn watch_changes(cache: Weak<CredentialCache>, db: Database, interval: Durat
     }
 }
 
+/// Takes the change log's position and warms the cache from it, before the
+/// server takes its first request: a restarted instance then starts with
+/// the state of its most recently used keys instead of sending every
+/// request to the database at once. Start-up work. `None` when the log
+/// cannot be read; the watcher then does both once it can.
+pub fn warm_at_start(cache: &CredentialCache, db: &Database) -> Option<i64> {
+    match read_changes(db, None) {
+        Ok(Changes::Start(latest)) => {
+            warm(cache, db);
+            Some(latest)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            log::warn!("cannot read the key change log at start-up, the cache starts cold: {e}");
+            None
+        }
+    }
+}
+
 /// Loads the most recently used keys, up to the cache's capacity, so that a
 /// restarted instance does not send every request to the database at once.
 /// Runs right after the change log's position was taken, so any key that
@@ -315,7 +340,7 @@ fn load_recently_used(cache: &CredentialCache, db: &Database) -> Result<usize, S
     let limit = i64::try_from(cache.capacity()).unwrap_or(i64::MAX);
     let ids = {
         let mut conn = db.get().map_err(|e| e.to_string())?;
-        api_keys::recently_used(&mut conn, limit).map_err(|e| e.to_string())?
+        last_used::recently_used(&mut conn, limit).map_err(|e| e.to_string())?
     };
     let mut loaded = 0;
     for page in ids.chunks(PAGE) {

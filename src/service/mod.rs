@@ -82,9 +82,10 @@ pub struct Keyward {
 }
 
 impl Keyward {
-    /// Builds the service and starts its threads: the change watcher, which
-    /// also warms the cache (see `cache`), and the lastUsedAt writer.
-    /// Start-up code.
+    /// Builds the service, warms its cache from the most recently used keys
+    /// (see `cache::warm_at_start`), and starts its threads: the change
+    /// watcher and the lastUsedAt writer. Start-up code: it returns once
+    /// the cache is warm, so the server takes no request before.
     pub fn new(
         db: Database,
         hasher: SecretHasher,
@@ -92,7 +93,13 @@ impl Keyward {
         tuning: Tuning,
     ) -> std::io::Result<Self> {
         let cache = Arc::new(CredentialCache::new(tuning.cache_capacity));
-        cache::watch_changes(Arc::downgrade(&cache), db.clone(), tuning.cache_refresh);
+        let seen = cache::warm_at_start(&cache, &db);
+        cache::watch_changes(
+            Arc::downgrade(&cache),
+            db.clone(),
+            tuning.cache_refresh,
+            seen,
+        );
         let last_used = Arc::new(LastUsed::default());
         last_used::flush_in_background(
             Arc::downgrade(&last_used),
