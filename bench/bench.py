@@ -206,7 +206,8 @@ class BenchDatabase:
     def mark_used(self, account, prefix):
         """Gives the keys of `account` whose names start with `prefix` a
         lastUsedAt (their creation time), as keys in service have."""
-        sql = (f"UPDATE api_keys SET last_used_at = created_at "
+        sql = (f"INSERT INTO api_key_last_used (api_key_id, last_used_at) "
+               f"SELECT id, created_at FROM api_keys "
                f"WHERE account_id = '{account}' AND name LIKE '{prefix}%'")
         if self.backend == "sqlite":
             con = sqlite3.connect(self.url)

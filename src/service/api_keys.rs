@@ -10,6 +10,7 @@ use crate::domain::{AccountId, ApiKey, Crn, Description, KeyName, Principal, Rol
 use crate::error::ApiError;
 use crate::secret::{CredentialType, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, StatusFilter};
+use crate::store::last_used;
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
 use crate::store::{api_key_events, is_unique_violation, key_changes, AnyConnection};
 use diesel::Connection;
@@ -143,7 +144,6 @@ pub fn insert(
         expires_at: new.expires_at.map(Timestamp::to_db),
         previous_secret_hash: None,
         previous_secret_until: None,
-        last_used_at: None,
         disables: 0,
     };
     let inserted = conn.transaction(|conn| {
@@ -175,10 +175,12 @@ pub async fn list(
     authorize(caller, account_id, Action::ListKeys)?;
     let account = caller.account_id.clone();
     kw.blocking(move |_, conn| {
-        queries::list(conn, account.as_str(), filter, Timestamp::now().to_db())?
+        let mut keys = queries::list(conn, account.as_str(), filter, Timestamp::now().to_db())?
             .into_iter()
             .map(convert::api_key)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        with_last_use(conn, &mut keys)?;
+        Ok(keys)
     })
     .await
 }
@@ -192,8 +194,12 @@ pub async fn get(
 ) -> Result<ApiKey, ApiError> {
     authorize(caller, account_id, Action::ReadKey)?;
     let account = caller.account_id.clone();
-    kw.blocking(move |_, conn| convert::api_key(find(conn, &account, &key)?))
-        .await
+    kw.blocking(move |_, conn| {
+        let mut key = convert::api_key(find(conn, &account, &key)?)?;
+        with_last_use(conn, std::slice::from_mut(&mut key))?;
+        Ok(key)
+    })
+    .await
 }
 
 /// Enables, disables, describes or sets the expiry of a key. A change bumps
@@ -290,7 +296,7 @@ pub(crate) fn change(
     // A key's id never changes, so finding it before the transaction is safe.
     let id = convert::api_key(find(conn, &caller.account_id, key)?)?.id;
     let actor = caller.crn();
-    let written = write::as_caller(conn, caller, Some(id), |conn, row| {
+    let mut written = write::as_caller(conn, caller, Some(id), |conn, row| {
         let row = row.ok_or(ApiError::NotFound(KEY_NOT_FOUND))?;
         let current = convert::api_key(row.clone())?;
         if if_match
@@ -317,7 +323,18 @@ pub(crate) fn change(
         Ok(after)
     })?;
     kw.cache.invalidate_key(&id);
+    with_last_use(conn, std::slice::from_mut(&mut written))?;
     Ok(written)
+}
+
+/// Fills in the keys' last uses from their table.
+fn with_last_use(conn: &mut AnyConnection, keys: &mut [ApiKey]) -> Result<(), ApiError> {
+    let ids: Vec<String> = keys.iter().map(|key| key.id.to_string()).collect();
+    let uses = last_used::of(conn, &ids)?;
+    for (key, id) in keys.iter_mut().zip(&ids) {
+        key.last_used_at = uses.get(id).copied().map(Timestamp::from_db);
+    }
+    Ok(())
 }
 
 /// Finds a key of `account`. A key of another account is reported as not

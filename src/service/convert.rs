@@ -6,6 +6,8 @@ use crate::domain::{AccountId, ApiKey, Crn, KeyName, Role, Timestamp};
 use crate::error::ApiError;
 use crate::store::models::ApiKeyRow;
 
+/// The key of a row, without its last use, which is kept in a table of its
+/// own (see `api_keys::with_last_use`).
 pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
     let id = Uuid::try_parse(&row.id)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("api_keys.id {:?}: {e}", row.id)))?;
@@ -26,6 +28,6 @@ pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
         version: row.version,
         revoked_at: row.revoked_at.map(Timestamp::from_db),
         expires_at: row.expires_at.map(Timestamp::from_db),
-        last_used_at: row.last_used_at.map(Timestamp::from_db),
+        last_used_at: None,
     })
 }

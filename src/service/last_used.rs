@@ -7,17 +7,16 @@ use std::collections::HashMap;
 use std::sync::{Mutex, RwLock, Weak};
 use std::time::Duration;
 
-use diesel::Connection;
 use uuid::Uuid;
 
 use crate::domain::Timestamp;
-use crate::store::{api_keys, Database};
+use crate::store::{last_used, Database};
 
 /// Keys noted in a minute, before they are swept.
 const SWEEP_AT: usize = 200_000;
 
-/// Keys written per transaction.
-const CHUNK: usize = 500;
+/// Keys written per statement.
+const CHUNK: usize = 5_000;
 
 #[derive(Default)]
 pub struct LastUsed {
@@ -83,20 +82,18 @@ pub fn flush_in_background(last_used: Weak<LastUsed>, db: Database, interval: Du
                 continue;
             }
             let written = db.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-                // In key-id order, like every writer of several key rows
-                // (see `write`), so concurrent writers never deadlock.
+                // In key-id order, so that instances writing at once lock
+                // rows in the same order and never deadlock.
                 let mut ordered: Vec<_> = batch.iter().map(|(id, at)| (*id, at.to_db())).collect();
                 ordered.sort_unstable_by_key(|(id, _)| *id);
                 let ordered: Vec<_> = ordered
                     .into_iter()
                     .map(|(id, at)| (id.to_string(), at))
                     .collect();
-                // A transaction per few keys: the row locks it takes would
-                // otherwise hold up every change to those keys (and every
-                // change made with them) until the whole batch is written.
+                // A statement per few keys: each holds its rows' locks only
+                // for itself, and stays under SQLite's limit on parameters.
                 for chunk in ordered.chunks(CHUNK) {
-                    conn.transaction(|conn| api_keys::touch_last_used(conn, chunk))
-                        .map_err(|e| e.to_string())?;
+                    last_used::touch(&mut conn, chunk).map_err(|e| e.to_string())?;
                 }
                 Ok(())
             });

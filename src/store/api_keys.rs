@@ -92,79 +92,10 @@ pub fn list(
     query.load(conn)
 }
 
-/// The ids of up to `limit` unrevoked keys, most recently used first (along
-/// `api_keys_last_used_idx`); keys never used are left out. What a
-/// restarted instance loads into its cache.
-pub fn recently_used(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Uuid>> {
-    use diesel::connection::DefaultLoadingMode;
-    // Streamed and kept as 16-byte ids: the list may be as long as the cache.
-    let ids = api_keys::table
-        .filter(api_keys::revoked_at.is_null())
-        .filter(api_keys::last_used_at.is_not_null())
-        .order((api_keys::last_used_at.desc(), api_keys::id.desc()))
-        .select(api_keys::id)
-        .limit(limit)
-        .load_iter::<String, DefaultLoadingMode>(conn)?;
-    let mut parsed = Vec::new();
-    for id in ids {
-        parsed.extend(Uuid::try_parse(&id?).ok());
-    }
-    Ok(parsed)
-}
-
 /// The keys with these ids, in no particular order.
 pub fn find_many(conn: &mut AnyConnection, ids: &[Uuid]) -> QueryResult<Vec<ApiKeyRow>> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     api_keys::table.filter(api_keys::id.eq_any(ids)).load(conn)
-}
-
-/// Moves each key's `last_used_at` forward to the time given with it; never
-/// back, never a change (no version bump). `uses` must be in key-id order,
-/// the order every writer of several key rows locks them in. Call in a
-/// transaction.
-pub fn touch_last_used(
-    conn: &mut AnyConnection,
-    uses: &[(String, PrimitiveDateTime)],
-) -> QueryResult<()> {
-    match conn {
-        // One statement for the lot: per-row statements cost the server
-        // more than the rest of a busy instance's work together.
-        AnyConnection::Postgres(conn) => {
-            use diesel::sql_types::{Array, Text, Timestamp};
-            let (ids, times): (Vec<&str>, Vec<PrimitiveDateTime>) =
-                uses.iter().map(|(id, at)| (id.as_str(), *at)).unzip();
-            // Lock first, in id order; the join below would lock in its own.
-            api_keys::table
-                .filter(api_keys::id.eq_any(&ids))
-                .order(api_keys::id.asc())
-                .select(api_keys::id)
-                .for_no_key_update()
-                .load::<String>(conn)?;
-            diesel::sql_query(
-                "UPDATE api_keys AS k SET last_used_at = u.at \
-                 FROM unnest($1::text[], $2::timestamp[]) AS u(id, at) \
-                 WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)",
-            )
-            .bind::<Array<Text>, _>(ids)
-            .bind::<Array<Timestamp>, _>(times)
-            .execute(conn)
-            .map(drop)
-        }
-        AnyConnection::Sqlite(conn) => {
-            for (id, at) in uses {
-                diesel::update(
-                    api_keys::table.filter(api_keys::id.eq(id)).filter(
-                        api_keys::last_used_at
-                            .is_null()
-                            .or(api_keys::last_used_at.lt(at)),
-                    ),
-                )
-                .set(api_keys::last_used_at.eq(at))
-                .execute(conn)?;
-            }
-            Ok(())
-        }
-    }
 }
 
 /// Applies `changes` only if the key is still at `expected_version`; `None`

@@ -5,6 +5,7 @@ pub mod api_key_events;
 pub mod api_keys;
 mod connection;
 pub mod key_changes;
+pub mod last_used;
 mod migrations;
 pub mod models;
 pub mod schema;

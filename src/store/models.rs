@@ -33,7 +33,6 @@ pub struct ApiKeyRow {
     pub expires_at: Option<PrimitiveDateTime>,
     pub previous_secret_hash: Option<String>,
     pub previous_secret_until: Option<PrimitiveDateTime>,
-    pub last_used_at: Option<PrimitiveDateTime>,
     /// How many times the key was disabled: its session tokens are valid only
     /// while this equals the value they were minted under.
     pub disables: i64,

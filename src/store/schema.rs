@@ -27,8 +27,14 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         previous_secret_hash -> Nullable<Text>,
         previous_secret_until -> Nullable<Timestamp>,
-        last_used_at -> Nullable<Timestamp>,
         disables -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_key_last_used (api_key_id) {
+        api_key_id -> Text,
+        last_used_at -> Timestamp,
     }
 }
 
@@ -58,12 +64,14 @@ diesel::table! {
 diesel::joinable!(api_keys -> accounts (account_id));
 diesel::joinable!(session_tokens -> api_keys (api_key_id));
 diesel::joinable!(api_key_events -> api_keys (api_key_id));
+diesel::joinable!(api_key_last_used -> api_keys (api_key_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_keys,
     session_tokens,
     change_epoch,
     api_key_events,
+    api_key_last_used,
     key_changes
 );
 

@@ -17,6 +17,7 @@ mod lifecycle;
 mod logs;
 mod long_tail;
 mod matrix;
+mod migrations;
 mod openapi;
 mod operations;
 mod outage;

@@ -1,0 +1,116 @@
+//! Migrations carry what is stored across a change of shape.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+use serde_json::json;
+
+use keyward::secret::{CredentialType, HashCost, Secret, SecretHasher};
+
+use crate::helpers::{spawn_app_on, AppSettings, Backend, TestDatabase};
+
+/// The migration that moved `api_keys.last_used_at` into a table of its own.
+const LAST_USED_MOVE: &str = "2026-11-30-000006";
+
+/// Applies, in order, the migrations of `backend` whose version sorts
+/// before `stop`.
+fn migrate_before<DB, C>(conn: &mut C, backend: &str, stop: &str)
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+    FileBasedMigrations: diesel::migration::MigrationSource<DB>,
+{
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let source = FileBasedMigrations::from_path(dir).expect("migrations folder");
+    let mut pending = conn.pending_migrations(source).expect("pending migrations");
+    pending.sort_by_key(|m| m.name().to_string());
+    for migration in pending {
+        if migration.name().to_string().as_str() >= stop {
+            break;
+        }
+        conn.run_migration(&*migration).expect("migration");
+    }
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct LastUse {
+    #[diesel(sql_type = Text)]
+    api_key_id: String,
+    #[diesel(sql_type = Text)]
+    at: String,
+}
+
+/// A key used before the move keeps its last use, a key never used gets no
+/// row, and the API shows the moved value.
+fn last_use_survives_the_move_to_its_own_table(backend: Backend) {
+    let db = TestDatabase::new(backend);
+    let owner_id = uuid::Uuid::new_v4();
+    let idle_id = uuid::Uuid::new_v4();
+    let hasher = SecretHasher::new(HashCost::default()).expect("hasher");
+    let secret = Secret::generate(CredentialType::ApiKey, owner_id);
+    let phc = hasher.hash(&secret).expect("hash");
+    let hint = secret.hint();
+    let seed = format!(
+        "INSERT INTO accounts (id, name, created_at) \
+             VALUES ('MigratedAccount00000001', 'Migrated', '2026-11-01 09:00:00');
+         INSERT INTO api_keys (id, account_id, name, role, enabled, secret_hash, secret_hint, \
+             created_at, created_by, modified_at, modified_by, version, last_used_at) VALUES
+           ('{owner_id}', 'MigratedAccount00000001', 'owner', 'account-owner', TRUE, '{phc}', \
+             '{hint}', '2026-11-01 09:00:00', 'crn:MigratedAccount00000001:cli:keyward', \
+             '2026-11-01 09:00:00', 'crn:MigratedAccount00000001:cli:keyward', 1, \
+             '2026-11-02 10:30:00'),
+           ('{idle_id}', 'MigratedAccount00000001', 'idle', 'merchant-terminal', TRUE, '{phc}', \
+             '{hint}', '2026-11-01 09:00:00', 'crn:MigratedAccount00000001:cli:keyward', \
+             '2026-11-01 09:00:00', 'crn:MigratedAccount00000001:cli:keyward', 1, NULL);"
+    );
+    let read = "SELECT api_key_id, CAST(last_used_at AS TEXT) AS at FROM api_key_last_used";
+    let moved: Vec<LastUse> = match backend {
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::establish(&db.url).expect("sqlite");
+            migrate_before(&mut conn, "sqlite", LAST_USED_MOVE);
+            conn.batch_execute(&seed).expect("seed");
+            conn.run_pending_migrations(
+                FileBasedMigrations::from_path(
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite"),
+                )
+                .expect("migrations folder"),
+            )
+            .expect("the move");
+            diesel::sql_query(read).load(&mut conn).expect("read")
+        }
+        Backend::Postgres => {
+            let mut conn = PgConnection::establish(&db.url).expect("postgres");
+            migrate_before(&mut conn, "postgres", LAST_USED_MOVE);
+            conn.batch_execute(&seed).expect("seed");
+            conn.run_pending_migrations(
+                FileBasedMigrations::from_path(
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres"),
+                )
+                .expect("migrations folder"),
+            )
+            .expect("the move");
+            diesel::sql_query(read).load(&mut conn).expect("read")
+        }
+    };
+    assert_eq!(
+        moved,
+        vec![LastUse {
+            api_key_id: owner_id.to_string(),
+            at: "2026-11-02 10:30:00".into(),
+        }]
+    );
+
+    let app = spawn_app_on(db, backend, AppSettings::default());
+    let path = "/api/accounts/MigratedAccount00000001/api-keys";
+    let owner = app.get(&format!("{path}/owner"), Some(secret.expose()));
+    assert_eq!(owner.status, 200, "{}", owner.body);
+    assert_eq!(owner.body["lastUsedAt"], json!("2026-11-02T10:30:00.000Z"));
+    let idle = app.get(&format!("{path}/idle"), Some(secret.expose()));
+    assert_eq!(idle.status, 200, "{}", idle.body);
+    assert_eq!(idle.body["lastUsedAt"], json!(null));
+}
+
+crate::on_both_backends!(last_use_survives_the_move_to_its_own_table);
