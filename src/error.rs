@@ -1,36 +1,28 @@
-//! The one error type handlers return, and the one place that maps it to HTTP.
+//! The one error type every operation returns. How it looks on the wire is
+//! the dialect's business (`src/http/dialect.rs`).
+
+mod code;
+
+pub use code::ErrorCode;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
 
 use crate::domain::Invalid;
 
 /// Everything an API operation can fail with.
 #[derive(thiserror::Error)]
 pub enum ApiError {
-    /// 400: the request was understood but its content is not acceptable.
+    /// An error that a stable code says all about, such as 404
+    /// `API_KEY_NOT_FOUND` or 401 `Invalid authentication`.
+    #[error("{0}")]
+    Code(ErrorCode),
+    /// 400: the request was understood but its content is not acceptable;
+    /// the message is for people.
     #[error("{0}")]
     BadRequest(String),
-    /// 401: no credential, or one that does not authenticate. The message is
-    /// one of two fixed strings so a caller cannot tell why a key failed.
-    #[error("{0}")]
-    Unauthorized(&'static str),
-    /// 403: the credential is valid but may not do this here.
-    #[error("FORBIDDEN")]
-    Forbidden,
-    /// 404 with a stable code.
-    #[error("{0}")]
-    NotFound(&'static str),
-    /// 405 with the methods the resource accepts.
+    /// 405 with the methods the path takes, for the `Allow` header.
     #[error("METHOD_NOT_ALLOWED")]
-    MethodNotAllowed(&'static str),
-    /// 409 with a stable code such as `API_KEY_NAME_TAKEN`.
-    #[error("{0}")]
-    Conflict(&'static str),
-    /// 412: `If-Match` names a version the key is no longer at.
-    #[error("VERSION_MISMATCH")]
-    PreconditionFailed,
+    MethodNotAllowed(String),
     /// 413: the body is over the limit.
     #[error("request body must not exceed {0} bytes")]
     PayloadTooLarge(usize),
@@ -49,27 +41,20 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub const MISSING_AUTHENTICATION: &'static str = "Missing authentication";
-    pub const INVALID_AUTHENTICATION: &'static str = "Invalid authentication";
-
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(e.into())
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
+            ApiError::Code(code) => code.status(),
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed.status(),
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::TooManyRequests(_) => ErrorCode::RateLimitExceeded.status(),
+            ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable.status(),
+            ApiError::Internal(_) => ErrorCode::InternalError.status(),
         }
     }
 
@@ -84,7 +69,7 @@ impl ApiError {
     pub fn decorate(&self, builder: &mut actix_web::HttpResponseBuilder) {
         match self {
             ApiError::MethodNotAllowed(allow) => {
-                builder.insert_header((header::ALLOW, *allow));
+                builder.insert_header((header::ALLOW, allow.as_str()));
             }
             ApiError::TooManyRequests(seconds) => {
                 builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
@@ -93,6 +78,12 @@ impl ApiError {
             }
             _ => {}
         }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        ApiError::Code(code)
     }
 }
 
@@ -112,51 +103,5 @@ impl std::fmt::Debug for ApiError {
             source = cause.source();
         }
         Ok(())
-    }
-}
-
-/// The native error body: `{"statusCode":401,"error":"Unauthorized","message":"…"}`.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(examples(json!({
-    "statusCode": 409,
-    "error": "Conflict",
-    "message": "API_KEY_NAME_TAKEN"
-})))]
-pub struct NativeErrorBody {
-    /// The HTTP status code, repeated.
-    status_code: u16,
-    /// The standard reason phrase of the status code.
-    error: &'static str,
-    /// A stable code such as `API_KEY_NAME_TAKEN`, or for 400 a description
-    /// meant for people.
-    message: String,
-}
-
-impl NativeErrorBody {
-    /// The body that answers `error`.
-    pub fn new(error: &ApiError) -> Self {
-        let status = error.status();
-        Self {
-            status_code: status.as_u16(),
-            error: status.canonical_reason().unwrap_or("Error"),
-            message: error.message(),
-        }
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status();
-        if status.is_server_error() {
-            log::error!("request failed: {self:?}");
-        }
-        let mut builder = HttpResponse::build(status);
-        self.decorate(&mut builder);
-        builder.json(NativeErrorBody::new(self))
     }
 }

@@ -14,7 +14,7 @@ pub mod store;
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, HttpServer};
 
 use crate::service::Keyward;
 
@@ -47,14 +47,9 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let data = web::Data::new(kw);
         let proxies = web::Data::new(options.trusted_proxies.clone());
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .wrap_fn(http::observe)
-                .app_data(data.clone())
-                .app_data(proxies.clone())
-                .configure(http::routes)
-        })
-        .listen(listener)?;
+        let mut server =
+            HttpServer::new(move || http::app().app_data(data.clone()).app_data(proxies.clone()))
+                .listen(listener)?;
         if let Some(workers) = options.workers {
             server = server.workers(workers);
         }

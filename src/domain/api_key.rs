@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::{AccountId, Crn, KeyName, Role, Timestamp};
+use super::{AccountId, Crn, Invalid, KeyName, Role, Timestamp};
 
 /// Whether a key can still be used at all. Revocation is final; expiry is
 /// reached at `expiresAt` (and moved by changing it); disabling
@@ -13,6 +13,16 @@ pub enum KeyStatus {
 }
 
 impl KeyStatus {
+    pub const ALL: [KeyStatus; 3] = [KeyStatus::Active, KeyStatus::Expired, KeyStatus::Revoked];
+
+    /// A status as a list filter names it.
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| Invalid("status must be \"active\", \"expired\" or \"revoked\"".into()))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyStatus::Active => "active",

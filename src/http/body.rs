@@ -1,5 +1,6 @@
 //! Reading a JSON request body with the limits and errors every route shares.
 
+use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
@@ -51,6 +52,23 @@ pub async fn read_json<T: DeserializeOwned>(
         .end()
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     Ok(value)
+}
+
+/// Like [`read_json`], but a request with no body at all (no content type,
+/// `Content-Length: 0`) is `None`: the defaults, as `{}` would be.
+pub async fn read_optional_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Option<T>, ApiError> {
+    let empty = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|length| length.as_bytes() == b"0")
+        && req.headers().get(header::CONTENT_TYPE).is_none();
+    if empty {
+        return Ok(None);
+    }
+    read_json(req, payload).await.map(Some)
 }
 
 /// For optional fields that distinguish "absent" (`None`) from `null` (`Some(None)`).

@@ -4,9 +4,7 @@
 //! owner's key in `x-api-key`.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{web, HttpResponse};
-
-use super::fallback::method_not_allowed;
+use actix_web::{route, HttpResponse};
 
 const INDEX_HTML: &str = include_str!("dashboard/index.html");
 const SCRIPT: &str = include_str!("dashboard/dashboard.js");
@@ -20,27 +18,6 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; \
     form-action 'none'; frame-ancestors 'none'";
 
-/// Registers `/dashboard` and its assets under `/dashboard/…`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    register(cfg, "/dashboard", page);
-    register(cfg, "/dashboard/dashboard.js", script);
-    register(cfg, "/dashboard/dashboard.css", style);
-    register(cfg, "/dashboard/icon.svg", icon);
-}
-
-fn register<F, R>(cfg: &mut web::ServiceConfig, path: &str, handler: F)
-where
-    F: actix_web::Handler<(), Output = R>,
-    R: actix_web::Responder + 'static,
-{
-    cfg.service(
-        web::resource(path)
-            .route(web::get().to(handler.clone()))
-            .route(web::head().to(handler))
-            .default_service(method_not_allowed("GET, HEAD")),
-    );
-}
-
 /// The admin dashboard
 ///
 /// One static page for account owners, which talks to the native API with
@@ -48,8 +25,6 @@ where
 /// handles secrets, and a stale copy could load stale assets. Also answers
 /// `HEAD`; its script, style sheet and icon are under `/dashboard/`.
 #[utoipa::path(
-    get,
-    path = "/dashboard",
     operation_id = "dashboard",
     tag = "operations",
     responses(
@@ -58,19 +33,56 @@ where
             headers(("Cache-Control" = String, description = "`no-store`."))),
     ),
 )]
-async fn page() -> HttpResponse {
+#[route("/dashboard", method = "GET", method = "HEAD")]
+pub async fn page() -> HttpResponse {
     embedded("text/html; charset=utf-8", "no-store", INDEX_HTML)
 }
 
-async fn script() -> HttpResponse {
+/// The dashboard's script
+///
+/// Revalidated on every use (`no-cache`), so a new release is picked up.
+#[utoipa::path(
+    operation_id = "dashboardScript",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The dashboard's script.", body = String,
+            content_type = "text/javascript; charset=utf-8"),
+    ),
+)]
+#[route("/dashboard/dashboard.js", method = "GET", method = "HEAD")]
+pub async fn script() -> HttpResponse {
     embedded("text/javascript; charset=utf-8", "no-cache", SCRIPT)
 }
 
-async fn style() -> HttpResponse {
+/// The dashboard's style sheet
+///
+/// Revalidated on every use (`no-cache`), so a new release is picked up.
+#[utoipa::path(
+    operation_id = "dashboardStyle",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The dashboard's style sheet.", body = String,
+            content_type = "text/css; charset=utf-8"),
+    ),
+)]
+#[route("/dashboard/dashboard.css", method = "GET", method = "HEAD")]
+pub async fn style() -> HttpResponse {
     embedded("text/css; charset=utf-8", "no-cache", STYLE)
 }
 
-async fn icon() -> HttpResponse {
+/// The dashboard's icon
+///
+/// Revalidated on every use (`no-cache`), so a new release is picked up.
+#[utoipa::path(
+    operation_id = "dashboardIcon",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The dashboard's icon.", body = String,
+            content_type = "image/svg+xml"),
+    ),
+)]
+#[route("/dashboard/icon.svg", method = "GET", method = "HEAD")]
+pub async fn icon() -> HttpResponse {
     embedded("image/svg+xml", "no-cache", ICON)
 }
 

@@ -1,10 +1,11 @@
 //! Liveness, readiness and metrics: what operators and load balancers ask.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{get, route, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, NativeErrorBody};
+use crate::error::ApiError;
+use crate::http::dialect::NativeErrorBody;
 use crate::http::openapi::native;
 use crate::service::Keyward;
 use crate::store::pending_migrations;
@@ -22,14 +23,13 @@ pub struct HealthStatus {
 /// Needs no credential and touches nothing else, so it answers as long as
 /// the process runs. Also answers `HEAD`.
 #[utoipa::path(
-    get,
-    path = "/healthz",
     operation_id = "healthz",
     tag = "operations",
     responses(
         (status = 200, description = "The process is up.", body = HealthStatus),
     ),
 )]
+#[route("/healthz", method = "GET", method = "HEAD")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok" })
 }
@@ -39,8 +39,6 @@ pub async fn healthz() -> HttpResponse {
 /// 503 otherwise, so a load balancer sends no traffic here yet. Needs no
 /// credential. Also answers `HEAD`.
 #[utoipa::path(
-    get,
-    path = "/readyz",
     operation_id = "readyz",
     tag = "operations",
     responses(
@@ -53,6 +51,7 @@ pub async fn healthz() -> HttpResponse {
         (status = 500, response = native::InternalError),
     ),
 )]
+#[route("/readyz", method = "GET", method = "HEAD")]
 pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
     let pending = kw
         .blocking(|_, conn| {
@@ -73,8 +72,6 @@ pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
 /// Request, authentication, cache and connection pool metrics in the
 /// Prometheus text format. Needs no credential.
 #[utoipa::path(
-    get,
-    path = "/metrics",
     operation_id = "metrics",
     tag = "operations",
     responses(
@@ -82,6 +79,7 @@ pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
             body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
     ),
 )]
+#[get("/metrics")]
 pub async fn metrics(kw: web::Data<Keyward>) -> HttpResponse {
     let (open, idle) = kw.db.pool_state();
     HttpResponse::Ok()

@@ -1,49 +1,46 @@
-//! HTTP: routes and handlers. Handlers authenticate, turn requests into
-//! domain values, call a service operation and render the result; nothing else.
+//! HTTP: routes and handlers. A handler takes its authenticated caller
+//! from the `Caller` extractor, reads the request into a command, calls one
+//! service operation (which authorizes) and renders the result; nothing
+//! else. Every route is declared once, in `routes`.
 
 mod body;
 pub mod client;
 mod dashboard;
-mod fallback;
+pub mod dialect;
 mod health;
 mod native;
 mod observe;
 pub mod openapi;
+pub mod routes;
 mod v1;
 
-use actix_web::web;
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{web, App, Error};
+use utoipa_actix_web::AppExt;
 
 pub use body::MAX_BODY_BYTES;
 pub use observe::{observe, REQUEST_ID};
 
-/// Registers every route of the service.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/healthz")
-            .route(web::get().to(health::healthz))
-            .route(web::head().to(health::healthz))
-            .default_service(fallback::method_not_allowed("GET, HEAD")),
-    )
-    .service(
-        web::resource("/readyz")
-            .route(web::get().to(health::readyz))
-            .route(web::head().to(health::readyz))
-            .default_service(fallback::method_not_allowed("GET, HEAD")),
-    )
-    .service(
-        web::resource("/metrics")
-            .route(web::get().to(health::metrics))
-            .default_service(fallback::method_not_allowed("GET")),
-    )
-    .configure(dashboard::routes)
-    .service(
-        web::resource("/api/openapi.json")
-            .route(web::get().to(openapi::serve))
-            .default_service(fallback::method_not_allowed("GET")),
-    )
-    .service(web::scope("/api/v1").configure(v1::routes))
-    .service(web::scope("/api").configure(native::routes))
-    .default_service(web::to(fallback::not_found));
+/// The application: every route, the shared fallback, errors in each
+/// path's dialect, and the access log and metrics around it all.
+pub fn app() -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<EitherBody<BoxBody>>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .into_utoipa_app()
+        .configure(routes::routes)
+        .into_app()
+        .default_service(web::to(dialect::fallback))
+        .wrap(ErrorHandlers::new().default_handler(dialect::render_errors))
+        .wrap_fn(observe)
 }
 
 /// The native JSON of a key with its secret, as the create response and

@@ -1,16 +1,19 @@
-//! The OpenAPI 3.1 document of every route, generated from the handlers'
-//! `#[utoipa::path]` annotations and served at `GET /api/openapi.json`.
+//! The OpenAPI 3.1 document, served at `GET /api/openapi.json`: the
+//! operations come from the handlers' `#[utoipa::path]` annotations as
+//! `routes` registers them; this module holds what they share.
 //!
-//! Also here: the schemas of types that cannot derive one (`Timestamp`
-//! stays free of utoipa, and the closed sets of names come from the domain),
-//! the path and header parameters several routes share, and the error
-//! answers every route of a dialect gives alike. docs/openapi.json is a
-//! snapshot of the document, checked by `tests/api/openapi.rs`.
+//! Here: the schemas of types that cannot derive one (`Timestamp` stays
+//! free of utoipa, and the closed sets of names come from the domain), the
+//! path and header parameters several routes share, and the error answers
+//! every route of a dialect gives alike, which [`finish`] adds to each
+//! operation they apply to, so that no handler lists them.
+//! docs/openapi.json is a snapshot of the document, checked by
+//! `tests/api/openapi.rs`.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use actix_web::HttpResponse;
+use actix_web::{get, HttpResponse};
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -20,11 +23,10 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{dashboard, health, native as native_api, v1 as v1_api};
+use super::dialect::{NativeErrorBody, V1ErrorDocument, V1ErrorObject};
+use super::{health, native as native_api, v1 as v1_api};
 use crate::domain::{KeyStatus, Role, Scope, Timestamp};
-use crate::error::{ApiError, NativeErrorBody};
-use crate::http::v1::error::{V1ErrorDocument, V1ErrorObject};
-use crate::service::api_keys::KEY_NOT_FOUND;
+use crate::error::{ApiError, ErrorCode};
 
 /// The whole API. Paths are listed in the order docs/api.md describes them.
 #[derive(OpenApi)]
@@ -42,28 +44,6 @@ use crate::service::api_keys::KEY_NOT_FOUND;
             error shape of the path's dialect. Every response carries `x-request-id`: the \
             client's own when it sent an acceptable one, a new id otherwise.",
         license(name = "MIT OR Apache-2.0"),
-    ),
-    paths(
-        health::healthz,
-        health::readyz,
-        health::metrics,
-        native_api::me::show,
-        native_api::api_keys::create,
-        native_api::api_keys::list,
-        native_api::api_keys::show,
-        native_api::api_keys::update,
-        native_api::api_keys::revoke,
-        native_api::lifecycle::rotate,
-        native_api::lifecycle::events,
-        native_api::session_tokens::mint,
-        native_api::verify::verify,
-        v1_api::api_keys::list,
-        v1_api::api_keys::create,
-        v1_api::api_keys::show,
-        v1_api::api_keys::revoke,
-        v1_api::session_tokens::mint,
-        serve,
-        dashboard::page,
     ),
     components(
         schemas(
@@ -136,19 +116,66 @@ pub fn document() -> Result<&'static str, ApiError> {
     if let Some(json) = DOCUMENT.get() {
         return Ok(json);
     }
-    let mut json = ApiDoc::openapi()
+    let mut json = super::routes::document()
         .to_pretty_json()
         .map_err(ApiError::internal)?;
     json.push('\n');
     Ok(DOCUMENT.get_or_init(|| json))
 }
 
+/// Completes the document once every route's operation is in: each
+/// operation of a dialect gets the error answers that dialect gives on
+/// every route of its kind, and `HEAD` operations get their own ids.
+pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::Operation;
+    let shared = |operation: &mut Operation| {
+        let tags = operation.tags.as_deref().unwrap_or_default();
+        let prefix = match tags.first().map(String::as_str) {
+            Some("native") => "Native",
+            Some("v1") => "V1",
+            _ => return,
+        };
+        let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+        let has_body = operation.request_body.is_some();
+        let answers = [
+            (401, "Unauthorized", secured),
+            (413, "PayloadTooLarge", has_body),
+            (415, "UnsupportedMediaType", has_body),
+            (429, "TooManyRequests", true),
+            (500, "InternalError", true),
+            (503, "ServiceUnavailable", true),
+        ];
+        for (status, name, applies) in answers {
+            if applies {
+                let reference = Ref::from_response_name(format!("{prefix}{name}"));
+                operation
+                    .responses
+                    .responses
+                    .insert(status.to_string(), reference.into());
+            }
+        }
+    };
+    for item in document.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+        ] {
+            operation.iter_mut().for_each(shared);
+        }
+        // `#[route]` gives `HEAD` the id of `GET`; ids must be unique.
+        if let Some(head) = &mut item.head {
+            head.operation_id = head.operation_id.take().map(|id| format!("{id}Head"));
+        }
+    }
+    document
+}
+
 /// This document
 ///
 /// The OpenAPI 3.1 description of every route. Needs no credential.
 #[utoipa::path(
-    get,
-    path = "/api/openapi.json",
     operation_id = "openapi",
     tag = "operations",
     responses(
@@ -157,6 +184,7 @@ pub fn document() -> Result<&'static str, ApiError> {
         (status = 500, response = native::InternalError),
     ),
 )]
+#[get("/api/openapi.json")]
 pub async fn serve() -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -392,14 +420,8 @@ fn unauthorized() -> SharedError {
         description: "No credential, or one that does not authenticate (malformed, unknown, \
             wrong secret, disabled, revoked or expired: the message does not say which).",
         examples: vec![
-            (
-                "missing",
-                ApiError::Unauthorized(ApiError::MISSING_AUTHENTICATION),
-            ),
-            (
-                "invalid",
-                ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION),
-            ),
+            ("missing", ErrorCode::MissingAuthentication.into()),
+            ("invalid", ErrorCode::InvalidAuthentication.into()),
         ],
     }
 }
@@ -408,7 +430,7 @@ fn forbidden() -> SharedError {
     SharedError {
         description: "`FORBIDDEN`: the credential is valid, but its role or type does not \
             allow this, or the path names another account.",
-        examples: vec![("forbidden", ApiError::Forbidden)],
+        examples: vec![("forbidden", ErrorCode::Forbidden.into())],
     }
 }
 
@@ -416,7 +438,7 @@ fn key_not_found() -> SharedError {
     SharedError {
         description: "`API_KEY_NOT_FOUND`: no key with that name (native) or id (`/api/v1`) \
             in the caller's account.",
-        examples: vec![("not found", ApiError::NotFound(KEY_NOT_FOUND))],
+        examples: vec![("not found", ErrorCode::ApiKeyNotFound.into())],
     }
 }
 
@@ -424,7 +446,7 @@ fn version_mismatch() -> SharedError {
     SharedError {
         description: "`VERSION_MISMATCH`: `If-Match` names a version the key is no longer at; \
             nothing changed.",
-        examples: vec![("stale version", ApiError::PreconditionFailed)],
+        examples: vec![("stale version", ErrorCode::VersionMismatch.into())],
     }
 }
 

@@ -37,7 +37,7 @@ pub fn create(
             },
         )?;
         let new = NewKey {
-            name: key_name.clone(),
+            name: Some(key_name.clone()),
             role: Role::AccountOwner,
             description: None,
             expires_at: None,

@@ -4,22 +4,18 @@
 use uuid::Uuid;
 
 use super::{audit, write};
-use super::{authorize, convert, Keyward};
+use super::{authorize, convert, Asked, Keyward};
 use crate::domain::permission::Action;
-use crate::domain::{AccountId, ApiKey, Crn, Description, KeyName, Principal, Role, Timestamp};
-use crate::error::ApiError;
+use crate::domain::{
+    AccountId, ApiKey, Crn, Description, KeyName, KeyStatus, Principal, Role, Timestamp,
+};
+use crate::error::{ApiError, ErrorCode};
 use crate::secret::{CredentialType, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, StatusFilter};
 use crate::store::last_used;
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
 use crate::store::{api_key_events, is_unique_violation, key_changes, AnyConnection};
 use diesel::Connection;
-
-pub const NAME_TAKEN: &str = "API_KEY_NAME_TAKEN";
-pub const KEY_NOT_FOUND: &str = "API_KEY_NOT_FOUND";
-pub const KEY_REVOKED: &str = "API_KEY_REVOKED";
-pub const KEY_EXPIRED: &str = "API_KEY_EXPIRED";
-pub const CONCURRENT_MODIFICATION: &str = "CONCURRENT_MODIFICATION";
 
 /// How a request names a key: by name (native API) or by id (/api/v1).
 #[derive(Debug, Clone)]
@@ -31,7 +27,8 @@ pub enum KeyRef {
 /// A key to create.
 #[derive(Debug, Clone)]
 pub struct NewKey {
-    pub name: KeyName,
+    /// `None`: a generated name, `key` and 12 random letters or digits.
+    pub name: Option<KeyName>,
     pub role: Role,
     pub description: Option<Description>,
     /// Must be in the future (see `check_expiry`).
@@ -65,10 +62,42 @@ pub async fn create(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
-    new: NewKey,
+    new: Asked<NewKey>,
 ) -> Result<(ApiKey, Secret), ApiError> {
     authorize(caller, account_id, Action::CreateKey)?;
+    let new = new?;
     check_expiry(new.expires_at)?;
+    // A generated name that happens to be taken (2^-71 for any two) is
+    // drawn again; a name the caller chose is theirs to change.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match create_named(kw, caller, new.clone()).await {
+            Err(ApiError::Code(ErrorCode::ApiKeyNameTaken))
+                if new.name.is_none() && attempts < NAME_ATTEMPTS => {}
+            created => return created,
+        }
+    }
+}
+
+/// Tries before giving up on drawing an unused name.
+const NAME_ATTEMPTS: usize = 3;
+
+/// `key` + 12 random letters or digits: alphanumeric like every key name.
+fn generated_name() -> Result<KeyName, ApiError> {
+    use rand::distributions::{Alphanumeric, DistString};
+    let name = format!(
+        "key{}",
+        Alphanumeric.sample_string(&mut rand::rngs::OsRng, 12)
+    );
+    KeyName::parse(&name).map_err(ApiError::internal)
+}
+
+async fn create_named(
+    kw: &Keyward,
+    caller: &Principal,
+    new: NewKey,
+) -> Result<(ApiKey, Secret), ApiError> {
     let caller = caller.clone();
     let issued = kw
         .hash(kw.hasher.is_cheap(), |hasher| {
@@ -125,11 +154,15 @@ pub fn insert(
         secret,
         secret_hash,
     } = issued;
+    let name = match new.name {
+        Some(name) => name,
+        None => generated_name()?,
+    };
     let now = Timestamp::now().to_db();
     let row = ApiKeyRow {
         id: id.to_string(),
         account_id: account.as_str().to_owned(),
-        name: new.name.as_str().to_owned(),
+        name: name.as_str().to_owned(),
         role: new.role.as_str().to_owned(),
         enabled: true,
         description: new.description.map(Description::into_string),
@@ -159,7 +192,7 @@ pub fn insert(
             if is_unique_violation(&e, queries::NAME_INDEX)
                 || is_unique_violation(&e, queries::NAME_COLUMNS) =>
         {
-            Err(ApiError::Conflict(NAME_TAKEN))
+            Err(ErrorCode::ApiKeyNameTaken.into())
         }
         Err(e) => Err(e.into()),
     }
@@ -170,9 +203,15 @@ pub async fn list(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
-    filter: StatusFilter,
+    status: Asked<Option<KeyStatus>>,
 ) -> Result<Vec<ApiKey>, ApiError> {
     authorize(caller, account_id, Action::ListKeys)?;
+    let filter = match status? {
+        None => StatusFilter::All,
+        Some(KeyStatus::Active) => StatusFilter::Active,
+        Some(KeyStatus::Expired) => StatusFilter::Expired,
+        Some(KeyStatus::Revoked) => StatusFilter::Revoked,
+    };
     let account = caller.account_id.clone();
     kw.blocking(move |_, conn| {
         let mut keys = queries::list(conn, account.as_str(), filter, Timestamp::now().to_db())?
@@ -211,10 +250,12 @@ pub async fn update(
     caller: &Principal,
     account_id: &str,
     key: KeyRef,
-    update: KeyUpdate,
-    if_match: Option<Vec<i64>>,
+    update: Asked<KeyUpdate>,
+    if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<ApiKey, ApiError> {
     authorize(caller, account_id, Action::UpdateKey)?;
+    let if_match = if_match?;
+    let update = update?;
     if let Some(expires_at) = update.expires_at {
         check_expiry(expires_at)?;
     }
@@ -225,7 +266,7 @@ pub async fn update(
                 authorize(&caller, caller.account_id.as_str(), Action::EnableItself)?;
             }
             if current.revoked_at.is_some() {
-                return Err(ApiError::Conflict(KEY_REVOKED));
+                return Err(ErrorCode::ApiKeyRevoked.into());
             }
             let mut changes = ApiKeyChanges::default();
             let mut changed = false;
@@ -262,9 +303,10 @@ pub async fn revoke(
     caller: &Principal,
     account_id: &str,
     key: KeyRef,
-    if_match: Option<Vec<i64>>,
+    if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<ApiKey, ApiError> {
     authorize(caller, account_id, Action::RevokeKey)?;
+    let if_match = if_match?;
     let caller = caller.clone();
     kw.blocking(move |kw, conn| {
         change(kw, conn, &caller, &key, if_match, |current, _| {
@@ -297,13 +339,13 @@ pub(crate) fn change(
     let id = convert::api_key(find(conn, &caller.account_id, key)?)?.id;
     let actor = caller.crn();
     let mut written = write::as_caller(conn, caller, Some(id), |conn, row| {
-        let row = row.ok_or(ApiError::NotFound(KEY_NOT_FOUND))?;
+        let row = row.ok_or(ErrorCode::ApiKeyNotFound)?;
         let current = convert::api_key(row.clone())?;
         if if_match
             .as_ref()
             .is_some_and(|versions| !versions.contains(&current.version))
         {
-            return Err(ApiError::PreconditionFailed);
+            return Err(ErrorCode::VersionMismatch.into());
         }
         let Some(mut changes) = decide(&current, &row)? else {
             return Ok(current);
@@ -315,7 +357,7 @@ pub(crate) fn change(
         // The row is locked, so the version cannot have moved; the check
         // stays as a guard against a writer that skipped the lock.
         let row = queries::update_if_version(conn, &row.id, current.version, &changes)?
-            .ok_or(ApiError::Conflict(CONCURRENT_MODIFICATION))?;
+            .ok_or(ErrorCode::ConcurrentModification)?;
         let after = convert::api_key(row)?;
         let rotated = changes.secret_hash.is_some();
         api_key_events::insert(conn, &audit::changed(&current, &after, &actor, rotated))?;
@@ -355,5 +397,5 @@ pub(crate) fn find(
             Err(_) => None,
         },
     };
-    row.ok_or(ApiError::NotFound(KEY_NOT_FOUND))
+    row.ok_or(ErrorCode::ApiKeyNotFound.into())
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{authorize, convert, Keyward};
+use super::{authorize, convert, Asked, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{ApiKey, Crn, Principal, Timestamp};
 use crate::error::ApiError;
@@ -110,10 +110,10 @@ pub async fn list(
     account_id: &str,
     key: KeyRef,
     cursor: Option<&str>,
-    limit: Option<i64>,
+    limit: Asked<Option<i64>>,
 ) -> Result<EventPage, ApiError> {
     authorize(caller, account_id, Action::ReadKey)?;
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    let limit = limit?.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::BadRequest(format!(
             "limit must be between 1 and {MAX_PAGE}"

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::domain::permission::{self, Action};
 use crate::domain::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::metrics::Metrics;
 use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
@@ -153,12 +153,24 @@ impl Keyward {
     }
 }
 
+/// What a request asked for, as the HTTP layer read it. An operation
+/// authorizes the caller before it looks at this, so that a request that
+/// does not parse is refused as forbidden, not as malformed, when its
+/// caller may not act at all: a caller without permission learns nothing
+/// from validation.
+pub type Asked<T> = Result<T, ApiError>;
+
 /// Refuses with 403 unless `principal` may perform `action` on `account_id`.
-pub fn authorize(principal: &Principal, account_id: &str, action: Action) -> Result<(), ApiError> {
+/// Only operations call it: no route can skip it.
+pub(crate) fn authorize(
+    principal: &Principal,
+    account_id: &str,
+    action: Action,
+) -> Result<(), ApiError> {
     if permission::permits(principal, account_id, action) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden)
+        Err(ErrorCode::Forbidden.into())
     }
 }
 

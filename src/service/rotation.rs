@@ -1,10 +1,10 @@
 //! Rotating a key's secret, with a grace period for the old one.
 
-use super::api_keys::{change, IssuedSecret, KeyRef, KEY_EXPIRED, KEY_REVOKED};
-use super::{authorize, Keyward};
+use super::api_keys::{change, IssuedSecret, KeyRef};
+use super::{authorize, Asked, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{ApiKey, Principal, Timestamp};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::secret::Secret;
 use crate::store::models::ApiKeyChanges;
 
@@ -20,10 +20,12 @@ pub async fn rotate(
     caller: &Principal,
     account_id: &str,
     key: KeyRef,
-    grace_seconds: i64,
-    if_match: Option<Vec<i64>>,
+    grace_seconds: Asked<Option<i64>>,
+    if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<(ApiKey, Secret), ApiError> {
     authorize(caller, account_id, Action::RotateKey)?;
+    let if_match = if_match?;
+    let grace_seconds = grace_seconds?.unwrap_or(0);
     if !(0..=MAX_GRACE_SECONDS).contains(&grace_seconds) {
         return Err(ApiError::BadRequest(format!(
             "gracePeriodSeconds must be between 0 and {MAX_GRACE_SECONDS}"
@@ -71,10 +73,10 @@ pub async fn rotate(
 /// write, which may see a newer key.
 fn refuse_rotation(key: &ApiKey, now: Timestamp) -> Result<(), ApiError> {
     if key.revoked_at.is_some() {
-        return Err(ApiError::Conflict(KEY_REVOKED));
+        return Err(ErrorCode::ApiKeyRevoked.into());
     }
     if key.expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::Conflict(KEY_EXPIRED));
+        return Err(ErrorCode::ApiKeyExpired.into());
     }
     Ok(())
 }

@@ -11,10 +11,10 @@
 
 use uuid::Uuid;
 
-use super::{authorize, write, Keyward};
-use crate::domain::permission::Action;
+use super::{authorize, write, Asked, Keyward};
+use crate::domain::permission::{self, Action};
 use crate::domain::{Principal, Scope, Timestamp};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::secret::{self, CredentialType, Secret};
 use crate::store::models::SessionTokenRow;
 use crate::store::session_tokens as queries;
@@ -34,9 +34,14 @@ pub async fn mint(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
-    scope: Scope,
-    ttl_seconds: Option<i64>,
+    asked: Asked<(Scope, Option<i64>)>,
 ) -> Result<MintedToken, ApiError> {
+    // Which scope is asked for is known only once the request is read, so
+    // a caller who may mint none here is refused before that.
+    if !permission::permits_some_scope(caller, account_id) {
+        return Err(ErrorCode::Forbidden.into());
+    }
+    let (scope, ttl_seconds) = asked?;
     authorize(caller, account_id, Action::MintSessionToken(scope))?;
     let max = kw.limits.session_ttl_max_seconds;
     let ttl = ttl_seconds.unwrap_or(kw.limits.session_ttl_default_seconds.min(max));
@@ -48,7 +53,7 @@ pub async fn mint(
     let caller = caller.clone();
     kw.blocking(move |_, conn| {
         write::as_caller(conn, &caller, Some(caller.key_id), |conn, key| {
-            let key = key.ok_or(ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION))?;
+            let key = key.ok_or(ErrorCode::InvalidAuthentication)?;
             let id = Uuid::new_v4();
             let token = Secret::generate(CredentialType::SessionToken, id);
             let now = Timestamp::now();

@@ -20,7 +20,7 @@ use diesel::Connection;
 use uuid::Uuid;
 
 use crate::domain::{Credential, Principal, Timestamp};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::models::ApiKeyRow;
 use crate::store::{api_keys, session_tokens, AnyConnection};
 
@@ -58,7 +58,7 @@ fn confirm(
     key: Option<&ApiKeyRow>,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let refused = || ApiError::Unauthorized(ApiError::INVALID_AUTHENTICATION);
+    let refused = || ApiError::from(ErrorCode::InvalidAuthentication);
     let now = now.to_db();
     let key = key.ok_or_else(refused)?;
     let key_good = key.enabled

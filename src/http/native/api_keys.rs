@@ -1,20 +1,18 @@
 //! `/api/accounts/{accountId}/api-keys[/{name}]`.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::KeyView;
-use crate::auth;
-use crate::domain::permission::Action;
-use crate::domain::{Description, KeyName, Role, Timestamp};
-use crate::error::{ApiError, NativeErrorBody};
+use crate::domain::{Description, KeyName, KeyStatus, Role, Timestamp};
+use crate::error::ApiError;
 use crate::http::body::{present, read_json};
+use crate::http::dialect::{Caller, NativeErrorBody};
 use crate::http::openapi::{native, KeyStatusName, RoleName};
 use crate::service::api_keys::{self, KeyRef, KeyUpdate, NewKey};
-use crate::service::{authorize, Keyward};
-use crate::store::api_keys::StatusFilter;
+use crate::service::{Asked, Keyward};
 
 /// A new key.
 #[derive(Deserialize, ToSchema)]
@@ -64,6 +62,46 @@ pub struct UpdateKeyBody {
 #[derive(Deserialize)]
 struct ListQuery {
     status: Option<String>,
+}
+
+impl CreateKeyBody {
+    fn command(self) -> Asked<NewKey> {
+        Ok(NewKey {
+            name: Some(KeyName::parse(&self.name)?),
+            role: Role::parse(&self.role)?,
+            description: self
+                .description
+                .as_deref()
+                .map(Description::parse)
+                .transpose()?,
+            expires_at: self.expires_at.as_deref().map(parse_expiry).transpose()?,
+        })
+    }
+}
+
+impl UpdateKeyBody {
+    fn command(self) -> Asked<KeyUpdate> {
+        let enabled = match self.enabled {
+            Some(None) => return Err(ApiError::BadRequest("enabled must be true or false".into())),
+            other => other.flatten(),
+        };
+        let description = (self.description)
+            .map(|d| d.as_deref().map(Description::parse).transpose())
+            .transpose()?;
+        let expires_at = (self.expires_at)
+            .map(|e| e.as_deref().map(parse_expiry).transpose())
+            .transpose()?;
+        if enabled.is_none() && description.is_none() && expires_at.is_none() {
+            return Err(ApiError::BadRequest(
+                "give at least one of enabled, description, expiresAt".into(),
+            ));
+        }
+        Ok(KeyUpdate {
+            enabled,
+            description,
+            expires_at,
+        })
+    }
 }
 
 /// `expiresAt` as given: any RFC 3339 offset, kept to the millisecond in UTC.
@@ -128,8 +166,6 @@ pub(super) fn with_etag(version: i64) -> actix_web::HttpResponseBuilder {
 /// API key of that account. The response is the only one that shows the
 /// full key, in `secret`.
 #[utoipa::path(
-    post,
-    path = "/api/accounts/{account_id}/api-keys",
     operation_id = "createKey",
     tag = "native",
     params(native::AccountIdParam),
@@ -164,37 +200,23 @@ pub(super) fn with_etag(version: i64) -> actix_web::HttpResponseBuilder {
             `description` breaks its rule.", body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "name must be 1 to 64 ASCII letters or digits"})),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
         (status = 409, description = "`API_KEY_NAME_TAKEN`: the account already has a key \
             with this name, active or revoked.", body = NativeErrorBody,
             example = json!({"statusCode": 409, "error": "Conflict",
                 "message": "API_KEY_NAME_TAKEN"})),
-        (status = 413, response = native::PayloadTooLarge),
-        (status = 415, response = native::UnsupportedMediaType),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
+#[post("/api/accounts/{account_id}/api-keys")]
 pub async fn create(
+    Caller(caller): Caller,
     req: HttpRequest,
     kw: web::Data<Keyward>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
-    authorize(&caller, account_id(&req), Action::CreateKey)?;
-    let body: CreateKeyBody = read_json(&req, payload).await?;
-    let new = NewKey {
-        name: KeyName::parse(&body.name)?,
-        role: Role::parse(&body.role)?,
-        description: body
-            .description
-            .as_deref()
-            .map(Description::parse)
-            .transpose()?,
-        expires_at: body.expires_at.as_deref().map(parse_expiry).transpose()?,
-    };
+    let new = read_json(&req, payload)
+        .await
+        .and_then(CreateKeyBody::command);
     let (key, secret) = api_keys::create(&kw, &caller, account_id(&req), new).await?;
     let version = key.version;
     Ok(with_etag(version)
@@ -207,8 +229,6 @@ pub async fn create(
 /// Oldest first, revoked keys included unless `status` filters them out.
 /// Needs an `account-owner` API key of that account.
 #[utoipa::path(
-    get,
-    path = "/api/accounts/{account_id}/api-keys",
     operation_id = "listKeys",
     tag = "native",
     params(
@@ -224,30 +244,25 @@ pub async fn create(
             read (e.g. `status` given twice).", body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "status must be \"active\", \"expired\" or \"revoked\""})),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
-pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
-    authorize(&caller, account_id(&req), Action::ListKeys)?;
-    let query = web::Query::<ListQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
-    let filter = match query.status.as_deref() {
-        None => StatusFilter::All,
-        Some("active") => StatusFilter::Active,
-        Some("expired") => StatusFilter::Expired,
-        Some("revoked") => StatusFilter::Revoked,
-        Some(_) => {
-            return Err(ApiError::BadRequest(
-                "status must be \"active\", \"expired\" or \"revoked\"".into(),
-            ))
-        }
-    };
-    let keys = api_keys::list(&kw, &caller, account_id(&req), filter).await?;
+#[get("/api/accounts/{account_id}/api-keys")]
+pub async fn list(
+    Caller(caller): Caller,
+    req: HttpRequest,
+    kw: web::Data<Keyward>,
+) -> Result<HttpResponse, ApiError> {
+    let status = web::Query::<ListQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
+        .and_then(|q| {
+            q.status
+                .as_deref()
+                .map(KeyStatus::parse)
+                .transpose()
+                .map_err(Into::into)
+        });
+    let keys = api_keys::list(&kw, &caller, account_id(&req), status).await?;
     Ok(HttpResponse::Ok().json(keys.into_iter().map(KeyView::new).collect::<Vec<_>>()))
 }
 
@@ -256,8 +271,6 @@ pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
 /// One key, by name; revoked keys can still be read. Needs an
 /// `account-owner` API key of that account.
 #[utoipa::path(
-    get,
-    path = "/api/accounts/{account_id}/api-keys/{name}",
     operation_id = "getKey",
     tag = "native",
     params(native::AccountIdParam, native::KeyNameParam),
@@ -265,16 +278,16 @@ pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
     responses(
         (status = 200, description = "The key.", body = KeyView,
             headers(("ETag" = String, description = "The key's version, such as `\"1\"`."))),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
         (status = 404, response = native::KeyNotFound),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
-pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
+#[get("/api/accounts/{account_id}/api-keys/{name}")]
+pub async fn show(
+    Caller(caller): Caller,
+    req: HttpRequest,
+    kw: web::Data<Keyward>,
+) -> Result<HttpResponse, ApiError> {
     let key = api_keys::get(&kw, &caller, account_id(&req), key_name(&req)).await?;
     Ok(with_etag(key.version).json(KeyView::new(key)))
 }
@@ -285,8 +298,6 @@ pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
 /// ends, for good, every session token it minted so far. A body asking for
 /// the values the key already has returns it unchanged.
 #[utoipa::path(
-    put,
-    path = "/api/accounts/{account_id}/api-keys/{name}",
     operation_id = "updateKey",
     tag = "native",
     params(native::AccountIdParam, native::KeyNameParam, native::IfMatchParam),
@@ -301,7 +312,6 @@ pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
             body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "give at least one of enabled, description, expiresAt"})),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
         (status = 404, response = native::KeyNotFound),
         (status = 409, description = "`API_KEY_REVOKED`: the key is revoked, which cannot be \
@@ -310,53 +320,21 @@ pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
             example = json!({"statusCode": 409, "error": "Conflict",
                 "message": "API_KEY_REVOKED"})),
         (status = 412, response = native::VersionMismatch),
-        (status = 413, response = native::PayloadTooLarge),
-        (status = 415, response = native::UnsupportedMediaType),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
+#[put("/api/accounts/{account_id}/api-keys/{name}")]
 pub async fn update(
+    Caller(caller): Caller,
     req: HttpRequest,
     kw: web::Data<Keyward>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
-    authorize(&caller, account_id(&req), Action::UpdateKey)?;
-    let expected = if_match(&req)?;
-    let body: UpdateKeyBody = read_json(&req, payload).await?;
-    let enabled = match body.enabled {
-        Some(None) => return Err(ApiError::BadRequest("enabled must be true or false".into())),
-        other => other.flatten(),
-    };
-    let description = body
-        .description
-        .map(|d| d.as_deref().map(Description::parse).transpose())
-        .transpose()?;
-    let expires_at = body
-        .expires_at
-        .map(|e| e.as_deref().map(parse_expiry).transpose())
-        .transpose()?;
-    if enabled.is_none() && description.is_none() && expires_at.is_none() {
-        return Err(ApiError::BadRequest(
-            "give at least one of enabled, description, expiresAt".into(),
-        ));
-    }
-    let update = KeyUpdate {
-        enabled,
-        description,
-        expires_at,
-    };
-    let key = api_keys::update(
-        &kw,
-        &caller,
-        account_id(&req),
-        key_name(&req),
-        update,
-        expected,
-    )
-    .await?;
+    let expected = if_match(&req);
+    let update = read_json(&req, payload)
+        .await
+        .and_then(UpdateKeyBody::command);
+    let (account, key) = (account_id(&req), key_name(&req));
+    let key = api_keys::update(&kw, &caller, account, key, update, expected).await?;
     Ok(with_etag(key.version).json(KeyView::new(key)))
 }
 
@@ -367,8 +345,6 @@ pub async fn update(
 /// revoked key changes nothing and answers 204 again. Needs an
 /// `account-owner` API key of that account.
 #[utoipa::path(
-    delete,
-    path = "/api/accounts/{account_id}/api-keys/{name}",
     operation_id = "revokeKey",
     tag = "native",
     params(native::AccountIdParam, native::KeyNameParam, native::IfMatchParam),
@@ -380,7 +356,6 @@ pub async fn update(
             body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "If-Match must be a key version such as \"1\""})),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
         (status = 404, response = native::KeyNotFound),
         (status = 409, description = "`CONCURRENT_MODIFICATION`: other writers kept changing \
@@ -388,15 +363,15 @@ pub async fn update(
             example = json!({"statusCode": 409, "error": "Conflict",
                 "message": "CONCURRENT_MODIFICATION"})),
         (status = 412, response = native::VersionMismatch),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
-pub async fn revoke(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
-    authorize(&caller, account_id(&req), Action::RevokeKey)?;
-    let expected = if_match(&req)?;
+#[delete("/api/accounts/{account_id}/api-keys/{name}")]
+pub async fn revoke(
+    Caller(caller): Caller,
+    req: HttpRequest,
+    kw: web::Data<Keyward>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req);
     let key = api_keys::revoke(&kw, &caller, account_id(&req), key_name(&req), expected).await?;
     Ok(HttpResponse::NoContent()
         .insert_header((header::ETAG, format!("\"{}\"", key.version)))

@@ -2,20 +2,19 @@
 //! `POST …/api-keys/{name}/rotate` and `GET …/api-keys/{name}/events`.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::api_keys::{account_id, if_match, key_name, with_etag};
 use super::views::KeyView;
-use crate::auth;
-use crate::domain::permission::Action;
 use crate::domain::Timestamp;
-use crate::error::{ApiError, NativeErrorBody};
-use crate::http::body::read_json;
+use crate::error::ApiError;
+use crate::http::body::read_optional_json;
+use crate::http::dialect::{Caller, NativeErrorBody};
 use crate::http::openapi::native;
 use crate::service::audit::{self, KeyEvent};
-use crate::service::{authorize, rotation, Keyward};
+use crate::service::{rotation, Keyward};
 
 /// A rotation: how long the old secret keeps working.
 #[derive(Deserialize, ToSchema)]
@@ -37,8 +36,6 @@ pub struct RotateBody {
 /// period ends the secret that grace was for at once. Needs an
 /// `account-owner` API key of that account.
 #[utoipa::path(
-    post,
-    path = "/api/accounts/{account_id}/api-keys/{name}/rotate",
     operation_id = "rotateKey",
     tag = "native",
     params(native::AccountIdParam, native::KeyNameParam, native::IfMatchParam),
@@ -54,7 +51,6 @@ pub struct RotateBody {
             grace period out of range.", body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "gracePeriodSeconds must be between 0 and 604800"})),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
         (status = 404, response = native::KeyNotFound),
         (status = 409, description = "`API_KEY_REVOKED`: a revoked key has no secret to \
@@ -63,44 +59,21 @@ pub struct RotateBody {
             example = json!({"statusCode": 409, "error": "Conflict",
                 "message": "API_KEY_REVOKED"})),
         (status = 412, response = native::VersionMismatch),
-        (status = 413, response = native::PayloadTooLarge),
-        (status = 415, response = native::UnsupportedMediaType),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
+#[post("/api/accounts/{account_id}/api-keys/{name}/rotate")]
 pub async fn rotate(
+    Caller(caller): Caller,
     req: HttpRequest,
     kw: web::Data<Keyward>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
-    authorize(&caller, account_id(&req), Action::RotateKey)?;
-    let expected = if_match(&req)?;
-    // No body at all means the defaults, as `{}` does.
-    let empty = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .is_some_and(|length| length.as_bytes() == b"0")
-        && req.headers().get(header::CONTENT_TYPE).is_none();
-    let body: RotateBody = if empty {
-        RotateBody {
-            grace_period_seconds: None,
-        }
-    } else {
-        read_json(&req, payload).await?
-    };
-    let grace = body.grace_period_seconds.unwrap_or(0);
-    let (key, secret) = rotation::rotate(
-        &kw,
-        &caller,
-        account_id(&req),
-        key_name(&req),
-        grace,
-        expected,
-    )
-    .await?;
+    let expected = if_match(&req);
+    let grace = read_optional_json(&req, payload)
+        .await
+        .map(|body: Option<RotateBody>| body.and_then(|b| b.grace_period_seconds));
+    let (account, key) = (account_id(&req), key_name(&req));
+    let (key, secret) = rotation::rotate(&kw, &caller, account, key, grace, expected).await?;
     Ok(with_etag(key.version)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(KeyView::with_secret(key, secret.expose().to_owned())))
@@ -159,8 +132,6 @@ pub struct EventPageView {
 /// when, and each changed field before and after. Needs an `account-owner`
 /// API key of that account.
 #[utoipa::path(
-    get,
-    path = "/api/accounts/{account_id}/api-keys/{name}/events",
     operation_id = "listKeyEvents",
     tag = "native",
     params(
@@ -178,37 +149,32 @@ pub struct EventPageView {
             give, or a query string that cannot be read.", body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "limit must be between 1 and 100"})),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
         (status = 404, response = native::KeyNotFound),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
-pub async fn events(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
-    authorize(&caller, account_id(&req), Action::ReadKey)?;
+#[get("/api/accounts/{account_id}/api-keys/{name}/events")]
+pub async fn events(
+    Caller(caller): Caller,
+    req: HttpRequest,
+    kw: web::Data<Keyward>,
+) -> Result<HttpResponse, ApiError> {
     let query = web::Query::<EventsQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
-    let limit = query
-        .limit
-        .as_deref()
-        .map(|l| {
-            l.parse::<i64>().map_err(|_| {
-                ApiError::BadRequest(format!("limit must be between 1 and {}", audit::MAX_PAGE))
-            })
-        })
-        .transpose()?;
-    let page = audit::list(
-        &kw,
-        &caller,
-        account_id(&req),
-        key_name(&req),
-        query.cursor.as_deref(),
-        limit,
-    )
-    .await?;
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")));
+    let bad_limit =
+        || ApiError::BadRequest(format!("limit must be between 1 and {}", audit::MAX_PAGE));
+    let (cursor, limit) = match query {
+        Ok(EventsQuery { limit, cursor }) => (
+            cursor,
+            limit
+                .map(|l| l.parse::<i64>().map_err(|_| bad_limit()))
+                .transpose(),
+        ),
+        Err(e) => (None, Err(e)),
+    };
+    let (account, key) = (account_id(&req), key_name(&req));
+    let page = audit::list(&kw, &caller, account, key, cursor.as_deref(), limit).await?;
     Ok(HttpResponse::Ok().json(EventPageView {
         events: page.events.into_iter().map(EventView::new).collect(),
         next_cursor: page.next_cursor,

@@ -1,16 +1,15 @@
 //! `POST /api/accounts/{accountId}/session-tokens`.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::SessionTokenView;
-use crate::auth;
-use crate::domain::permission;
 use crate::domain::Scope;
-use crate::error::{ApiError, NativeErrorBody};
+use crate::error::ApiError;
 use crate::http::body::read_json;
+use crate::http::dialect::{Caller, NativeErrorBody};
 use crate::http::openapi::{native, ScopeName};
 use crate::service::{session_tokens, Keyward};
 
@@ -34,8 +33,6 @@ pub struct MintTokenBody {
 /// an `account-owner` API key of that account; a session token cannot mint
 /// another. The token is shown only in this response.
 #[utoipa::path(
-    post,
-    path = "/api/accounts/{account_id}/session-tokens",
     operation_id = "mintSessionToken",
     tag = "native",
     params(native::AccountIdParam),
@@ -49,29 +46,21 @@ pub struct MintTokenBody {
             `ttlSeconds` out of range.", body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "the session token lifetime must be between 1 and 86400 seconds"})),
-        (status = 401, response = native::Unauthorized),
         (status = 403, response = native::Forbidden),
-        (status = 413, response = native::PayloadTooLarge),
-        (status = 415, response = native::UnsupportedMediaType),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
+#[post("/api/accounts/{account_id}/session-tokens")]
 pub async fn mint(
+    Caller(caller): Caller,
     req: HttpRequest,
     kw: web::Data<Keyward>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = auth::caller(&req, &kw).await?;
-    let account_id = req.match_info().query("account_id");
-    // Refuse callers that may mint nothing here before reading the body.
-    if !permission::permits_some_scope(&caller, account_id) {
-        return Err(ApiError::Forbidden);
-    }
-    let body: MintTokenBody = read_json(&req, payload).await?;
-    let scope = Scope::parse(&body.scope)?;
-    let minted = session_tokens::mint(&kw, &caller, account_id, scope, body.ttl_seconds).await?;
+    let asked = read_json(&req, payload)
+        .await
+        .and_then(|body: MintTokenBody| Ok((Scope::parse(&body.scope)?, body.ttl_seconds)));
+    let account = req.match_info().query("account_id");
+    let minted = session_tokens::mint(&kw, &caller, account, asked).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(SessionTokenView::new(&minted)))

@@ -3,14 +3,14 @@
 //! No caller credential is needed: the credential in the body is the proof,
 //! and anything short of it (an unknown id, a wrong secret) is `NOT_FOUND`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::VerdictView;
-use crate::error::{ApiError, NativeErrorBody};
+use crate::error::ApiError;
 use crate::http::body::read_json;
-use crate::http::openapi::native;
+use crate::http::dialect::NativeErrorBody;
 use crate::secret::CredentialType;
 use crate::service::Keyward;
 
@@ -35,8 +35,6 @@ pub struct VerifyBody {
 /// token gets a positive answer, and only that answer says whose it is. A
 /// credential that does not check out is a 200 with `valid: false`.
 #[utoipa::path(
-    post,
-    path = "/api/verify",
     operation_id = "verifyCredential",
     tag = "native",
     request_body = VerifyBody,
@@ -46,13 +44,9 @@ pub struct VerifyBody {
             and `sessionToken`.", body = NativeErrorBody,
             example = json!({"statusCode": 400, "error": "Bad Request",
                 "message": "give exactly one of key, sessionToken"})),
-        (status = 413, response = native::PayloadTooLarge),
-        (status = 415, response = native::UnsupportedMediaType),
-        (status = 429, response = native::TooManyRequests),
-        (status = 500, response = native::InternalError),
-        (status = 503, response = native::ServiceUnavailable),
     ),
 )]
+#[post("/api/verify")]
 pub async fn verify(
     req: HttpRequest,
     kw: web::Data<Keyward>,

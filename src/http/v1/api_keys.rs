@@ -1,23 +1,18 @@
 //! `/api/v1/api_keys[/{id}]`: always on the caller's own account.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
-use rand::distributions::{Alphanumeric, DistString};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-
 use utoipa::ToSchema;
 
-use super::error::{V1Error, V1ErrorDocument};
 use super::views::{self, V1ApiKeyDocument, V1ApiKeyListDocument};
-use crate::auth;
-use crate::domain::permission::Action;
 use crate::domain::{Description, KeyName, Role};
 use crate::error::ApiError;
 use crate::http::body::{object, read_json};
+use crate::http::dialect::{Caller, V1ErrorDocument};
 use crate::http::openapi::{v1, RoleName};
-use crate::service::api_keys::{self, KeyRef, NewKey, NAME_TAKEN};
-use crate::service::{authorize, Keyward};
-use crate::store::api_keys::StatusFilter;
+use crate::service::api_keys::{self, KeyRef, NewKey};
+use crate::service::{Asked, Keyward};
 
 /// `{"api_key": {…}}`; `{"api_key": {}}` is a valid request.
 #[derive(Deserialize, ToSchema)]
@@ -48,16 +43,22 @@ pub struct V1CreateKeyAttributes {
     role: Option<String>,
 }
 
-/// Tries before giving up on generating an unused name (collisions need
-/// 2^59 names; this only guards against the impossible).
-const NAME_ATTEMPTS: usize = 3;
-
-/// `key` + 12 random letters or digits: alphanumeric like every key name.
-fn generated_name() -> String {
-    format!(
-        "key{}",
-        Alphanumeric.sample_string(&mut rand::rngs::OsRng, 12)
-    )
+impl V1CreateKeyAttributes {
+    fn command(self) -> Asked<NewKey> {
+        Ok(NewKey {
+            name: self.name.as_deref().map(KeyName::parse).transpose()?,
+            role: self
+                .role
+                .as_deref()
+                .map_or(Ok(Role::AccountOwner), Role::parse)?,
+            description: self
+                .description
+                .as_deref()
+                .map(Description::parse)
+                .transpose()?,
+            expires_at: None,
+        })
+    }
 }
 
 /// List the caller's keys
@@ -65,24 +66,21 @@ fn generated_name() -> String {
 /// Every key of the caller's account, oldest first, revoked ones included.
 /// Needs an `account-owner` key.
 #[utoipa::path(
-    get,
-    path = "/api/v1/api_keys",
     operation_id = "v1ListApiKeys",
     tag = "v1",
     security(("ApiKeyHeader" = []), ("ApiKeyQuery" = [])),
     responses(
         (status = 200, description = "The keys.", body = V1ApiKeyListDocument),
-        (status = 401, response = v1::Unauthorized),
         (status = 403, response = v1::Forbidden),
-        (status = 429, response = v1::TooManyRequests),
-        (status = 500, response = v1::InternalError),
-        (status = 503, response = v1::ServiceUnavailable),
     ),
 )]
-pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, V1Error> {
-    let caller = auth::v1_caller(&req, &kw).await?;
+#[get("/api/v1/api_keys")]
+pub async fn list(
+    Caller(caller): Caller,
+    kw: web::Data<Keyward>,
+) -> Result<HttpResponse, ApiError> {
     let account = caller.account_id.as_str().to_owned();
-    let keys = api_keys::list(&kw, &caller, &account, StatusFilter::All).await?;
+    let keys = api_keys::list(&kw, &caller, &account, Ok(None)).await?;
     let data: Vec<_> = keys.into_iter().map(|k| views::api_key(k, None)).collect();
     Ok(HttpResponse::Ok().json(V1ApiKeyListDocument { data }))
 }
@@ -93,8 +91,6 @@ pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
 /// Needs an `account-owner` key. The response is the only one that shows
 /// the full key, in `api_key`.
 #[utoipa::path(
-    post,
-    path = "/api/v1/api_keys",
     operation_id = "v1CreateApiKey",
     tag = "v1",
     request_body = V1CreateKeyBody,
@@ -120,58 +116,25 @@ pub async fn list(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
             `description` breaks its rule.", body = V1ErrorDocument,
             example = json!({"errors": [{"status": "400", "title": "Bad Request",
                 "detail": "description must be at most 255 characters without control characters"}]})),
-        (status = 401, response = v1::Unauthorized),
         (status = 403, response = v1::Forbidden),
         (status = 409, description = "`API_KEY_NAME_TAKEN`: only for a `name` given in the \
             request.", body = V1ErrorDocument,
             example = json!({"errors": [{"status": "409", "title": "Conflict",
                 "detail": "API_KEY_NAME_TAKEN"}]})),
-        (status = 413, response = v1::PayloadTooLarge),
-        (status = 415, response = v1::UnsupportedMediaType),
-        (status = 429, response = v1::TooManyRequests),
-        (status = 500, response = v1::InternalError),
-        (status = 503, response = v1::ServiceUnavailable),
     ),
 )]
+#[post("/api/v1/api_keys")]
 pub async fn create(
+    Caller(caller): Caller,
     req: HttpRequest,
     kw: web::Data<Keyward>,
     payload: web::Payload,
-) -> Result<HttpResponse, V1Error> {
-    let caller = auth::v1_caller(&req, &kw).await?;
+) -> Result<HttpResponse, ApiError> {
     let account = caller.account_id.as_str().to_owned();
-    authorize(&caller, &account, Action::CreateKey)?;
-    let body: V1CreateKeyBody = read_json(&req, payload).await?;
-    let attributes = body.api_key;
-    let description = attributes
-        .description
-        .as_deref()
-        .map(Description::parse)
-        .transpose()?;
-    let role = match attributes.role.as_deref() {
-        Some(role) => Role::parse(role)?,
-        None => Role::AccountOwner,
-    };
-    let given_name = attributes.name.as_deref().map(KeyName::parse).transpose()?;
-    let mut attempts = 0;
-    let (key, secret) = loop {
-        attempts += 1;
-        let name = match &given_name {
-            Some(name) => name.clone(),
-            None => KeyName::parse(&generated_name())?,
-        };
-        let new = NewKey {
-            name,
-            role,
-            description: description.clone(),
-            expires_at: None,
-        };
-        match api_keys::create(&kw, &caller, &account, new).await {
-            Err(ApiError::Conflict(NAME_TAKEN))
-                if given_name.is_none() && attempts < NAME_ATTEMPTS => {}
-            other => break other?,
-        }
-    };
+    let new = read_json(&req, payload)
+        .await
+        .and_then(|body: V1CreateKeyBody| body.api_key.command());
+    let (key, secret) = api_keys::create(&kw, &caller, &account, new).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(V1ApiKeyDocument {
@@ -187,24 +150,22 @@ fn key_id(req: &HttpRequest) -> KeyRef {
 ///
 /// One key of the caller's account, by id. Needs an `account-owner` key.
 #[utoipa::path(
-    get,
-    path = "/api/v1/api_keys/{id}",
     operation_id = "v1GetApiKey",
     tag = "v1",
     params(v1::KeyIdParam),
     security(("ApiKeyHeader" = []), ("ApiKeyQuery" = [])),
     responses(
         (status = 200, description = "The key.", body = V1ApiKeyDocument),
-        (status = 401, response = v1::Unauthorized),
         (status = 403, response = v1::Forbidden),
         (status = 404, response = v1::KeyNotFound),
-        (status = 429, response = v1::TooManyRequests),
-        (status = 500, response = v1::InternalError),
-        (status = 503, response = v1::ServiceUnavailable),
     ),
 )]
-pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, V1Error> {
-    let caller = auth::v1_caller(&req, &kw).await?;
+#[get("/api/v1/api_keys/{id}")]
+pub async fn show(
+    Caller(caller): Caller,
+    req: HttpRequest,
+    kw: web::Data<Keyward>,
+) -> Result<HttpResponse, ApiError> {
     let account = caller.account_id.as_str().to_owned();
     let key = api_keys::get(&kw, &caller, &account, key_id(&req)).await?;
     Ok(HttpResponse::Ok().json(V1ApiKeyDocument {
@@ -218,29 +179,27 @@ pub async fn show(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpRespon
 /// key's session tokens. Revoking a revoked key answers 204 again. Needs an
 /// `account-owner` key.
 #[utoipa::path(
-    delete,
-    path = "/api/v1/api_keys/{id}",
     operation_id = "v1RevokeApiKey",
     tag = "v1",
     params(v1::KeyIdParam),
     security(("ApiKeyHeader" = []), ("ApiKeyQuery" = [])),
     responses(
         (status = 204, description = "Revoked; no body."),
-        (status = 401, response = v1::Unauthorized),
         (status = 403, response = v1::Forbidden),
         (status = 404, response = v1::KeyNotFound),
         (status = 409, description = "`CONCURRENT_MODIFICATION`: other writers kept changing \
             the key; repeat the request.", body = V1ErrorDocument,
             example = json!({"errors": [{"status": "409", "title": "Conflict",
                 "detail": "CONCURRENT_MODIFICATION"}]})),
-        (status = 429, response = v1::TooManyRequests),
-        (status = 500, response = v1::InternalError),
-        (status = 503, response = v1::ServiceUnavailable),
     ),
 )]
-pub async fn revoke(req: HttpRequest, kw: web::Data<Keyward>) -> Result<HttpResponse, V1Error> {
-    let caller = auth::v1_caller(&req, &kw).await?;
+#[delete("/api/v1/api_keys/{id}")]
+pub async fn revoke(
+    Caller(caller): Caller,
+    req: HttpRequest,
+    kw: web::Data<Keyward>,
+) -> Result<HttpResponse, ApiError> {
     let account = caller.account_id.as_str().to_owned();
-    api_keys::revoke(&kw, &caller, &account, key_id(&req), None).await?;
+    api_keys::revoke(&kw, &caller, &account, key_id(&req), Ok(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,17 +1,15 @@
 //! `POST /api/v1/session_tokens`.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::error::{V1Error, V1ErrorDocument};
 use super::views::{self, V1SessionTokenDocument};
-use crate::auth;
-use crate::domain::permission;
 use crate::domain::Scope;
 use crate::error::ApiError;
 use crate::http::body::{object, read_json};
+use crate::http::dialect::{Caller, V1ErrorDocument};
 use crate::http::openapi::{v1, ScopeName};
 use crate::service::{session_tokens, Keyward};
 
@@ -44,8 +42,6 @@ pub struct V1MintTokenAttributes {
 /// an `account-owner` API key; a session token cannot mint another. The
 /// token is shown only in this response.
 #[utoipa::path(
-    post,
-    path = "/api/v1/session_tokens",
     operation_id = "v1CreateSessionToken",
     tag = "v1",
     request_body = V1MintTokenBody,
@@ -58,35 +54,24 @@ pub struct V1MintTokenAttributes {
             `ttl_seconds` out of range.", body = V1ErrorDocument,
             example = json!({"errors": [{"status": "400", "title": "Bad Request",
                 "detail": "scope must be \"card\", \"show_card\" or \"show_service_code\""}]})),
-        (status = 401, response = v1::Unauthorized),
         (status = 403, response = v1::Forbidden),
-        (status = 413, response = v1::PayloadTooLarge),
-        (status = 415, response = v1::UnsupportedMediaType),
-        (status = 429, response = v1::TooManyRequests),
-        (status = 500, response = v1::InternalError),
-        (status = 503, response = v1::ServiceUnavailable),
     ),
 )]
+#[post("/api/v1/session_tokens")]
 pub async fn mint(
+    Caller(caller): Caller,
     req: HttpRequest,
     kw: web::Data<Keyward>,
     payload: web::Payload,
-) -> Result<HttpResponse, V1Error> {
-    let caller = auth::v1_caller(&req, &kw).await?;
+) -> Result<HttpResponse, ApiError> {
+    let asked = read_json(&req, payload)
+        .await
+        .and_then(|body: V1MintTokenBody| {
+            let attributes = body.session_token;
+            Ok((Scope::parse(&attributes.scope)?, attributes.ttl_seconds))
+        });
     let account = caller.account_id.as_str().to_owned();
-    if !permission::permits_some_scope(&caller, &account) {
-        return Err(ApiError::Forbidden.into());
-    }
-    let body: V1MintTokenBody = read_json(&req, payload).await?;
-    let scope = Scope::parse(&body.session_token.scope)?;
-    let minted = session_tokens::mint(
-        &kw,
-        &caller,
-        &account,
-        scope,
-        body.session_token.ttl_seconds,
-    )
-    .await?;
+    let minted = session_tokens::mint(&kw, &caller, &account, asked).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(V1SessionTokenDocument {

@@ -1,0 +1,118 @@
+//! Every stable code Keyward answers an error with, and its HTTP status.
+
+use actix_web::http::StatusCode;
+
+/// A stable code: what a client matches on, in `message` (native) or
+/// `detail` (`/api/v1`). The two 401 texts are codes too, written the way
+/// the Centrapay document writes them. A 400, 413 or 415 carries a message
+/// for people instead (see `ApiError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    MissingAuthentication,
+    InvalidAuthentication,
+    Forbidden,
+    ApiKeyNotFound,
+    RouteNotFound,
+    MethodNotAllowed,
+    ApiKeyNameTaken,
+    ApiKeyRevoked,
+    ApiKeyExpired,
+    ConcurrentModification,
+    VersionMismatch,
+    RateLimitExceeded,
+    InternalError,
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    /// Every code, for tests and the documentation.
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::MissingAuthentication,
+        ErrorCode::InvalidAuthentication,
+        ErrorCode::Forbidden,
+        ErrorCode::ApiKeyNotFound,
+        ErrorCode::RouteNotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::ApiKeyNameTaken,
+        ErrorCode::ApiKeyRevoked,
+        ErrorCode::ApiKeyExpired,
+        ErrorCode::ConcurrentModification,
+        ErrorCode::VersionMismatch,
+        ErrorCode::RateLimitExceeded,
+        ErrorCode::InternalError,
+        ErrorCode::ServiceUnavailable,
+    ];
+
+    /// The code as clients see it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MissingAuthentication => "Missing authentication",
+            ErrorCode::InvalidAuthentication => "Invalid authentication",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::ApiKeyNotFound => "API_KEY_NOT_FOUND",
+            ErrorCode::RouteNotFound => "ROUTE_NOT_FOUND",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::ApiKeyNameTaken => "API_KEY_NAME_TAKEN",
+            ErrorCode::ApiKeyRevoked => "API_KEY_REVOKED",
+            ErrorCode::ApiKeyExpired => "API_KEY_EXPIRED",
+            ErrorCode::ConcurrentModification => "CONCURRENT_MODIFICATION",
+            ErrorCode::VersionMismatch => "VERSION_MISMATCH",
+            ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
+            ErrorCode::InternalError => "INTERNAL_ERROR",
+            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::MissingAuthentication | ErrorCode::InvalidAuthentication => {
+                StatusCode::UNAUTHORIZED
+            }
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::ApiKeyNotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::ApiKeyNameTaken
+            | ErrorCode::ApiKeyRevoked
+            | ErrorCode::ApiKeyExpired
+            | ErrorCode::ConcurrentModification => StatusCode::CONFLICT,
+            ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
+            ErrorCode::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each code is spelled once, answers with an error status, and a code
+    /// in capitals is spelled as its variant is named.
+    #[test]
+    fn every_code_has_one_spelling_and_an_error_status() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code:?} spelled twice");
+            assert!(
+                code.status().is_client_error() || code.status().is_server_error(),
+                "{code:?}"
+            );
+            let text = code.as_str();
+            if text.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                let words: String = text
+                    .split('_')
+                    .map(|w| w[..1].to_owned() + &w[1..].to_ascii_lowercase())
+                    .collect();
+                assert_eq!(words, format!("{code:?}"));
+            }
+        }
+        assert_eq!(seen.len(), ErrorCode::ALL.len());
+    }
+}

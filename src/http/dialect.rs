@@ -1,0 +1,203 @@
+//! The two dialects. A dialect supplies two things: the shape of its error
+//! body, and where a request's credential is read from. Everything else,
+//! handlers, extractors and the fallback, is shared: every error is an
+//! [`ApiError`], and [`render_errors`] gives it the body of the dialect of
+//! the path it answers.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::{Payload, ServiceResponse};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth;
+use crate::domain::Principal;
+use crate::error::{ApiError, ErrorCode};
+use crate::service::Keyward;
+
+/// The prefix of the `/api/v1` dialect's paths.
+pub const V1_PREFIX: &str = "/api/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `/api` and everything outside it: the Centrapay shapes.
+    Native,
+    /// `/api/v1`: the Vaultera shapes (JSON:API envelopes).
+    V1,
+}
+
+impl Dialect {
+    /// The dialect of the path a request was made to.
+    pub fn of(path: &str) -> Dialect {
+        match path.strip_prefix(V1_PREFIX) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => Dialect::V1,
+            _ => Dialect::Native,
+        }
+    }
+
+    /// The body that answers `error`.
+    pub fn error_body(self, error: &ApiError) -> serde_json::Value {
+        let body = match self {
+            Dialect::Native => serde_json::to_value(NativeErrorBody::new(error)),
+            Dialect::V1 => serde_json::to_value(V1ErrorDocument::new(error)),
+        };
+        body.unwrap_or_default()
+    }
+
+    /// The credential a request presents: the `x-api-key` header, and in
+    /// `/api/v1` also the `api_key` query parameter. `Err` when it is there
+    /// but unusable (see [`auth::header_credential`]).
+    pub fn credential(self, req: &HttpRequest) -> Result<Option<String>, ApiError> {
+        let header = auth::header_credential(req)?.map(str::to_owned);
+        match self {
+            Dialect::V1 if header.is_none() => auth::query_credential(req.query_string()),
+            _ => Ok(header),
+        }
+    }
+}
+
+/// The native error body: `{"statusCode":401,"error":"Unauthorized","message":"…"}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(examples(json!({
+    "statusCode": 409,
+    "error": "Conflict",
+    "message": "API_KEY_NAME_TAKEN"
+})))]
+pub struct NativeErrorBody {
+    /// The HTTP status code, repeated.
+    status_code: u16,
+    /// The standard reason phrase of the status code.
+    error: &'static str,
+    /// A stable code such as `API_KEY_NAME_TAKEN`, or for 400 a description
+    /// meant for people.
+    message: String,
+}
+
+impl NativeErrorBody {
+    pub fn new(error: &ApiError) -> Self {
+        let status = error.status();
+        Self {
+            status_code: status.as_u16(),
+            error: status.canonical_reason().unwrap_or("Error"),
+            message: error.message(),
+        }
+    }
+}
+
+/// The JSON:API error document: always exactly one error object.
+#[derive(Serialize, ToSchema)]
+#[schema(examples(json!({
+    "errors": [{"status": "409", "title": "Conflict", "detail": "API_KEY_NAME_TAKEN"}]
+})))]
+pub struct V1ErrorDocument {
+    #[schema(min_items = 1, max_items = 1)]
+    errors: [V1ErrorObject; 1],
+}
+
+/// One error: the status as a string, its reason phrase and the code.
+#[derive(Serialize, ToSchema)]
+pub struct V1ErrorObject {
+    /// The HTTP status code as a string, such as `"409"`.
+    status: String,
+    /// The standard reason phrase of the status code.
+    title: &'static str,
+    /// A stable code such as `API_KEY_NAME_TAKEN`, or for 400 a description
+    /// meant for people.
+    detail: String,
+}
+
+impl V1ErrorDocument {
+    pub fn new(error: &ApiError) -> Self {
+        let status = error.status();
+        Self {
+            errors: [V1ErrorObject {
+                status: status.as_str().to_owned(),
+                title: status.canonical_reason().unwrap_or("Error"),
+                detail: error.message(),
+            }],
+        }
+    }
+}
+
+/// The one way an error becomes a response: its status and headers here,
+/// in the native shape; [`render_errors`] gives `/api/v1` paths theirs.
+impl ResponseError for ApiError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status().is_server_error() {
+            log::error!("request failed: {self:?}");
+        }
+        self.response(Dialect::Native)
+    }
+}
+
+impl ApiError {
+    /// This error as `dialect` answers it.
+    fn response(&self, dialect: Dialect) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status());
+        self.decorate(&mut builder);
+        builder.json(dialect.error_body(self))
+    }
+}
+
+/// Error middleware (`ErrorHandlers::default_handler`): an [`ApiError`]
+/// answering a path of the `/api/v1` dialect gets that dialect's body.
+pub fn render_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let dialect = Dialect::of(res.request().path());
+    let v1_error = dialect == Dialect::V1
+        && res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<ApiError>())
+            .is_some();
+    if !v1_error {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (req, res) = res.into_parts();
+    let response = match res.error().and_then(|e| e.as_error::<ApiError>()) {
+        Some(error) => error.response(dialect),
+        None => HttpResponse::InternalServerError().finish(),
+    };
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+/// The authenticated caller of a request, from the credential its dialect
+/// reads. A handler that takes one cannot run for an anonymous request.
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let kw = req
+                .app_data::<web::Data<Keyward>>()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no service in app data")))?;
+            let presented = Dialect::of(req.path()).credential(&req)?;
+            auth::authenticate(kw, &req, presented.as_deref())
+                .await
+                .map(Caller)
+        })
+    }
+}
+
+/// Answers a request no route takes: 405 with `Allow` when the path has
+/// routes for other methods (see `routes::allowed`), 404 `ROUTE_NOT_FOUND`
+/// otherwise, in the path's dialect.
+pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(match super::routes::allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed(allow),
+        None => ErrorCode::RouteNotFound.into(),
+    })
+}

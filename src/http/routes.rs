@@ -1,0 +1,118 @@
+//! Every route, each declared once. A handler's actix attribute (`#[get]`,
+//! `#[route]`, …) names its method and path; registering it here with
+//! `service` both routes requests to it and adds its `#[utoipa::path]`
+//! operation to the OpenAPI document, from which the fallback's `405`
+//! answers are derived. Adding an endpoint is its handler and one line here.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::OpenApi as Document;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+
+use super::{dashboard, health, native, openapi, v1};
+
+/// Registers every route, in the order the API documentation describes them.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(native::me::show)
+        .service(native::api_keys::create)
+        .service(native::api_keys::list)
+        .service(native::api_keys::show)
+        .service(native::api_keys::update)
+        .service(native::api_keys::revoke)
+        .service(native::lifecycle::rotate)
+        .service(native::lifecycle::events)
+        .service(native::session_tokens::mint)
+        .service(native::verify::verify)
+        .service(v1::api_keys::list)
+        .service(v1::api_keys::create)
+        .service(v1::api_keys::show)
+        .service(v1::api_keys::revoke)
+        .service(v1::session_tokens::mint)
+        .service(openapi::serve)
+        .service(dashboard::page)
+        .service(dashboard::script)
+        .service(dashboard::style)
+        .service(dashboard::icon);
+}
+
+/// The OpenAPI document: the paths [`routes`] registers, on the shared
+/// parts `openapi::ApiDoc` declares.
+pub fn document() -> &'static Document {
+    static DOCUMENT: OnceLock<Document> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let (_, document) = actix_web::App::new()
+            .into_utoipa_app()
+            .openapi(openapi::ApiDoc::openapi())
+            .configure(routes)
+            .split_for_parts();
+        openapi::finish(document)
+    })
+}
+
+/// The methods a path takes (`"GET, HEAD"`), when some route has it.
+pub fn allowed(path: &str) -> Option<String> {
+    static TABLE: OnceLock<Vec<(Vec<String>, String)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        document()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods: Vec<&str> = METHODS
+                    .iter()
+                    .filter(|(method, _)| operation(item, method).is_some())
+                    .map(|(_, name)| *name)
+                    .collect();
+                (segments, methods.join(", "))
+            })
+            .collect()
+    });
+    let segments: Vec<&str> = path.split('/').collect();
+    table
+        .iter()
+        .find(|(template, _)| matches(template, &segments))
+        .map(|(_, allow)| allow.clone())
+}
+
+/// Methods in the order `Allow` lists them.
+const METHODS: [(HttpMethod, &str); 5] = [
+    (HttpMethod::Get, "GET"),
+    (HttpMethod::Head, "HEAD"),
+    (HttpMethod::Post, "POST"),
+    (HttpMethod::Put, "PUT"),
+    (HttpMethod::Delete, "DELETE"),
+];
+
+fn operation<'a>(
+    item: &'a utoipa::openapi::PathItem,
+    method: &HttpMethod,
+) -> Option<&'a utoipa::openapi::path::Operation> {
+    match method {
+        HttpMethod::Get => item.get.as_ref(),
+        HttpMethod::Head => item.head.as_ref(),
+        HttpMethod::Post => item.post.as_ref(),
+        HttpMethod::Put => item.put.as_ref(),
+        HttpMethod::Delete => item.delete.as_ref(),
+        _ => None,
+    }
+}
+
+/// Whether a path's segments fit a template's, where `{name}` takes any
+/// non-empty segment, as actix matches it.
+fn matches(template: &[String], segments: &[&str]) -> bool {
+    template.len() == segments.len()
+        && template.iter().zip(segments).all(|(t, s)| {
+            if t.starts_with('{') && t.ends_with('}') {
+                !s.is_empty()
+            } else {
+                t == s
+            }
+        })
+}
