@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{error_body, send, spawn_app, with_key, Backend, TestAccount, TestApp};
+use crate::helpers::{
+    crn, error_body, invalid_authentication, key_path, keys_path, send, spawn_app, with_key,
+    Backend, TestAccount, TestApp,
+};
 
 /// Every field a key view has (the create response adds `secret`).
 const VIEW_FIELDS: [&str; 16] = [
@@ -25,18 +28,6 @@ const VIEW_FIELDS: [&str; 16] = [
     "lastUsedAt",
     "apiKey",
 ];
-
-fn keys_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/api-keys", account.id)
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
-
-fn crn(account: &TestAccount, name: &str) -> String {
-    format!("crn:{}:api-key:{name}", account.id)
-}
 
 /// `2020-06-01T22:32:56.631Z`: UTC with exactly three fractional digits.
 fn is_timestamp(s: &str) -> bool {
@@ -105,10 +96,6 @@ fn sorted(names: &[&str]) -> Vec<String> {
 
 fn me(app: &TestApp, secret: &str) -> crate::helpers::Reply {
     app.get("/api/me", Some(secret))
-}
-
-fn invalid_authentication() -> Value {
-    error_body(401, "Unauthorized", "Invalid authentication")
 }
 
 fn show(app: &TestApp, account: &TestAccount, name: &str) -> Value {

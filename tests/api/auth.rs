@@ -3,15 +3,10 @@
 use keyward::secret::{CredentialType, Secret};
 use serde_json::{json, Value};
 
-use crate::helpers::{error_body, send, spawn_app, Backend, Reply, TestAccount, TestApp};
-
-fn keys_path(account_id: &str) -> String {
-    format!("/api/accounts/{account_id}/api-keys")
-}
-
-fn key_path(account_id: &str, name: &str) -> String {
-    format!("/api/accounts/{account_id}/api-keys/{name}")
-}
+use crate::helpers::{
+    crn, error_body, forbidden, invalid_authentication, key_path, keys_path, secret_of, send,
+    spawn_app, Backend, Reply, TestAccount, TestApp,
+};
 
 /// The five key operations on `account_id`, aimed at the key `name`.
 fn key_operations(account_id: &str, name: &str) -> Vec<(&'static str, String, Option<Value>)> {
@@ -52,18 +47,6 @@ fn snapshot(app: &TestApp, account: &TestAccount) -> Value {
 
 fn missing() -> Value {
     error_body(401, "Unauthorized", "Missing authentication")
-}
-
-fn invalid() -> Value {
-    error_body(401, "Unauthorized", "Invalid authentication")
-}
-
-fn forbidden() -> Value {
-    error_body(403, "Forbidden", "FORBIDDEN")
-}
-
-fn secret_of(key: &Value) -> String {
-    key["secret"].as_str().expect("secret").to_owned()
 }
 
 fn no_key_is_401_on_every_route(backend: Backend) {
@@ -173,7 +156,7 @@ fn every_bad_credential_gets_the_same_401(backend: Backend) {
         for path in ["/api/me".to_owned(), keys_path(&account.id)] {
             let reply = app.get(&path, Some(credential));
             assert_eq!(reply.status, 401, "{what} on {path}: {:?}", reply.body);
-            assert_eq!(reply.body, invalid(), "{what} on {path}");
+            assert_eq!(reply.body, invalid_authentication(), "{what} on {path}");
         }
         let reply = app.post(
             &keys_path(&account.id),
@@ -181,7 +164,7 @@ fn every_bad_credential_gets_the_same_401(backend: Backend) {
             &json!({ "name": "Intruder", "role": "account-owner" }),
         );
         assert_eq!(reply.status, 401, "{what}: {:?}", reply.body);
-        assert_eq!(reply.body, invalid(), "{what}");
+        assert_eq!(reply.body, invalid_authentication(), "{what}");
     }
     assert_eq!(app.count_rows("api_keys"), rows);
     assert_eq!(snapshot(&app, &account), before);
@@ -207,7 +190,7 @@ fn merchant_terminal_may_only_ask_who_it_is(backend: Backend) {
             "accountId": account.id,
             "name": "Till1",
             "role": "merchant-terminal",
-            "crn": format!("crn:{}:api-key:Till1", account.id),
+            "crn": crn(&account, "Till1"),
         })
     );
 

@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{error_body, send, spawn_app, Backend, Reply, TestAccount, TestApp};
+use crate::helpers::{
+    error_body, key_path, keys_path, send, spawn_app, Backend, Reply, TestAccount, TestApp,
+};
 
 /// (what, method, path, headers, raw body (`None`: no body at all),
 /// expected status, a word the message must contain).
@@ -16,14 +18,6 @@ type Case = (
     u16,
     Option<&'static str>,
 );
-
-fn keys_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/api-keys", account.id)
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
 
 fn json_headers(account: &TestAccount) -> Vec<(&'static str, String)> {
     vec![

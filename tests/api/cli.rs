@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{self, Backend, Reply, TestDatabase};
+use crate::helpers::{self, crn, Backend, Reply, TestDatabase};
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
 
@@ -327,7 +327,7 @@ fn key_name_names_the_first_key(backend: Backend) {
     assert_eq!(reply.status, 200, "/api/me: {:?}", reply.body);
     assert_eq!(
         reply.body["crn"],
-        format!("crn:{account_id}:api-key:deploy2").as_str(),
+        crn(&account_id, "deploy2").as_str(),
         "{:?}",
         reply.body
     );

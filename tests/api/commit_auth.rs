@@ -27,7 +27,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::helpers::{
-    error_body, postgres_admin_url, spawn_app, spawn_peer, Backend, Reply, TestAccount, TestApp,
+    assert_reply, crn, events_path, forbidden, invalid_authentication, key_path, keys_path,
+    postgres_admin_url, rotate_path, spawn_app, spawn_peer, text, tokens_path, Backend, Reply,
+    TestAccount, TestApp,
 };
 
 /// Worker threads per race.
@@ -47,43 +49,8 @@ const PROPAGATION_LIMIT: Duration = Duration::from_secs(5);
 // ---------------------------------------------------------------------------
 // Paths, bodies and small readers.
 
-fn keys_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/api-keys", account.id)
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
-
-fn tokens_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/session-tokens", account.id)
-}
-
-fn crn(account: &TestAccount, name: &str) -> String {
-    format!("crn:{}:api-key:{name}", account.id)
-}
-
-fn unauthorized() -> Value {
-    error_body(401, "Unauthorized", "Invalid authentication")
-}
-
-fn forbidden() -> Value {
-    error_body(403, "Forbidden", "FORBIDDEN")
-}
-
-fn text<'a>(value: &'a Value, field: &str) -> &'a str {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no string {field} in {value}"))
-}
-
 fn timestamp(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("{s:?}: {e}"))
-}
-
-fn assert_reply(reply: &Reply, status: u16, body: &Value) {
-    assert_eq!(reply.status, status, "{:?}", reply.body);
-    assert_eq!(&reply.body, body);
 }
 
 /// An account in `app`'s database with a second `account-owner` key `X`;
@@ -107,7 +74,7 @@ fn all_events(app: &TestApp, account: &TestAccount, name: &str) -> Vec<Value> {
     let mut events = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut path = format!("{}/events?limit=100", key_path(account, name));
+        let mut path = format!("{}?limit=100", events_path(account, name));
         if let Some(cursor) = &cursor {
             path.push_str(&format!("&cursor={cursor}"));
         }
@@ -337,7 +304,7 @@ fn self_enable_trial(instances: &Instances, trial: usize) {
 
     for s in &seen {
         match s.reply.status {
-            401 => assert_eq!(s.reply.body, unauthorized()),
+            401 => assert_eq!(s.reply.body, invalid_authentication()),
             403 => assert_eq!(s.reply.body, forbidden()),
             other => panic!(
                 "trial {trial}: self-enable answered {other}: {:?}",
@@ -382,7 +349,7 @@ fn self_enable_trial(instances: &Instances, trial: usize) {
     assert_reply(
         &instances.admin.get("/api/me", Some(&x_key)),
         401,
-        &unauthorized(),
+        &invalid_authentication(),
     );
     wait_until("X refused by the racers", instances.propagation(), || {
         instances.racers.get("/api/me", Some(&x_key)).status == 401
@@ -442,7 +409,7 @@ fn revoked_creates_trial(instances: &Instances, trial: usize) {
                 assert_eq!(s.reply.body["createdBy"], crn(&account, "X"));
                 created.push(text(&s.reply.body, "name").to_owned());
             }
-            401 => assert_eq!(s.reply.body, unauthorized()),
+            401 => assert_eq!(s.reply.body, invalid_authentication()),
             other => panic!("trial {trial}: create answered {other}: {:?}", s.reply.body),
         }
     }
@@ -523,7 +490,7 @@ fn tokens_across_disable_trial(instances: &Instances, trial: usize) {
                 );
                 tokens.push(text(&s.reply.body, "sessionToken").to_owned());
             }
-            401 => assert_eq!(s.reply.body, unauthorized()),
+            401 => assert_eq!(s.reply.body, invalid_authentication()),
             other => panic!("trial {trial}: mint answered {other}: {:?}", s.reply.body),
         }
     }
@@ -555,7 +522,11 @@ fn tokens_across_disable_trial(instances: &Instances, trial: usize) {
     let dead = json!({ "valid": false, "code": "DISABLED" });
     for app in instances.all() {
         for token in &tokens {
-            assert_reply(&app.get("/api/me", Some(token)), 401, &unauthorized());
+            assert_reply(
+                &app.get("/api/me", Some(token)),
+                401,
+                &invalid_authentication(),
+            );
             let verdict = app.post("/api/verify", None, &json!({ "sessionToken": token }));
             assert_reply(&verdict, 200, &dead);
         }
@@ -605,7 +576,7 @@ fn disabled_writes_refused(instances: &Instances, writer: &TestApp) {
     let refused = [
         writer.put(&path, Some(&x_key), &json!({ "description": "after" })),
         writer.post(
-            &format!("{path}/rotate"),
+            &rotate_path(&account, "X"),
             Some(&x_key),
             &json!({ "gracePeriodSeconds": 0 }),
         ),
@@ -623,7 +594,7 @@ fn disabled_writes_refused(instances: &Instances, writer: &TestApp) {
         mint(writer, &account, &x_key),
     ];
     for reply in &refused {
-        assert_reply(reply, 401, &unauthorized());
+        assert_reply(reply, 401, &invalid_authentication());
     }
 
     assert_eq!(read_key(&instances.admin, &account, "X"), disabled);

@@ -5,7 +5,9 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{send, send_json, spawn_app, with_key, Backend, Reply, TestApp};
+use crate::helpers::{
+    key_path, keys_path, send, send_json, spawn_app, with_key, Backend, Reply, TestApp,
+};
 
 /// Runs `n` requests at once (released together by a barrier) and returns
 /// their replies in thread order.
@@ -48,7 +50,7 @@ fn put_if_match(app: &TestApp, path: &str, key: &str, version: &str, body: &Valu
 fn hundred_creates_of_one_name_make_one_key(backend: Backend) {
     let app = Arc::new(spawn_app(backend));
     let account = app.create_account("Acme");
-    let path = format!("/api/accounts/{}/api-keys", account.id);
+    let path = keys_path(&account);
     let owner = account.owner_key.clone();
     let replies = at_once(&app, 100, move |app, _| {
         app.post(
@@ -74,7 +76,7 @@ fn fifty_puts_with_one_if_match_apply_once(backend: Backend) {
     let app = Arc::new(spawn_app(backend));
     let account = app.create_account("Acme");
     app.create_key(&account, "Till", "merchant-terminal");
-    let path = format!("/api/accounts/{}/api-keys/Till", account.id);
+    let path = key_path(&account, "Till");
     let owner = account.owner_key.clone();
     let put_path = path.clone();
     let replies = at_once(&app, 50, move |app, i| {
@@ -103,7 +105,7 @@ fn fifty_puts_without_if_match_all_apply(backend: Backend) {
     let app = Arc::new(spawn_app(backend));
     let account = app.create_account("Acme");
     app.create_key(&account, "Till", "merchant-terminal");
-    let path = format!("/api/accounts/{}/api-keys/Till", account.id);
+    let path = key_path(&account, "Till");
     let owner = account.owner_key.clone();
     let put_path = path.clone();
     let replies = at_once(&app, 50, move |app, i| {
@@ -136,7 +138,7 @@ fn revocation_racing_a_put(backend: Backend) {
     for round in 0..5 {
         let name = format!("Till{round}");
         app.create_key(&account, &name, "merchant-terminal");
-        let path = format!("/api/accounts/{}/api-keys/{name}", account.id);
+        let path = key_path(&account, &name);
         let owner = account.owner_key.clone();
         let race_path = path.clone();
         let replies = at_once(&app, 2, move |app, i| {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{self, Backend, Reply, TestDatabase};
+use crate::helpers::{self, crn, key_path, keys_path, Backend, Reply, TestDatabase};
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
 
@@ -208,10 +208,6 @@ impl Server {
     }
 }
 
-fn keys_path(account_id: &str) -> String {
-    format!("/api/accounts/{account_id}/api-keys")
-}
-
 /// What became of one create request.
 enum Outcome {
     /// 200, with the secret.
@@ -263,7 +259,7 @@ fn assert_complete(key: &Value, account: &str) {
         .collect();
     fields.sort_unstable();
     assert_eq!(fields, KEY_FIELDS, "{key}");
-    let owner_crn = format!("crn:{account}:api-key:owner");
+    let owner_crn = crn(&account, "owner");
     assert_eq!(key["accountId"], account, "{key}");
     assert_eq!(key["role"], "merchant-terminal", "{key}");
     assert_eq!(key["enabled"], true, "{key}");
@@ -414,7 +410,7 @@ fn sigkill_during_creates_loses_no_acknowledged_key(backend: Backend) {
 
     let server = Server::start(&db.url, &[]);
     for (name, secret) in &saved {
-        let reply = server.get(&format!("{}/{name}", keys_path(&account)), Some(&owner));
+        let reply = server.get(&key_path(&account, name), Some(&owner));
         assert_eq!(
             reply.status, 200,
             "acknowledged key {name} is gone after SIGKILL: {:?}",

@@ -21,8 +21,9 @@ use keyward::service::Limits;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    default_throttle_tuning, error_body, send, spawn_app, spawn_app_tuned, Backend, Reply,
-    TestAccount, TestApp, TestDatabase,
+    default_throttle_tuning, error_body, key_path, keys_path, rotate_path, send, spawn_app,
+    spawn_app_tuned, text, tokens_path, v1_error, Backend, Reply, TestAccount, TestApp,
+    TestDatabase,
 };
 
 const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
@@ -30,25 +31,6 @@ const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
 // ---------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------
-
-fn keys_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/api-keys", account.id)
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
-
-fn text<'a>(value: &'a Value, field: &str) -> &'a str {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no string {field} in {value:?}"))
-}
-
-/// The one-element error document of the `/api/v1` dialect.
-fn v1_error(status: u16, title: &str, detail: &str) -> Value {
-    json!({ "errors": [{ "status": status.to_string(), "title": title, "detail": detail }] })
-}
 
 /// Asserts a native `400` with a non-empty message; returns the message.
 fn bad_request(reply: &Reply, what: &str) -> String {
@@ -449,7 +431,7 @@ fn extreme_durations_never_panic(backend: Backend) {
     let app = spawn_app(backend);
     let account = app.create_account("Acme");
     let owner = account.owner_key.as_str();
-    let mint_path = format!("/api/accounts/{}/session-tokens", account.id);
+    let mint_path = tokens_path(&account);
 
     for ttl in out_of_range_numbers() {
         let reply = app.post(
@@ -475,7 +457,7 @@ fn extreme_durations_never_panic(backend: Backend) {
                  "expiresAt": "9999-12-31T23:59:59.999Z" }),
     );
     assert_eq!(created.status, 200, "{:?}", created.body);
-    let rotate = key_path(&account, "Rot") + "/rotate";
+    let rotate = rotate_path(&account, "Rot");
     for grace in out_of_range_numbers() {
         let reply = app.post(
             &rotate,
@@ -899,7 +881,7 @@ fn credential_shaped_request_ids_are_not_echoed(backend: Backend) {
     let owner = account.owner_key.as_str();
     let till = app.create_key(&account, "Till", "merchant-terminal");
     let minted = app.post(
-        &format!("/api/accounts/{}/session-tokens", account.id),
+        &tokens_path(&account),
         Some(owner),
         &json!({ "scope": "card" }),
     );
@@ -1069,7 +1051,7 @@ fn misplaced_credentials_are_not_echoed(backend: Backend) {
         ),
         (
             "POST",
-            format!("/api/accounts/{}/session-tokens", account.id),
+            tokens_path(&account),
             json!({ "scope": "card", "ttlSeconds": secret }),
         ),
     ];

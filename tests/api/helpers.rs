@@ -151,6 +151,74 @@ pub struct TestAccount {
     pub owner_name: String,
 }
 
+/// What the path helpers take for an account: a `TestAccount`, or an
+/// account id (including ids that name no account).
+pub trait AccountRef {
+    fn account_id(&self) -> &str;
+}
+
+impl AccountRef for TestAccount {
+    fn account_id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl<T: AccountRef + ?Sized> AccountRef for &T {
+    fn account_id(&self) -> &str {
+        (**self).account_id()
+    }
+}
+
+impl AccountRef for str {
+    fn account_id(&self) -> &str {
+        self
+    }
+}
+
+impl AccountRef for String {
+    fn account_id(&self) -> &str {
+        self
+    }
+}
+
+/// `/api/accounts/{id}/api-keys`
+pub fn keys_path(account: &(impl AccountRef + ?Sized)) -> String {
+    format!("/api/accounts/{}/api-keys", account.account_id())
+}
+
+/// `/api/accounts/{id}/api-keys/{name}`
+pub fn key_path(account: &(impl AccountRef + ?Sized), name: &str) -> String {
+    format!("{}/{name}", keys_path(account))
+}
+
+/// `/api/accounts/{id}/api-keys/{name}/rotate`
+pub fn rotate_path(account: &(impl AccountRef + ?Sized), name: &str) -> String {
+    format!("{}/rotate", key_path(account, name))
+}
+
+/// `/api/accounts/{id}/api-keys/{name}/events`
+pub fn events_path(account: &(impl AccountRef + ?Sized), name: &str) -> String {
+    format!("{}/events", key_path(account, name))
+}
+
+/// `/api/accounts/{id}/session-tokens`
+pub fn tokens_path(account: &(impl AccountRef + ?Sized)) -> String {
+    format!("/api/accounts/{}/session-tokens", account.account_id())
+}
+
+/// The CRN of the API key `name`: `crn:{account id}:api-key:{name}`.
+pub fn crn(account: &(impl AccountRef + ?Sized), name: &str) -> String {
+    format!("crn:{}:api-key:{name}", account.account_id())
+}
+
+/// The string `field` of a JSON object; panics, showing `value`, when it
+/// is missing or not a string.
+pub fn text<'a>(value: &'a Value, field: &str) -> &'a str {
+    value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string {field} in {value:?}"))
+}
+
 /// A running server over its own database.
 pub struct TestApp {
     pub addr: String,
@@ -345,7 +413,7 @@ impl TestApp {
     /// Creates a key through the API and returns the response body (with `secret`).
     pub fn create_key(&self, account: &TestAccount, name: &str, role: &str) -> Value {
         let reply = self.post(
-            &format!("/api/accounts/{}/api-keys", account.id),
+            &keys_path(account),
             Some(&account.owner_key),
             &serde_json::json!({ "name": name, "role": role }),
         );
@@ -439,4 +507,50 @@ pub fn default_throttle_tuning() -> Tuning {
 /// The native error body.
 pub fn error_body(status: u16, error: &str, message: &str) -> Value {
     serde_json::json!({ "statusCode": status, "error": error, "message": message })
+}
+
+/// `401 Invalid authentication`: a credential that is unknown, wrong or no
+/// longer usable.
+pub fn invalid_authentication() -> Value {
+    error_body(401, "Unauthorized", "Invalid authentication")
+}
+
+/// `403 FORBIDDEN`: a credential that may not do what it asked.
+pub fn forbidden() -> Value {
+    error_body(403, "Forbidden", "FORBIDDEN")
+}
+
+/// The one-element error document of the `/api/v1` dialect.
+pub fn v1_error(status: u16, title: &str, detail: &str) -> Value {
+    serde_json::json!({ "errors": [{ "status": status.to_string(), "title": title, "detail": detail }] })
+}
+
+/// Asserts the whole reply: its status and its whole body.
+pub fn assert_reply(reply: &Reply, status: u16, body: &Value) {
+    assert_eq!(reply.status, status, "{:?}", reply.body);
+    assert_eq!(&reply.body, body);
+}
+
+/// The `secret` of a create or rotate response.
+pub fn secret_of(key: &Value) -> String {
+    key["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no secret in {key}"))
+        .to_owned()
+}
+
+/// `2020-06-01T22:32:56.631Z`: asserts UTC with exactly three fractional
+/// digits, and returns the instant.
+pub fn parse_timestamp(s: &str) -> time::OffsetDateTime {
+    const SHAPE: &[u8] = b"0000-00-00T00:00:00.000Z";
+    assert!(
+        s.len() == SHAPE.len()
+            && s.bytes().zip(SHAPE.iter()).all(|(c, &want)| match want {
+                b'0' => c.is_ascii_digit(),
+                other => c == other,
+            }),
+        "{s:?} is not a millisecond UTC timestamp"
+    );
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Backend, Reply, TestApp};
+use crate::helpers::{key_path, keys_path, spawn_app, tokens_path, Backend, Reply, TestApp};
 
 /// What a case must get back.
 #[derive(Debug, Clone, Copy)]
@@ -265,7 +265,7 @@ fn check(case: &Case, path: &str, reply: &Reply) -> Result<(), String> {
 
 /// Everything the owner can see of the account, both dialects.
 fn snapshot(app: &TestApp, account_id: &str, owner: &str) -> (Value, Value) {
-    let native = app.get(&format!("/api/accounts/{account_id}/api-keys"), Some(owner));
+    let native = app.get(&keys_path(&account_id), Some(owner));
     assert_eq!(native.status, 200, "{:?}", native.body);
     let v1 = app.get("/api/v1/api_keys", Some(owner));
     assert_eq!(v1.status, 200, "{:?}", v1.body);
@@ -278,18 +278,15 @@ fn hostile_requests_are_refused_and_change_nothing(backend: Backend) {
     let account = app.create_account("Acme");
     let owner = account.owner_key.clone();
     app.create_key(&account, "Till1", "merchant-terminal");
-    let owner_id = app.get(
-        &format!("/api/accounts/{}/api-keys/owner", account.id),
-        Some(&owner),
-    );
+    let owner_id = app.get(&key_path(&account, "owner"), Some(&owner));
     let owner_id = owner_id.body["id"].as_str().expect("owner id").to_owned();
     let counts = ["accounts", "api_keys", "session_tokens"].map(|t| app.count_rows(t));
     let before = snapshot(&app, &account.id, &owner);
 
     let me = "/api/me".to_owned();
-    let keys = format!("/api/accounts/{}/api-keys", account.id);
+    let keys = keys_path(&account);
     let key = |name: &str| format!("{keys}/{name}");
-    let tokens = format!("/api/accounts/{}/session-tokens", account.id);
+    let tokens = tokens_path(&account);
     let verify = "/api/verify".to_owned();
     let v1_keys = "/api/v1/api_keys".to_owned();
     let v1_key = |id: &str| format!("/api/v1/api_keys/{id}");

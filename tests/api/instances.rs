@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_peer, Backend, TestApp};
+use crate::helpers::{key_path, spawn_app, spawn_peer, tokens_path, Backend, TestApp};
 
 /// Longest a change may take to reach another instance.
 const PROPAGATION_LIMIT: Duration = Duration::from_secs(1);
@@ -32,7 +32,7 @@ fn changes_refused_on_the_very_next_request(backend: Backend) {
     let account = app.create_account("Acme");
     let key = app.create_key(&account, "Till", "merchant-terminal");
     let secret = key["secret"].as_str().unwrap();
-    let path = format!("/api/accounts/{}/api-keys/Till", account.id);
+    let path = key_path(&account, "Till");
     for _ in 0..3 {
         assert_eq!(me_status(&app, secret), 200, "warm the caches");
     }
@@ -58,7 +58,7 @@ fn another_instance_sees_changes_within_a_second(backend: Backend) {
     let account = a.create_account("Acme");
     let key = a.create_key(&account, "Till", "merchant-terminal");
     let secret = key["secret"].as_str().unwrap();
-    let path = format!("/api/accounts/{}/api-keys/Till", account.id);
+    let path = key_path(&account, "Till");
     assert_eq!(me_status(&a, secret), 200);
     assert_eq!(me_status(&b, secret), 200, "b has the key cached now");
 
@@ -98,7 +98,7 @@ fn session_tokens_end_on_every_instance(backend: Backend) {
     let minter = a.create_key(&account, "Minter", "account-owner");
     let minter_secret = minter["secret"].as_str().unwrap();
     let minted = a.post(
-        &format!("/api/accounts/{}/session-tokens", account.id),
+        &tokens_path(&account),
         Some(minter_secret),
         &json!({ "scope": "show_card" }),
     );
@@ -106,7 +106,7 @@ fn session_tokens_end_on_every_instance(backend: Backend) {
     let token = minted.body["sessionToken"].as_str().unwrap();
     assert_eq!(me_status(&b, token), 200);
 
-    let path = format!("/api/accounts/{}/api-keys/Minter", account.id);
+    let path = key_path(&account, "Minter");
     assert_eq!(
         a.put(
             &path,

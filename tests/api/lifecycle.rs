@@ -11,16 +11,9 @@ use time::OffsetDateTime;
 use keyward::service::{Limits, Tuning};
 
 use crate::helpers::{
-    error_body, spawn_app, spawn_app_tuned, test_tuning, Backend, TestAccount, TestApp,
+    crn, error_body, events_path, key_path, keys_path, rotate_path, spawn_app, spawn_app_tuned,
+    test_tuning, Backend, TestAccount, TestApp,
 };
-
-fn keys_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/api-keys", account.id)
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
 
 /// An RFC 3339 instant `offset` from now (negative for the past).
 fn from_now(offset: Duration, past: bool) -> String {
@@ -46,11 +39,7 @@ fn create(app: &TestApp, account: &TestAccount, body: Value) -> crate::helpers::
 }
 
 fn rotate(app: &TestApp, account: &TestAccount, name: &str, body: Value) -> crate::helpers::Reply {
-    app.post(
-        &format!("{}/rotate", key_path(account, name)),
-        Some(&account.owner_key),
-        &body,
-    )
+    app.post(&rotate_path(account, name), Some(&account.owner_key), &body)
 }
 
 fn expiry_ends_a_key(backend: Backend) {
@@ -228,7 +217,7 @@ fn rotation_with_and_without_grace(backend: Backend) {
     // Terminals may not rotate, not even themselves.
     let terminal = app.create_key(&account, "Other", "merchant-terminal");
     let reply = app.post(
-        &format!("{}/rotate", key_path(&account, "Other")),
+        &rotate_path(&account, "Other"),
         terminal["secret"].as_str(),
         &json!({}),
     );
@@ -301,7 +290,7 @@ fn last_use_is_recorded_without_a_change(backend: Backend) {
     assert_eq!(key["version"], "1", "a use is not a change");
     assert_eq!(key["modifiedAt"], created["modifiedAt"]);
     let events = app
-        .get(&format!("{path}/events"), Some(&account.owner_key))
+        .get(&events_path(&account, "Till"), Some(&account.owner_key))
         .body;
     assert_eq!(events["events"].as_array().unwrap().len(), 1, "{events}");
 }
@@ -311,6 +300,7 @@ fn audit_trail_lists_every_change(backend: Backend) {
     let account = app.create_account("Acme");
     let created = app.create_key(&account, "Till", "merchant-terminal");
     let path = key_path(&account, "Till");
+    let trail = events_path(&account, "Till");
     let owner = Some(account.owner_key.as_str());
     assert_eq!(
         app.put(&path, owner, &json!({ "enabled": false })).status,
@@ -331,7 +321,7 @@ fn audit_trail_lists_every_change(backend: Backend) {
     );
     assert_eq!(app.delete(&path, owner).status, 204);
 
-    let reply = app.get(&format!("{path}/events"), owner);
+    let reply = app.get(&trail, owner);
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let events = reply.body["events"].as_array().unwrap();
     let summary: Vec<(Value, Value)> = events
@@ -350,7 +340,7 @@ fn audit_trail_lists_every_change(backend: Backend) {
         ]
     );
     assert_eq!(reply.body["nextCursor"], Value::Null);
-    let owner_crn = format!("crn:{}:api-key:owner", account.id);
+    let owner_crn = crn(&account, "owner");
     for event in events {
         assert_eq!(event["actor"], owner_crn.as_str());
         let keys: Vec<&String> = event.as_object().unwrap().keys().collect();
@@ -382,12 +372,10 @@ fn audit_trail_lists_every_change(backend: Backend) {
     }
 
     // Pages of two, following the cursor.
-    let page = app.get(&format!("{path}/events?limit=2"), owner).body;
+    let page = app.get(&format!("{trail}?limit=2"), owner).body;
     assert_eq!(page["events"].as_array().unwrap().len(), 2);
     assert_eq!(page["nextCursor"], "5");
-    let page = app
-        .get(&format!("{path}/events?limit=2&cursor=5"), owner)
-        .body;
+    let page = app.get(&format!("{trail}?limit=2&cursor=5"), owner).body;
     let versions: Vec<&Value> = page["events"]
         .as_array()
         .unwrap()
@@ -395,27 +383,21 @@ fn audit_trail_lists_every_change(backend: Backend) {
         .map(|e| &e["version"])
         .collect();
     assert_eq!(versions, vec!["4", "3"]);
-    let page = app
-        .get(&format!("{path}/events?limit=4&cursor=3"), owner)
-        .body;
+    let page = app.get(&format!("{trail}?limit=4&cursor=3"), owner).body;
     assert_eq!(page["events"].as_array().unwrap().len(), 2);
     assert_eq!(page["nextCursor"], Value::Null);
 
     for bad in ["limit=0", "limit=101", "limit=x", "cursor=abc", "cursor=-1"] {
-        let reply = app.get(&format!("{path}/events?{bad}"), owner);
+        let reply = app.get(&format!("{trail}?{bad}"), owner);
         assert_eq!(reply.status, 400, "{bad}: {:?}", reply.body);
     }
     let terminal = app.create_key(&account, "Other", "merchant-terminal");
-    let reply = app.get(&format!("{path}/events"), terminal["secret"].as_str());
+    let reply = app.get(&trail, terminal["secret"].as_str());
     assert_eq!(reply.status, 403);
     let stranger = app.create_account("Globex");
-    let reply = app.get(&format!("{path}/events"), Some(&stranger.owner_key));
+    let reply = app.get(&trail, Some(&stranger.owner_key));
     assert_eq!(reply.status, 403);
-    assert_eq!(
-        app.get(&format!("{}/events", key_path(&account, "Nobody")), owner)
-            .status,
-        404
-    );
+    assert_eq!(app.get(&events_path(&account, "Nobody"), owner).status, 404);
 }
 
 fn rotation_racing_a_disable(backend: Backend) {

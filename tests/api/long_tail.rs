@@ -22,8 +22,9 @@ use keyward::secret::{CredentialType, Secret};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    default_throttle_tuning, error_body, send, spawn_app, spawn_app_configured, spawn_peer,
-    spawn_peer_configured, with_key, AppSettings, Backend, Reply, TestAccount, TestApp,
+    crn, default_throttle_tuning, error_body, invalid_authentication, key_path, keys_path, send,
+    spawn_app, spawn_app_configured, spawn_peer, spawn_peer_configured, text, with_key,
+    AppSettings, Backend, Reply, TestAccount, TestApp,
 };
 
 /// The default throttle's limit, per address and per key id.
@@ -58,20 +59,6 @@ fn wrong_secret_for(id: &str) -> String {
         .to_owned()
 }
 
-fn text<'a>(value: &'a Value, field: &str) -> &'a str {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no string {field} in {value:?}"))
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
-
-fn crn(account: &TestAccount, name: &str) -> String {
-    format!("crn:{}:api-key:{name}", account.id)
-}
-
 /// The whole `GET /api/me` body for the API key `name`.
 fn me_body(account: &TestAccount, name: &str, role: &str) -> Value {
     json!({
@@ -97,14 +84,10 @@ fn valid_verdict(account: &TestAccount, key: &Value) -> Value {
     })
 }
 
-fn invalid() -> Value {
-    error_body(401, "Unauthorized", "Invalid authentication")
-}
-
 fn assert_invalid(reply: &Reply, what: &str) {
     assert_eq!(
         (reply.status, &reply.body),
-        (401, &invalid()),
+        (401, &invalid_authentication()),
         "{what}: expected 401 Invalid authentication"
     );
 }
@@ -333,7 +316,7 @@ fn a_valid_key_is_never_throttled(backend: Backend) {
     // The owner key, never used on `a` either, creates a key there; the new
     // key (whose first use this is) works at once.
     let reply = a.post(
-        &format!("/api/accounts/{}/api-keys", account.id),
+        &keys_path(&account),
         Some(&account.owner_key),
         &json!({ "name": "Made", "role": "merchant-terminal" }),
     );

@@ -9,7 +9,10 @@ use keyward::secret::{CredentialType, Secret};
 use keyward::service::Limits;
 use serde_json::{json, Value};
 
-use crate::helpers::{send, spawn_app_with, with_key, Backend, Reply, TestAccount, TestApp};
+use crate::helpers::{
+    crn, key_path, keys_path, secret_of, send, spawn_app_with, tokens_path, v1_error, with_key,
+    Backend, Reply, TestAccount, TestApp,
+};
 
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,10 +73,6 @@ fn native_error(status: u16, error: &str, message: &str) -> Value {
     json!({ "statusCode": status, "error": error, "message": message })
 }
 
-fn v1_error(status: u16, title: &str, detail: &str) -> Value {
-    json!({ "errors": [{ "status": status.to_string(), "title": title, "detail": detail }] })
-}
-
 fn error(kind: Kind, status: u16, title: &str, message: &str) -> Value {
     match kind {
         Kind::V1 => v1_error(status, title, message),
@@ -86,21 +85,13 @@ fn me_body(account: &str, name: &str, role: &str) -> Value {
         "accountId": account,
         "name": name,
         "role": role,
-        "crn": format!("crn:{account}:api-key:{name}"),
+        "crn": crn(&account, name),
     })
-}
-
-fn secret_of(body: &Value) -> String {
-    body["secret"].as_str().expect("secret").to_owned()
 }
 
 /// Mints a native session token with `body`: (id, token).
 fn mint(app: &TestApp, account: &TestAccount, body: Value) -> (String, String) {
-    let reply = app.post(
-        &format!("/api/accounts/{}/session-tokens", account.id),
-        Some(&account.owner_key),
-        &body,
-    );
+    let reply = app.post(&tokens_path(&account), Some(&account.owner_key), &body);
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     (
         reply.body["id"].as_str().expect("id").to_owned(),
@@ -121,10 +112,7 @@ impl Traces {
     /// The account id, and every key's id (both spellings), name and masked
     /// value, from the owner's list; plus the given session token ids.
     fn of(app: &TestApp, account: &TestAccount, token_ids: &[String]) -> (Self, BTreeSet<String>) {
-        let reply = app.get(
-            &format!("/api/accounts/{}/api-keys", account.id),
-            Some(&account.owner_key),
-        );
+        let reply = app.get(&keys_path(&account), Some(&account.owner_key));
         assert_eq!(reply.status, 200, "{:?}", reply.body);
         let mut strings = BTreeSet::from([account.id.clone()]);
         let mut names = BTreeSet::new();
@@ -164,7 +152,7 @@ fn every_route_and_credential_get_the_documented_answer(backend: Backend) {
     let acme = app.create_account("Acme");
     let globex = app.create_account("Globex");
     let a = acme.id.as_str();
-    let owner_path = |name: &str| format!("/api/accounts/{a}/api-keys/{name}");
+    let owner_path = |name: &str| key_path(&a, name);
 
     let (expired_id, expired) = mint(&app, &acme, json!({ "scope": "show_card" }));
     let minted_expired = Instant::now();
@@ -198,14 +186,14 @@ fn every_route_and_credential_get_the_documented_answer(backend: Backend) {
         },
         Route {
             method: "GET",
-            path: format!("/api/accounts/{a}/api-keys"),
+            path: keys_path(&a),
             body: None,
             kind: Kind::Native,
             ok: 200,
         },
         Route {
             method: "POST",
-            path: format!("/api/accounts/{a}/api-keys"),
+            path: keys_path(&a),
             body: Some(json!({ "name": "MatrixNew", "role": "merchant-terminal" })),
             kind: Kind::Native,
             ok: 200,
@@ -226,7 +214,7 @@ fn every_route_and_credential_get_the_documented_answer(backend: Backend) {
         },
         Route {
             method: "POST",
-            path: format!("/api/accounts/{a}/session-tokens"),
+            path: tokens_path(&a),
             body: Some(json!({ "scope": "card" })),
             kind: Kind::Native,
             ok: 200,
@@ -354,13 +342,7 @@ fn every_route_and_credential_get_the_documented_answer(backend: Backend) {
     }
 
     let counts = |app: &TestApp| (app.count_rows("api_keys"), app.count_rows("session_tokens"));
-    let acme_list = |app: &TestApp| {
-        app.get(
-            &format!("/api/accounts/{a}/api-keys"),
-            Some(&acme.owner_key),
-        )
-        .body
-    };
+    let acme_list = |app: &TestApp| app.get(&keys_path(&a), Some(&acme.owner_key)).body;
     let rows_before = counts(&app);
     let acme_before = acme_list(&app);
 

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    error_body, read_reply, spawn_app_on, AppSettings, Backend, Reply, TestApp, TestDatabase,
+    error_body, keys_path, read_reply, secret_of, spawn_app_on, AppSettings, Backend, Reply,
+    TestApp, TestDatabase,
 };
 
 /// Where Debian-style packages put the server binaries, one folder a version.
@@ -60,7 +61,7 @@ fn database_outage_fails_fast_and_recovers() {
     // 1. Up: an account, a terminal key, and a key nobody will use before the
     // outage. The owner and terminal keys are used once so they are cached.
     let account = app.create_account("Acme");
-    let keys_path = format!("/api/accounts/{}/api-keys", account.id);
+    let keys_path = keys_path(&account);
     let till = app.create_key(&account, "Till1", "merchant-terminal");
     let till_key = secret_of(&till);
     let spare = app.create_key(&account, "Till2", "merchant-terminal");
@@ -196,13 +197,6 @@ fn database_outage_fails_fast_and_recovers() {
     }
 
     assert!(violations.0.is_empty(), "{violations}");
-}
-
-fn secret_of(key: &Value) -> String {
-    key["secret"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no secret in {key}"))
-        .to_owned()
 }
 
 /// Contract breaches, collected so one run reports all of them.

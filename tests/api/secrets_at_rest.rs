@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Backend, Reply, TestApp};
+use crate::helpers::{keys_path, spawn_app, tokens_path, Backend, Reply, TestApp};
 
 /// A credential the server handed out, and where.
 struct Issued {
@@ -120,7 +120,7 @@ fn nothing_issued_is_kept_in_the_clear(backend: Backend) {
     let account = app.create_account("Acme");
     let owner = account.owner_key.clone();
     let a = account.id.clone();
-    let keys = format!("/api/accounts/{a}/api-keys");
+    let keys = keys_path(&a);
     let mut issued = vec![Issued {
         what: "owner key".into(),
         secret: owner.clone(),
@@ -166,11 +166,7 @@ fn nothing_issued_is_kept_in_the_clear(backend: Backend) {
         json!({ "scope": "show_card" }),
         json!({ "scope": "card", "ttlSeconds": 600 }),
     ] {
-        let reply = app.post(
-            &format!("/api/accounts/{a}/session-tokens"),
-            Some(&owner),
-            &body,
-        );
+        let reply = app.post(&tokens_path(&a), Some(&owner), &body);
         assert_no_store(&format!("native mint {body}"), &reply);
         issued.push(Issued {
             what: format!("native token {body}"),

@@ -5,54 +5,19 @@
 use std::time::Duration as StdDuration;
 
 use diesel::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
-use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use keyward::service::Limits;
 
 use crate::helpers::{
-    error_body, send, spawn_app, spawn_app_with, Backend, Reply, TestAccount, TestApp,
+    assert_reply, crn, error_body, forbidden, invalid_authentication, key_path, keys_path,
+    parse_timestamp, send, spawn_app, spawn_app_with, text, tokens_path, Backend, Reply,
+    TestAccount, TestApp,
 };
 
 const SCOPES: [&str; 3] = ["card", "show_card", "show_service_code"];
-
-fn tokens_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/session-tokens", account.id)
-}
-
-fn keys_path(account: &TestAccount) -> String {
-    format!("/api/accounts/{}/api-keys", account.id)
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
-
-fn crn(account: &TestAccount, name: &str) -> String {
-    format!("crn:{}:api-key:{name}", account.id)
-}
-
-fn text<'a>(value: &'a Value, field: &str) -> &'a str {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no string {field} in {value:?}"))
-}
-
-/// `2020-06-01T22:32:56.631Z`: UTC with exactly three fractional digits.
-fn parse_timestamp(s: &str) -> OffsetDateTime {
-    const SHAPE: &[u8] = b"0000-00-00T00:00:00.000Z";
-    assert!(
-        s.len() == SHAPE.len()
-            && s.bytes().zip(SHAPE.iter()).all(|(c, &want)| match want {
-                b'0' => c.is_ascii_digit(),
-                other => c == other,
-            }),
-        "{s:?} is not a millisecond UTC timestamp"
-    );
-    OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("{s:?}: {e}"))
-}
 
 /// A token as minted: the response checked in full.
 struct Minted {
@@ -120,19 +85,6 @@ fn mint(
         token,
         expires_at,
     }
-}
-
-fn unauthorized() -> Value {
-    error_body(401, "Unauthorized", "Invalid authentication")
-}
-
-fn forbidden() -> Value {
-    error_body(403, "Forbidden", "FORBIDDEN")
-}
-
-fn assert_reply(reply: &Reply, status: u16, body: &Value) {
-    assert_eq!(reply.status, status, "{:?}", reply.body);
-    assert_eq!(&reply.body, body);
 }
 
 /// A 400 in the native shape whatever its message, which is returned.
@@ -405,7 +357,7 @@ fn only_owners_mint_and_only_on_their_account(backend: Backend) {
         Some("kw_not_a_key"),
         &json!({ "scope": "card" }),
     );
-    assert_reply(&reply, 401, &unauthorized());
+    assert_reply(&reply, 401, &invalid_authentication());
     assert_eq!(app.count_rows("session_tokens"), 0);
 }
 
@@ -435,14 +387,26 @@ fn tokens_follow_their_key(backend: Backend) {
     );
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(reply.body["enabled"], json!(false));
-    assert_reply(&app.get("/api/me", Some(token)), 401, &unauthorized());
-    assert_reply(&app.get("/api/me", Some(&minter_key)), 401, &unauthorized());
+    assert_reply(
+        &app.get("/api/me", Some(token)),
+        401,
+        &invalid_authentication(),
+    );
+    assert_reply(
+        &app.get("/api/me", Some(&minter_key)),
+        401,
+        &invalid_authentication(),
+    );
 
     // Enabled again: the key works, but the disable ended its old token for good.
     let reply = app.put(&path, Some(&account.owner_key), &json!({ "enabled": true }));
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(app.get("/api/me", Some(&minter_key)).status, 200);
-    assert_reply(&app.get("/api/me", Some(token)), 401, &unauthorized());
+    assert_reply(
+        &app.get("/api/me", Some(token)),
+        401,
+        &invalid_authentication(),
+    );
     let verdict = app.post("/api/verify", None, &json!({ "sessionToken": token }));
     assert_eq!(verdict.body, json!({ "valid": false, "code": "DISABLED" }));
 
@@ -462,10 +426,18 @@ fn tokens_follow_their_key(backend: Backend) {
     // Revoked: the token is over for good.
     let reply = app.delete(&path, Some(&account.owner_key));
     assert_eq!(reply.status, 204, "{:?}", reply.body);
-    assert_reply(&app.get("/api/me", Some(token)), 401, &unauthorized());
+    assert_reply(
+        &app.get("/api/me", Some(token)),
+        401,
+        &invalid_authentication(),
+    );
     let reply = app.put(&path, Some(&account.owner_key), &json!({ "enabled": true }));
     assert_eq!(reply.status, 409, "{:?}", reply.body);
-    assert_reply(&app.get("/api/me", Some(token)), 401, &unauthorized());
+    assert_reply(
+        &app.get("/api/me", Some(token)),
+        401,
+        &invalid_authentication(),
+    );
 
     // The owner's own tokens were never affected.
     let own = mint(&app, &account, &account.owner_key, "card", None, 15 * 60);
@@ -490,7 +462,7 @@ fn tokens_expire(backend: Backend) {
     assert_reply(
         &app.get("/api/me", Some(&minted.token)),
         401,
-        &unauthorized(),
+        &invalid_authentication(),
     );
     assert_eq!(app.get("/api/me", Some(&longer.token)).status, 200);
 }
@@ -584,7 +556,7 @@ fn the_database_holds_no_plain_token(backend: Backend) {
     assert_reply(
         &app.get("/api/me", Some(&row.token_hash)),
         401,
-        &unauthorized(),
+        &invalid_authentication(),
     );
 }
 

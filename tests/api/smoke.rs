@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{crn, spawn_app, Backend};
 
 fn me_answers_for_the_owner_key(backend: Backend) {
     let app = spawn_app(backend);
@@ -11,7 +11,7 @@ fn me_answers_for_the_owner_key(backend: Backend) {
             "accountId": account.id,
             "name": "owner",
             "role": "account-owner",
-            "crn": format!("crn:{}:api-key:owner", account.id),
+            "crn": crn(&account, "owner"),
         })
     );
 }

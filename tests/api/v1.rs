@@ -3,10 +3,12 @@
 //! `{"errors":[{"status","title","detail"}]}`.
 
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::helpers::{send, send_json, spawn_app, with_key, Backend, Reply, TestAccount, TestApp};
+use crate::helpers::{
+    crn, key_path, keys_path, parse_timestamp, send, send_json, spawn_app, v1_error, with_key,
+    Backend, Reply, TestAccount, TestApp,
+};
 
 /// The attributes of an `api_key` resource, sorted.
 const KEY_ATTRIBUTES: [&str; 6] = [
@@ -30,11 +32,6 @@ fn key_url(id: &str, credential: &str) -> String {
 
 fn tokens_url(credential: &str) -> String {
     format!("/api/v1/session_tokens?api_key={credential}")
-}
-
-/// The one-element error document of the dialect.
-fn v1_error(status: u16, title: &str, detail: &str) -> Value {
-    json!({ "errors": [{ "status": status.to_string(), "title": title, "detail": detail }] })
 }
 
 /// The `detail` of an error document, after checking status and title.
@@ -73,20 +70,6 @@ fn assert_uuid_v4(s: &str) -> uuid::Uuid {
     assert_eq!(id.get_version_num(), 4, "{s} is not a v4 uuid");
     assert_eq!(id.hyphenated().to_string(), s, "{s} is not canonical");
     id
-}
-
-/// `2020-06-08T05:49:10.979Z`: UTC with exactly three fractional digits.
-fn parse_timestamp(s: &str) -> OffsetDateTime {
-    const SHAPE: &[u8] = b"0000-00-00T00:00:00.000Z";
-    assert!(
-        s.len() == SHAPE.len()
-            && s.bytes().zip(SHAPE.iter()).all(|(c, &want)| match want {
-                b'0' => c.is_ascii_digit(),
-                other => c == other,
-            }),
-        "{s:?} is not a millisecond UTC timestamp"
-    );
-    OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
 
 /// Asserts `t` lies within `[from - slack, to + slack]`.
@@ -128,10 +111,7 @@ fn key_resource(
 
 /// The native view of the key `name`, read with the owner key.
 fn native_key(app: &TestApp, account: &TestAccount, name: &str) -> Value {
-    let reply = app.get(
-        &format!("/api/accounts/{}/api-keys/{name}", account.id),
-        Some(&account.owner_key),
-    );
+    let reply = app.get(&key_path(&account, name), Some(&account.owner_key));
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     reply.body
 }
@@ -243,7 +223,7 @@ fn create_shows_the_full_key_once_and_it_works(backend: Backend) {
             "accountId": account.id,
             "name": name,
             "role": "account-owner",
-            "crn": format!("crn:{}:api-key:{name}", account.id),
+            "crn": crn(&account, &name),
         })
     );
     // ... and may itself work the dialect.
@@ -469,7 +449,7 @@ fn session_tokens_for_each_scope(backend: Backend) {
                 "accountId": account.id,
                 "name": "owner",
                 "role": "account-owner",
-                "crn": format!("crn:{}:api-key:owner", account.id),
+                "crn": crn(&account, "owner"),
                 "scope": scope,
                 "expiresAt": expires_at,
             })
@@ -713,7 +693,7 @@ fn name_and_role_extensions_are_honoured(backend: Backend) {
             "accountId": account.id,
             "name": "till1",
             "role": "merchant-terminal",
-            "crn": format!("crn:{}:api-key:till1", account.id),
+            "crn": crn(&account, "till1"),
         })
     );
     let owner_named = create_v1(
@@ -750,7 +730,7 @@ fn name_and_role_extensions_are_honoured(backend: Backend) {
 fn native_and_v1_see_the_same_keys(backend: Backend) {
     let app = spawn_app(backend);
     let account = app.create_account("Acme");
-    let owner_crn = format!("crn:{}:api-key:owner", account.id);
+    let owner_crn = crn(&account, "owner");
 
     // Created through /api/v1, seen natively.
     let created = create_v1(
@@ -759,10 +739,7 @@ fn native_and_v1_see_the_same_keys(backend: Backend) {
         json!({ "description": "Application key" }),
     );
     let name = text(&me(&app, &created.key), "/name").to_owned();
-    let reply = app.get(
-        &format!("/api/accounts/{}/api-keys", account.id),
-        Some(&account.owner_key),
-    );
+    let reply = app.get(&keys_path(&account), Some(&account.owner_key));
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let owner = native_key(&app, &account, "owner");
     let v1_native = json!({

@@ -6,7 +6,10 @@ use std::time::Duration;
 use keyward::secret::{CredentialType, Secret};
 use serde_json::{json, Value};
 
-use crate::helpers::{error_body, send, spawn_app, Backend, Reply, TestAccount, TestApp};
+use crate::helpers::{
+    crn, error_body, key_path, send, spawn_app, text, tokens_path, Backend, Reply, TestAccount,
+    TestApp,
+};
 
 fn verify(app: &TestApp, body: &Value) -> Reply {
     app.post("/api/verify", None, body)
@@ -23,20 +26,6 @@ fn invalid(code: &str) -> Value {
     json!({ "valid": false, "code": code })
 }
 
-fn text<'a>(value: &'a Value, field: &str) -> &'a str {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no string {field} in {value:?}"))
-}
-
-fn crn(account: &TestAccount, name: &str) -> String {
-    format!("crn:{}:api-key:{name}", account.id)
-}
-
-fn key_path(account: &TestAccount, name: &str) -> String {
-    format!("/api/accounts/{}/api-keys/{name}", account.id)
-}
-
 /// The id of the key `name`, read with the owner key.
 fn key_id(app: &TestApp, account: &TestAccount, name: &str) -> String {
     let reply = app.get(&key_path(account, name), Some(&account.owner_key));
@@ -46,11 +35,7 @@ fn key_id(app: &TestApp, account: &TestAccount, name: &str) -> String {
 
 /// Mints a token with `credential`; returns the mint response.
 fn mint(app: &TestApp, account: &TestAccount, credential: &str, body: &Value) -> Value {
-    let reply = app.post(
-        &format!("/api/accounts/{}/session-tokens", account.id),
-        Some(credential),
-        body,
-    );
+    let reply = app.post(&tokens_path(&account), Some(credential), body);
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     reply.body
 }
