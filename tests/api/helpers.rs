@@ -554,3 +554,26 @@ pub fn parse_timestamp(s: &str) -> time::OffsetDateTime {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
+
+/// `value` for a snapshot: in every string, each `(actual, placeholder)` in
+/// `known` (in order) has `actual` replaced by `placeholder`. Ids, secrets
+/// and timestamps a test has read (and checked the shape of) so show up in
+/// the snapshot by role, and only where that very value appears; a volatile
+/// value the test did not name stays as it is and breaks the snapshot.
+pub fn redacted(value: &Value, known: &[(&str, &str)]) -> Value {
+    match value {
+        Value::String(s) => {
+            Value::String(known.iter().fold(s.clone(), |s, (actual, placeholder)| {
+                assert!(!actual.is_empty(), "an empty value to redact");
+                s.replace(actual, placeholder)
+            }))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| redacted(v, known)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redacted(v, known)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
