@@ -8,10 +8,10 @@
 
 use std::time::Instant;
 
-use keyward::secret::{CredentialType, HashCost, Secret, SecretHasher};
+use keyward::secret::{CredentialKind, HashCost, Secret, SecretHasher};
 
 fn main() {
-    let secret = Secret::generate(CredentialType::ApiKey, uuid::Uuid::new_v4());
+    let secret = Secret::generate(CredentialKind::ApiKey, uuid::Uuid::new_v4());
     println!("| m (KiB) | t | µs per verification |");
     println!("|---:|---:|---:|");
     for (memory_kib, iterations) in [

@@ -29,19 +29,13 @@ const RANDOM_LEN: usize = 24;
 const CHECKSUM_LEN: usize = 6;
 const HINT_LEN: usize = 6;
 
-/// Which kind of credential a string claims to be, by its prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialType {
-    ApiKey,
-    SessionToken,
-}
+pub use crate::domain::CredentialKind;
 
-impl CredentialType {
-    fn prefix(self) -> &'static str {
-        match self {
-            CredentialType::ApiKey => "kw_",
-            CredentialType::SessionToken => "kwst_",
-        }
+/// The prefix that tells which kind of credential a string claims to be.
+fn prefix(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::ApiKey => "kw_",
+        CredentialKind::SessionToken => "kwst_",
     }
 }
 
@@ -51,10 +45,10 @@ pub struct Secret(String);
 
 impl Secret {
     /// Issues a new credential of `kind` that carries `id`.
-    pub fn generate(kind: CredentialType, id: Uuid) -> Self {
+    pub fn generate(kind: CredentialKind, id: Uuid) -> Self {
         let mut rng = OsRng;
-        let mut body = String::with_capacity(kind.prefix().len() + ID_LEN + RANDOM_LEN);
-        body.push_str(kind.prefix());
+        let mut body = String::with_capacity(prefix(kind).len() + ID_LEN + RANDOM_LEN);
+        body.push_str(prefix(kind));
         body.push_str(&id.simple().to_string());
         for _ in 0..RANDOM_LEN {
             body.push(char::from(BASE62[rng.gen_range(0..BASE62.len())]));
@@ -91,17 +85,17 @@ impl fmt::Debug for Secret {
 /// A presented credential that is well formed: right prefix, length, id and checksum.
 #[derive(Debug, Clone)]
 pub struct Presented {
-    pub kind: CredentialType,
+    pub kind: CredentialKind,
     pub id: Uuid,
     pub secret: Secret,
 }
 
 /// Parses a presented credential without any I/O. `None` means malformed.
 pub fn parse(s: &str) -> Option<Presented> {
-    let kind = [CredentialType::SessionToken, CredentialType::ApiKey]
+    let kind = [CredentialKind::SessionToken, CredentialKind::ApiKey]
         .into_iter()
-        .find(|kind| s.starts_with(kind.prefix()))?;
-    let rest = &s[kind.prefix().len()..];
+        .find(|kind| s.starts_with(prefix(*kind)))?;
+    let rest = &s[prefix(kind).len()..];
     if rest.len() != ID_LEN + RANDOM_LEN + CHECKSUM_LEN || !rest.is_ascii() {
         return None;
     }
@@ -146,7 +140,7 @@ pub const REDACTED: &str = "[redacted]";
 /// message naming a field the client sent, or a request id.
 pub fn redact_credentials(text: &str) -> std::borrow::Cow<'_, str> {
     let lower = text.to_ascii_lowercase();
-    let prefixes = [CredentialType::SessionToken, CredentialType::ApiKey].map(|k| k.prefix());
+    let prefixes = [CredentialKind::SessionToken, CredentialKind::ApiKey].map(prefix);
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
@@ -263,7 +257,7 @@ impl SecretHasher {
             params,
             decoy: String::new(),
         };
-        let nobody = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let nobody = Secret::generate(CredentialKind::ApiKey, Uuid::new_v4());
         hasher.decoy = hasher
             .hash(&nobody)
             .map_err(|e| format!("cannot hash with these argon2 parameters: {e}"))?;
@@ -348,7 +342,7 @@ mod tests {
     #[test]
     fn generated_keys_parse_back() {
         let id = Uuid::new_v4();
-        for kind in [CredentialType::ApiKey, CredentialType::SessionToken] {
+        for kind in [CredentialKind::ApiKey, CredentialKind::SessionToken] {
             let secret = Secret::generate(kind, id);
             let parsed = parse(secret.expose()).expect("parses");
             assert_eq!(parsed.kind, kind);
@@ -359,7 +353,7 @@ mod tests {
 
     #[test]
     fn api_key_is_65_chars_with_prefix() {
-        let secret = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let secret = Secret::generate(CredentialKind::ApiKey, Uuid::new_v4());
         assert_eq!(secret.expose().len(), 65);
         assert!(secret.expose().starts_with("kw_"));
         assert_eq!(secret.hint().len(), 9);
@@ -368,7 +362,7 @@ mod tests {
 
     #[test]
     fn any_changed_character_is_malformed() {
-        let secret = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let secret = Secret::generate(CredentialKind::ApiKey, Uuid::new_v4());
         let s = secret.expose();
         for i in 3..s.len() {
             let mut bytes = s.as_bytes().to_vec();
@@ -384,15 +378,15 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        let secret = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let secret = Secret::generate(CredentialKind::ApiKey, Uuid::new_v4());
         let shown = format!("{secret:?} {:?}", parse(secret.expose()).unwrap());
         assert!(!shown.contains(&secret.expose()[3..]));
     }
 
     #[test]
     fn credentials_are_redacted_from_text() {
-        let key = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
-        let token = Secret::generate(CredentialType::SessionToken, Uuid::new_v4());
+        let key = Secret::generate(CredentialKind::ApiKey, Uuid::new_v4());
+        let token = Secret::generate(CredentialKind::SessionToken, Uuid::new_v4());
         let text = format!(
             "unknown field `{}`, and {} and KW_ABC1 ok",
             key.expose(),
@@ -417,8 +411,8 @@ mod tests {
             iterations: 1,
         })
         .unwrap();
-        let a = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
-        let b = Secret::generate(CredentialType::ApiKey, Uuid::new_v4());
+        let a = Secret::generate(CredentialKind::ApiKey, Uuid::new_v4());
+        let b = Secret::generate(CredentialKind::ApiKey, Uuid::new_v4());
         let phc = hasher.hash(&a).unwrap();
         assert!(phc.starts_with("$argon2id$"));
         assert!(!phc.contains(a.expose()));

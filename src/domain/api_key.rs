@@ -2,10 +2,11 @@ use uuid::Uuid;
 
 use super::{AccountId, Crn, Invalid, KeyName, Role, Timestamp};
 
-/// Whether a key can still be used at all. Revocation is final; expiry is
-/// reached at `expiresAt` (and moved by changing it); disabling
-/// (`enabled = false`) is the reversible switch and does not change the status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `revoked` is permanent; `expired` is reached at the key's `expiresAt`. Whether a key is switched on is `enabled`, apart from this.
+// Disabling (`enabled = false`) is the reversible switch and does not
+// change the status; expiry moves when `expiresAt` is changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum KeyStatus {
     Active,
     Expired,

@@ -18,7 +18,7 @@ pub use api_key::{ApiKey, KeyStatus};
 pub use crn::Crn;
 pub use description::Description;
 pub use key_name::KeyName;
-pub use principal::{Credential, Principal};
+pub use principal::{Credential, CredentialKind, Principal};
 pub use role::Role;
 pub use scope::Scope;
 pub use timestamp::Timestamp;

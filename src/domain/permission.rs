@@ -1,13 +1,6 @@
 //! Who may do what: the one table every operation consults.
 
-use super::{Principal, Role, Scope};
-
-/// The kind of credential a request was made with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialKind {
-    ApiKey,
-    SessionToken,
-}
+use super::{CredentialKind, Principal, Role, Scope};
 
 /// An operation a caller asks for, on an account it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

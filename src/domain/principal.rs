@@ -1,6 +1,5 @@
 use uuid::Uuid;
 
-use super::permission::CredentialKind;
 use super::{AccountId, Crn, KeyName, Role, Scope, Timestamp};
 
 /// Who is calling: the key behind the credential, and how it was presented.
@@ -11,6 +10,14 @@ pub struct Principal {
     pub key_name: KeyName,
     pub role: Role,
     pub credential: Credential,
+}
+
+/// The two kinds of credential: an API key (`kw_…`) and a session token
+/// (`kwst_…`) one mints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    ApiKey,
+    SessionToken,
 }
 
 /// The credential a request carried.

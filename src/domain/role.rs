@@ -2,8 +2,10 @@ use std::fmt;
 
 use super::Invalid;
 
-/// What a key may do; see `permission` for the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A key's role. A session token acts with the role of the key that minted it.
+// What each role may do is the table in `permission`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "kebab-case")]
 pub enum Role {
     AccountOwner,
     MerchantTerminal,

@@ -2,8 +2,9 @@ use std::fmt;
 
 use super::Invalid;
 
-/// What a session token may be used for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a session token is for: `card` (capture card details), `show_card` (read card details without the service code) or `show_service_code` (read only the service code). Keyward reports it; the service accepting the token enforces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
 pub enum Scope {
     /// Capture card details.
     Card,

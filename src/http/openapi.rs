@@ -51,9 +51,9 @@ use crate::error::{ApiError, ErrorCode};
             V1ErrorDocument,
             V1ErrorObject,
             Timestamp,
-            RoleName,
-            ScopeName,
-            KeyStatusName,
+            Role,
+            Scope,
+            KeyStatus,
             VerifyCode,
             health::HealthStatus,
             native_api::views::KeyView,
@@ -244,67 +244,6 @@ fn one_of_names<'a>(description: &str, values: impl IntoIterator<Item = &'a str>
         .description(Some(description))
         .enum_values(Some(values))
         .into()
-}
-
-/// The schema of a key's role, `Role` in the document.
-pub struct RoleName;
-
-impl PartialSchema for RoleName {
-    fn schema() -> RefOr<Schema> {
-        one_of_names(
-            "A key's role. A session token acts with the role of the key that minted it.",
-            Role::ALL.map(Role::as_str),
-        )
-    }
-}
-
-impl ToSchema for RoleName {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Role")
-    }
-}
-
-/// The schema of a session token's scope, `Scope` in the document.
-pub struct ScopeName;
-
-impl PartialSchema for ScopeName {
-    fn schema() -> RefOr<Schema> {
-        one_of_names(
-            "What a session token is for: `card` (capture card details), `show_card` (read \
-             card details without the service code) or `show_service_code` (read only the \
-             service code). Keyward reports it; the service accepting the token enforces it.",
-            Scope::ALL.map(Scope::as_str),
-        )
-    }
-}
-
-impl ToSchema for ScopeName {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Scope")
-    }
-}
-
-/// The schema of a key's status, `KeyStatus` in the document.
-pub struct KeyStatusName;
-
-impl PartialSchema for KeyStatusName {
-    fn schema() -> RefOr<Schema> {
-        // The `match` stops compiling when a status is added, until it is listed here.
-        let listed = |status: KeyStatus| match status {
-            KeyStatus::Active | KeyStatus::Expired | KeyStatus::Revoked => status.as_str(),
-        };
-        one_of_names(
-            "`revoked` is permanent; `expired` is reached at the key's `expiresAt`. Whether a \
-             key is switched on is `enabled`, apart from this.",
-            [KeyStatus::Active, KeyStatus::Expired, KeyStatus::Revoked].map(listed),
-        )
-    }
-}
-
-impl ToSchema for KeyStatusName {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("KeyStatus")
-    }
 }
 
 /// The schema of the codes `POST /api/verify` reports.

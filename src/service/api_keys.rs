@@ -10,7 +10,7 @@ use crate::domain::{
     AccountId, ApiKey, Crn, Description, KeyName, KeyStatus, Principal, Role, Timestamp,
 };
 use crate::error::{ApiError, ErrorCode};
-use crate::secret::{CredentialType, Secret, SecretHasher};
+use crate::secret::{CredentialKind, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, StatusFilter};
 use crate::store::last_used;
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
@@ -127,7 +127,7 @@ pub struct IssuedSecret {
 
 impl IssuedSecret {
     pub fn new(hasher: &SecretHasher, id: Uuid) -> Result<Self, ApiError> {
-        let secret = Secret::generate(CredentialType::ApiKey, id);
+        let secret = Secret::generate(CredentialKind::ApiKey, id);
         let secret_hash = hasher
             .hash(&secret)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a new secret: {e}")))?;

@@ -15,7 +15,7 @@ use super::{authorize, write, Asked, Keyward};
 use crate::domain::permission::{self, Action};
 use crate::domain::{Principal, Scope, Timestamp};
 use crate::error::{ApiError, ErrorCode};
-use crate::secret::{self, CredentialType, Secret};
+use crate::secret::{self, CredentialKind, Secret};
 use crate::store::models::SessionTokenRow;
 use crate::store::session_tokens as queries;
 
@@ -55,7 +55,7 @@ pub async fn mint(
         write::as_caller(conn, &caller, Some(caller.key_id), |conn, key| {
             let key = key.ok_or(ErrorCode::InvalidAuthentication)?;
             let id = Uuid::new_v4();
-            let token = Secret::generate(CredentialType::SessionToken, id);
+            let token = Secret::generate(CredentialKind::SessionToken, id);
             let now = Timestamp::now();
             let expires_at = now.plus_seconds(ttl);
             queries::insert(

@@ -10,7 +10,7 @@ use super::Keyward;
 use crate::domain::{Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::metrics::CacheName;
-use crate::secret::{self, CredentialType, Presented, SecretHasher};
+use crate::secret::{self, CredentialKind, Presented, SecretHasher};
 use crate::store::{api_keys, session_tokens};
 
 /// The outcome of checking a credential. Only `Valid` says anything about
@@ -57,7 +57,7 @@ impl Keyward {
     pub async fn check_credential_as(
         &self,
         presented: &str,
-        expected: Option<CredentialType>,
+        expected: Option<CredentialKind>,
         client: Option<IpAddr>,
     ) -> Result<Verdict, ApiError> {
         let outcome = self.check(presented, expected, client).await;
@@ -75,7 +75,7 @@ impl Keyward {
     async fn check(
         &self,
         presented: &str,
-        expected: Option<CredentialType>,
+        expected: Option<CredentialKind>,
         client: Option<IpAddr>,
     ) -> Result<Verdict, ApiError> {
         let parsed =
@@ -85,8 +85,8 @@ impl Keyward {
             return Ok(Verdict::Malformed);
         };
         match presented.kind {
-            CredentialType::ApiKey => self.check_api_key(&presented, client).await,
-            CredentialType::SessionToken => self.check_session_token(&presented, client).await,
+            CredentialKind::ApiKey => self.check_api_key(&presented, client).await,
+            CredentialKind::SessionToken => self.check_session_token(&presented, client).await,
         }
     }
 

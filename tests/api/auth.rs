@@ -1,6 +1,6 @@
 //! Authentication (`x-api-key`) and what each caller may do.
 
-use keyward::secret::{CredentialType, Secret};
+use keyward::secret::{CredentialKind, Secret};
 use serde_json::{json, Value};
 
 use crate::helpers::{
@@ -121,19 +121,19 @@ fn every_bad_credential_gets_the_same_401(backend: Backend) {
     let candidates: Vec<(&str, String)> = vec![
         (
             "well-formed key with an unknown id",
-            Secret::generate(CredentialType::ApiKey, uuid::Uuid::new_v4())
+            Secret::generate(CredentialKind::ApiKey, uuid::Uuid::new_v4())
                 .expose()
                 .to_owned(),
         ),
         (
             "well-formed session token with an unknown id",
-            Secret::generate(CredentialType::SessionToken, uuid::Uuid::new_v4())
+            Secret::generate(CredentialKind::SessionToken, uuid::Uuid::new_v4())
                 .expose()
                 .to_owned(),
         ),
         (
             "wrong secret for a real key id",
-            Secret::generate(CredentialType::ApiKey, real_id)
+            Secret::generate(CredentialKind::ApiKey, real_id)
                 .expose()
                 .to_owned(),
         ),

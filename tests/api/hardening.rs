@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use keyward::secret::{CredentialType, Secret};
+use keyward::secret::{CredentialKind, Secret};
 use keyward::service::Limits;
 use serde_json::{json, Value};
 
@@ -78,7 +78,7 @@ fn random_part(secret: &str) -> &str {
 
 /// A well-formed, checksummed API key carrying `id`, with a secret nobody holds.
 fn forged_key(id: uuid::Uuid) -> String {
-    Secret::generate(CredentialType::ApiKey, id)
+    Secret::generate(CredentialKind::ApiKey, id)
         .expose()
         .to_owned()
 }

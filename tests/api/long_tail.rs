@@ -18,7 +18,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use keyward::http::client::TrustedProxies;
-use keyward::secret::{CredentialType, Secret};
+use keyward::secret::{CredentialKind, Secret};
 use serde_json::{json, Value};
 
 use crate::helpers::{
@@ -54,7 +54,7 @@ fn default_throttle() -> AppSettings {
 /// A well-formed key for `id` whose secret is wrong.
 fn wrong_secret_for(id: &str) -> String {
     let id = uuid::Uuid::parse_str(id).expect("key id");
-    Secret::generate(CredentialType::ApiKey, id)
+    Secret::generate(CredentialKind::ApiKey, id)
         .expose()
         .to_owned()
 }

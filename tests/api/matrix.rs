@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use keyward::secret::{CredentialType, Secret};
+use keyward::secret::{CredentialKind, Secret};
 use keyward::service::Limits;
 use serde_json::{json, Value};
 
@@ -172,7 +172,7 @@ fn every_route_and_credential_get_the_documented_answer(backend: Backend) {
     let reply = app.delete(&owner_path("AcmeGone"), Some(&acme.owner_key));
     assert_eq!(reply.status, 204, "{:?}", reply.body);
     // A key of the right shape whose id no account has.
-    let forged = Secret::generate(CredentialType::ApiKey, uuid::Uuid::new_v4())
+    let forged = Secret::generate(CredentialKind::ApiKey, uuid::Uuid::new_v4())
         .expose()
         .to_owned();
 

@@ -6,7 +6,7 @@ use diesel::sql_types::Text;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use serde_json::json;
 
-use keyward::secret::{CredentialType, HashCost, Secret, SecretHasher};
+use keyward::secret::{CredentialKind, HashCost, Secret, SecretHasher};
 
 use crate::helpers::{spawn_app_on, AppSettings, Backend, TestDatabase};
 
@@ -50,7 +50,7 @@ fn last_use_survives_the_move_to_its_own_table(backend: Backend) {
     let owner_id = uuid::Uuid::new_v4();
     let idle_id = uuid::Uuid::new_v4();
     let hasher = SecretHasher::new(HashCost::default()).expect("hasher");
-    let secret = Secret::generate(CredentialType::ApiKey, owner_id);
+    let secret = Secret::generate(CredentialKind::ApiKey, owner_id);
     let phc = hasher.hash(&secret).expect("hash");
     let hint = secret.hint();
     let seed = format!(

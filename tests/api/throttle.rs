@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use keyward::secret::{CredentialType, Secret};
+use keyward::secret::{CredentialKind, Secret};
 use keyward::service::throttle::ThrottleSettings;
 use keyward::service::{Limits, Tuning};
 use serde_json::{json, Value};
@@ -26,7 +26,7 @@ fn throttled_app(backend: Backend) -> TestApp {
 /// A well-formed key for `id` whose secret is wrong.
 fn wrong_secret_for(id: &str) -> String {
     let id = uuid::Uuid::parse_str(id).unwrap();
-    Secret::generate(CredentialType::ApiKey, id)
+    Secret::generate(CredentialKind::ApiKey, id)
         .expose()
         .to_owned()
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use keyward::secret::{CredentialType, Secret};
+use keyward::secret::{CredentialKind, Secret};
 use serde_json::{json, Value};
 
 use crate::helpers::{
@@ -55,7 +55,7 @@ fn revoke(app: &TestApp, account: &TestAccount, name: &str) {
 }
 
 /// A well-formed credential of `kind` carrying `id`, with a secret nobody holds.
-fn forged(kind: CredentialType, id: &str) -> String {
+fn forged(kind: CredentialKind, id: &str) -> String {
     let id = uuid::Uuid::parse_str(id).expect("uuid");
     Secret::generate(kind, id).expose().to_owned()
 }
@@ -175,16 +175,16 @@ fn unknown_ids_and_wrong_secrets_are_not_found(backend: Backend) {
     let not_found = invalid("NOT_FOUND");
 
     let unknown = uuid::Uuid::new_v4().to_string();
-    let wrong_key = forged(CredentialType::ApiKey, &victim_id);
-    let wrong_token = forged(CredentialType::SessionToken, &token_id);
+    let wrong_key = forged(CredentialKind::ApiKey, &victim_id);
+    let wrong_token = forged(CredentialKind::SessionToken, &token_id);
     let probes = [
-        json!({ "key": forged(CredentialType::ApiKey, &unknown) }),
-        json!({ "sessionToken": forged(CredentialType::SessionToken, &unknown) }),
+        json!({ "key": forged(CredentialKind::ApiKey, &unknown) }),
+        json!({ "sessionToken": forged(CredentialKind::SessionToken, &unknown) }),
         json!({ "key": wrong_key }),
         json!({ "sessionToken": wrong_token }),
         // A token's id is not a key's, nor the other way round.
-        json!({ "key": forged(CredentialType::ApiKey, &token_id) }),
-        json!({ "sessionToken": forged(CredentialType::SessionToken, &victim_id) }),
+        json!({ "key": forged(CredentialKind::ApiKey, &token_id) }),
+        json!({ "sessionToken": forged(CredentialKind::SessionToken, &victim_id) }),
     ];
     // The real ones are valid, and known to the cache.
     assert_eq!(

@@ -10,7 +10,7 @@ use crate::domain::{Description, KeyName, KeyStatus, Role, Timestamp};
 use crate::error::ApiError;
 use crate::http::body::{present, read_json};
 use crate::http::dialect::{Caller, NativeErrorBody};
-use crate::http::openapi::{native, KeyStatusName, RoleName};
+use crate::http::openapi::native;
 use crate::service::api_keys::{self, KeyRef, KeyUpdate, NewKey};
 use crate::service::{Asked, Keyward};
 
@@ -27,7 +27,7 @@ pub struct CreateKeyBody {
     /// even by a revoked key).
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9]+$")]
     name: String,
-    #[schema(value_type = RoleName)]
+    #[schema(value_type = Role)]
     role: String,
     /// At most 255 characters, no control characters; `null` or absent: none.
     #[serde(default)]
@@ -233,7 +233,7 @@ pub async fn create(
     tag = "native",
     params(
         native::AccountIdParam,
-        ("status" = Option<KeyStatusName>, Query,
+        ("status" = Option<KeyStatus>, Query,
             description = "Only keys with this `status` (a disabled key can still be \
                 `active`); every key when left out."),
     ),

@@ -10,7 +10,7 @@ use crate::domain::Scope;
 use crate::error::ApiError;
 use crate::http::body::read_json;
 use crate::http::dialect::{Caller, NativeErrorBody};
-use crate::http::openapi::{native, ScopeName};
+use crate::http::openapi::native;
 use crate::service::{session_tokens, Keyward};
 
 /// What to mint.
@@ -18,7 +18,7 @@ use crate::service::{session_tokens, Keyward};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(examples(json!({"scope": "show_card", "ttlSeconds": 600})))]
 pub struct MintTokenBody {
-    #[schema(value_type = ScopeName)]
+    #[schema(value_type = Scope)]
     scope: String,
     /// Lifetime in seconds, from 1 up to the configured maximum (default
     /// 86400); without it, the configured default (900).

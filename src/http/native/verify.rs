@@ -11,7 +11,7 @@ use super::views::VerdictView;
 use crate::error::ApiError;
 use crate::http::body::read_json;
 use crate::http::dialect::NativeErrorBody;
-use crate::secret::CredentialType;
+use crate::secret::CredentialKind;
 use crate::service::Keyward;
 
 /// The credential to check: exactly one of the two fields.
@@ -54,8 +54,8 @@ pub async fn verify(
 ) -> Result<HttpResponse, ApiError> {
     let body: VerifyBody = read_json(&req, payload).await?;
     let (presented, kind) = match (body.key, body.session_token) {
-        (Some(key), None) => (key, CredentialType::ApiKey),
-        (None, Some(token)) => (token, CredentialType::SessionToken),
+        (Some(key), None) => (key, CredentialKind::ApiKey),
+        (None, Some(token)) => (token, CredentialKind::SessionToken),
         _ => {
             return Err(ApiError::BadRequest(
                 "give exactly one of key, sessionToken".into(),

@@ -3,8 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{ApiKey, Credential, Principal, Timestamp};
-use crate::http::openapi::{KeyStatusName, RoleName, ScopeName, VerifyCode};
+use crate::domain::{ApiKey, Credential, KeyStatus, Principal, Role, Scope, Timestamp};
+use crate::http::openapi::VerifyCode;
 use crate::service::session_tokens::MintedToken;
 use crate::service::verify::Verdict;
 
@@ -34,7 +34,7 @@ pub struct KeyView {
     account_id: String,
     /// Unique in the account; how native routes address the key.
     name: String,
-    #[schema(value_type = RoleName)]
+    #[schema(value_type = Role)]
     role: &'static str,
     /// `false`: switched off, cannot authenticate until switched on again.
     enabled: bool,
@@ -53,7 +53,7 @@ pub struct KeyView {
     /// Free-text note.
     #[schema(required = true)]
     description: Option<String>,
-    #[schema(value_type = KeyStatusName)]
+    #[schema(value_type = KeyStatus)]
     status: &'static str,
     /// When the key was revoked.
     #[schema(required = true)]
@@ -118,13 +118,13 @@ pub struct MeView {
     account_id: String,
     /// The key's name (for a session token: the key that minted it).
     name: String,
-    #[schema(value_type = RoleName)]
+    #[schema(value_type = Role)]
     role: &'static str,
     /// The key's CRN, as recorded in `createdBy` and `modifiedBy`.
     crn: String,
     /// Only when the caller used a session token.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<ScopeName>, nullable = false)]
+    #[schema(value_type = Option<Scope>, nullable = false)]
     scope: Option<&'static str>,
     /// Only when the caller used a session token.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,7 +165,7 @@ pub struct SessionTokenView {
     id: String,
     /// The token (`kwst_…`); not stored and never shown again.
     session_token: String,
-    #[schema(value_type = ScopeName)]
+    #[schema(value_type = Scope)]
     scope: &'static str,
     expires_at: Timestamp,
 }
@@ -213,14 +213,14 @@ pub struct VerdictView {
     #[schema(nullable = false)]
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<RoleName>, nullable = false)]
+    #[schema(value_type = Option<Role>, nullable = false)]
     role: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     crn: Option<String>,
     /// Only for a valid session token.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<ScopeName>, nullable = false)]
+    #[schema(value_type = Option<Scope>, nullable = false)]
     scope: Option<&'static str>,
     /// Only for a valid session token.
     #[serde(skip_serializing_if = "Option::is_none")]

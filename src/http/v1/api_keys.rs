@@ -10,7 +10,7 @@ use crate::domain::{Description, KeyName, Role};
 use crate::error::ApiError;
 use crate::http::body::{object, read_json};
 use crate::http::dialect::{Caller, V1ErrorDocument};
-use crate::http::openapi::{v1, RoleName};
+use crate::http::openapi::v1;
 use crate::service::api_keys::{self, KeyRef, NewKey};
 use crate::service::{Asked, Keyward};
 
@@ -39,7 +39,7 @@ pub struct V1CreateKeyAttributes {
     name: Option<String>,
     /// Extension: default `account-owner`.
     #[serde(default)]
-    #[schema(value_type = Option<RoleName>)]
+    #[schema(value_type = Option<Role>)]
     role: Option<String>,
 }
 

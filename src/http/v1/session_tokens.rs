@@ -10,7 +10,7 @@ use crate::domain::Scope;
 use crate::error::ApiError;
 use crate::http::body::{object, read_json};
 use crate::http::dialect::{Caller, V1ErrorDocument};
-use crate::http::openapi::{v1, ScopeName};
+use crate::http::openapi::v1;
 use crate::service::{session_tokens, Keyward};
 
 /// `{"session_token": {…}}`.
@@ -26,7 +26,7 @@ pub struct V1MintTokenBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct V1MintTokenAttributes {
-    #[schema(value_type = ScopeName)]
+    #[schema(value_type = Scope)]
     scope: String,
     /// Keyward's extension: the lifetime in seconds, from 1 up to the
     /// configured maximum (default 86400); without it, the configured

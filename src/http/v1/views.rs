@@ -6,8 +6,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{ApiKey, Timestamp};
-use crate::http::openapi::{self, KeyStatusName, ScopeName};
+use crate::domain::{ApiKey, KeyStatus, Scope, Timestamp};
+use crate::http::openapi;
 use crate::service::session_tokens::MintedToken;
 
 /// `{"data": <api_key resource>}`.
@@ -61,7 +61,7 @@ pub struct V1ApiKeyAttributes {
     /// Free-text note.
     #[schema(required = true)]
     description: Option<String>,
-    #[schema(value_type = KeyStatusName)]
+    #[schema(value_type = KeyStatus)]
     status: &'static str,
     created_at: Timestamp,
     #[schema(required = true)]
@@ -109,7 +109,7 @@ pub struct V1SessionTokenResource {
 pub struct V1SessionTokenAttributes {
     /// The token (`kwst_…`); not stored and never shown again.
     session_token: String,
-    #[schema(value_type = ScopeName)]
+    #[schema(value_type = Scope)]
     scope: &'static str,
     expires_at: Timestamp,
 }
