@@ -13,6 +13,14 @@ use crate::helpers::{spawn_app_on, AppSettings, Backend, TestDatabase};
 /// The migration that moved `api_keys.last_used_at` into a table of its own.
 const LAST_USED_MOVE: &str = "2026-11-30-000006";
 
+/// The migrations folder of `backend`.
+fn migrations(backend: &str) -> FileBasedMigrations {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    FileBasedMigrations::from_path(dir).expect("migrations folder")
+}
+
 /// Applies, in order, the migrations of `backend` whose version sorts
 /// before `stop`.
 fn migrate_before<DB, C>(conn: &mut C, backend: &str, stop: &str)
@@ -21,11 +29,9 @@ where
     C: MigrationHarness<DB>,
     FileBasedMigrations: diesel::migration::MigrationSource<DB>,
 {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(backend);
-    let source = FileBasedMigrations::from_path(dir).expect("migrations folder");
-    let mut pending = conn.pending_migrations(source).expect("pending migrations");
+    let mut pending = conn
+        .pending_migrations(migrations(backend))
+        .expect("pending migrations");
     pending.sort_by_key(|m| m.name().to_string());
     for migration in pending {
         if migration.name().to_string().as_str() >= stop {
@@ -67,33 +73,28 @@ fn last_use_survives_the_move_to_its_own_table(backend: Backend) {
              '2026-11-01 09:00:00', 'crn:MigratedAccount00000001:cli:keyward', 1, NULL);"
     );
     let read = "SELECT api_key_id, CAST(last_used_at AS TEXT) AS at FROM api_key_last_used";
+    // The same steps on either connection type.
+    macro_rules! around_the_move {
+        ($conn:expr, $folder:literal) => {{
+            let mut conn = $conn;
+            migrate_before(&mut conn, $folder, LAST_USED_MOVE);
+            conn.batch_execute(&seed).expect("seed");
+            conn.run_pending_migrations(migrations($folder))
+                .expect("the move");
+            diesel::sql_query(read).load(&mut conn).expect("read")
+        }};
+    }
     let moved: Vec<LastUse> = match backend {
         Backend::Sqlite => {
-            let mut conn = SqliteConnection::establish(&db.url).expect("sqlite");
-            migrate_before(&mut conn, "sqlite", LAST_USED_MOVE);
-            conn.batch_execute(&seed).expect("seed");
-            conn.run_pending_migrations(
-                FileBasedMigrations::from_path(
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite"),
-                )
-                .expect("migrations folder"),
+            around_the_move!(
+                SqliteConnection::establish(&db.url).expect("sqlite"),
+                "sqlite"
             )
-            .expect("the move");
-            diesel::sql_query(read).load(&mut conn).expect("read")
         }
-        Backend::Postgres => {
-            let mut conn = PgConnection::establish(&db.url).expect("postgres");
-            migrate_before(&mut conn, "postgres", LAST_USED_MOVE);
-            conn.batch_execute(&seed).expect("seed");
-            conn.run_pending_migrations(
-                FileBasedMigrations::from_path(
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres"),
-                )
-                .expect("migrations folder"),
-            )
-            .expect("the move");
-            diesel::sql_query(read).load(&mut conn).expect("read")
-        }
+        Backend::Postgres => around_the_move!(
+            PgConnection::establish(&db.url).expect("postgres"),
+            "postgres"
+        ),
     };
     assert_eq!(
         moved,
