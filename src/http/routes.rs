@@ -14,12 +14,17 @@ use utoipa_actix_web::AppExt;
 
 use super::{dashboard, health, native, openapi, v1};
 
-/// Registers every route, in the order the API documentation describes them.
+/// Registers every route. actix tries them in this order, matching each
+/// path with parameters by a regular expression, so the two routes other
+/// services call on their own hot paths come before any such path (behind
+/// ten of them, `/api/verify` spent a tenth of its time in the router).
+/// The OpenAPI document lists the paths in the same order.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
         .service(native::me::show)
+        .service(native::verify::verify)
         .service(native::api_keys::create)
         .service(native::api_keys::list)
         .service(native::api_keys::show)
@@ -28,7 +33,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(native::lifecycle::rotate)
         .service(native::lifecycle::events)
         .service(native::session_tokens::mint)
-        .service(native::verify::verify)
         .service(v1::api_keys::list)
         .service(v1::api_keys::create)
         .service(v1::api_keys::show)
