@@ -1,8 +1,8 @@
 //! The two dialects. A dialect supplies two things: the shape of its error
 //! body, and where a request's credential is read from. Everything else,
-//! handlers, extractors and the fallback, is shared: every error is an
-//! [`ApiError`], and [`render_errors`] gives it the body of the dialect of
-//! the path it answers.
+//! handlers, extractors and the fallback (`routes::fallback`), is shared:
+//! every error is an [`ApiError`], and [`render_errors`] gives it the body
+//! of the dialect of the path it answers.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::auth;
 use crate::domain::Principal;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::service::Keyward;
 
 /// The prefix of the `/api/v1` dialect's paths.
@@ -190,14 +190,4 @@ impl FromRequest for Caller {
                 .map(Caller)
         })
     }
-}
-
-/// Answers a request no route takes: 405 with `Allow` when the path has
-/// routes for other methods (see `routes::allowed`), 404 `ROUTE_NOT_FOUND`
-/// otherwise, in the path's dialect.
-pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(match super::routes::allowed(req.path()) {
-        Some(allow) => ApiError::MethodNotAllowed(allow),
-        None => ErrorCode::RouteNotFound.into(),
-    })
 }

@@ -38,7 +38,7 @@ pub fn app() -> App<
         .into_utoipa_app()
         .configure(routes::routes)
         .into_app()
-        .default_service(web::to(dialect::fallback))
+        .default_service(web::to(routes::fallback))
         .wrap(ErrorHandlers::new().default_handler(dialect::render_errors))
         .wrap_fn(observe)
 }

@@ -1,6 +1,6 @@
-//! The OpenAPI 3.1 document, served at `GET /api/openapi.json`: the
-//! operations come from the handlers' `#[utoipa::path]` annotations as
-//! `routes` registers them; this module holds what they share.
+//! What the operations of the OpenAPI 3.1 document share. The operations
+//! themselves come from the handlers' `#[utoipa::path]` annotations as
+//! `routes` registers them, and `routes` serves the document.
 //!
 //! Here: the schemas of types that cannot derive one (`Timestamp` stays
 //! free of utoipa, and the closed sets of names come from the domain), the
@@ -11,9 +11,7 @@
 //! `tests/api/openapi.rs`.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
-use actix_web::{get, HttpResponse};
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -24,7 +22,6 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::dialect::{NativeErrorBody, V1ErrorDocument, V1ErrorObject};
-use super::{health, native as native_api, v1 as v1_api};
 use crate::domain::{KeyStatus, Role, Scope, Timestamp};
 use crate::error::{ApiError, ErrorCode};
 
@@ -55,29 +52,6 @@ use crate::error::{ApiError, ErrorCode};
             Scope,
             KeyStatus,
             VerifyCode,
-            health::HealthStatus,
-            native_api::views::KeyView,
-            native_api::views::MeView,
-            native_api::views::SessionTokenView,
-            native_api::views::VerdictView,
-            native_api::api_keys::CreateKeyBody,
-            native_api::api_keys::UpdateKeyBody,
-            native_api::session_tokens::MintTokenBody,
-            native_api::verify::VerifyBody,
-            native_api::lifecycle::RotateBody,
-            native_api::lifecycle::EventView,
-            native_api::lifecycle::EventPageView,
-            v1_api::views::V1ApiKeyDocument,
-            v1_api::views::V1ApiKeyListDocument,
-            v1_api::views::V1ApiKeyResource,
-            v1_api::views::V1ApiKeyAttributes,
-            v1_api::views::V1SessionTokenDocument,
-            v1_api::views::V1SessionTokenResource,
-            v1_api::views::V1SessionTokenAttributes,
-            v1_api::api_keys::V1CreateKeyBody,
-            v1_api::api_keys::V1CreateKeyAttributes,
-            v1_api::session_tokens::V1MintTokenBody,
-            v1_api::session_tokens::V1MintTokenAttributes,
         ),
         responses(
             native::Unauthorized,
@@ -109,19 +83,6 @@ use crate::error::{ApiError, ErrorCode};
     ),
 )]
 pub struct ApiDoc;
-
-/// The document as served: pretty-printed, with a final newline, built once.
-pub fn document() -> Result<&'static str, ApiError> {
-    static DOCUMENT: OnceLock<String> = OnceLock::new();
-    if let Some(json) = DOCUMENT.get() {
-        return Ok(json);
-    }
-    let mut json = super::routes::document()
-        .to_pretty_json()
-        .map_err(ApiError::internal)?;
-    json.push('\n');
-    Ok(DOCUMENT.get_or_init(|| json))
-}
 
 /// Completes the document once every route's operation is in: each
 /// operation of a dialect gets the error answers that dialect gives on
@@ -170,25 +131,6 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
         }
     }
     document
-}
-
-/// This document
-///
-/// The OpenAPI 3.1 description of every route. Needs no credential.
-#[utoipa::path(
-    operation_id = "openapi",
-    tag = "operations",
-    responses(
-        (status = 200, description = "The OpenAPI document.", body = Object,
-            content_type = "application/json"),
-        (status = 500, response = native::InternalError),
-    ),
-)]
-#[get("/api/openapi.json")]
-pub async fn serve() -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(document()?))
 }
 
 /// Declares the two places a credential can travel.

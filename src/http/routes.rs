@@ -6,13 +6,16 @@
 
 use std::sync::OnceLock;
 
+use actix_web::{get, HttpRequest, HttpResponse};
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
-use super::{dashboard, health, native, openapi, v1};
+use super::openapi::{self, native as shared};
+use super::{dashboard, health, native, v1};
+use crate::error::{ApiError, ErrorCode};
 
 /// Registers every route. actix tries them in this order, matching each
 /// path with parameters by a regular expression, so the two routes other
@@ -38,7 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(v1::api_keys::show)
         .service(v1::api_keys::revoke)
         .service(v1::session_tokens::mint)
-        .service(openapi::serve)
+        .service(serve)
         .service(dashboard::page)
         .service(dashboard::script)
         .service(dashboard::style)
@@ -47,7 +50,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document: the paths [`routes`] registers, on the shared
 /// parts `openapi::ApiDoc` declares.
-pub fn document() -> &'static Document {
+fn openapi_document() -> &'static Document {
     static DOCUMENT: OnceLock<Document> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
         let (_, document) = actix_web::App::new()
@@ -59,11 +62,53 @@ pub fn document() -> &'static Document {
     })
 }
 
+/// The document as served: pretty-printed, with a final newline, built once.
+pub fn document() -> Result<&'static str, ApiError> {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    if let Some(json) = DOCUMENT.get() {
+        return Ok(json);
+    }
+    let mut json = openapi_document()
+        .to_pretty_json()
+        .map_err(ApiError::internal)?;
+    json.push('\n');
+    Ok(DOCUMENT.get_or_init(|| json))
+}
+
+/// This document
+///
+/// The OpenAPI 3.1 description of every route. Needs no credential.
+#[utoipa::path(
+    operation_id = "openapi",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The OpenAPI document.", body = Object,
+            content_type = "application/json"),
+        (status = 500, response = shared::InternalError),
+    ),
+)]
+#[get("/api/openapi.json")]
+pub async fn serve() -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document()?))
+}
+
+/// Answers a request no route takes: 405 with `Allow` when the path has
+/// routes for other methods, 404 `ROUTE_NOT_FOUND` otherwise, in the path's
+/// dialect (see `dialect::render_errors`).
+pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(match allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed(allow),
+        None => ErrorCode::RouteNotFound.into(),
+    })
+}
+
 /// The methods a path takes (`"GET, HEAD"`), when some route has it.
 pub fn allowed(path: &str) -> Option<String> {
     static TABLE: OnceLock<Vec<(Vec<String>, String)>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        document()
+        openapi_document()
             .paths
             .paths
             .iter()
