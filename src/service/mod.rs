@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod cache;
 mod convert;
+pub mod events;
 mod last_used;
 pub mod rotation;
 pub mod session_tokens;

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::http::body::read_optional_json;
 use crate::http::dialect::{Caller, NativeErrorBody};
 use crate::http::openapi::native;
-use crate::service::audit::{self, KeyEvent};
+use crate::service::events::{self as trail, KeyEvent};
 use crate::service::{rotation, Keyward};
 
 /// A rotation: how long the old secret keeps working.
@@ -163,7 +163,7 @@ pub async fn events(
         .map(web::Query::into_inner)
         .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")));
     let bad_limit =
-        || ApiError::BadRequest(format!("limit must be between 1 and {}", audit::MAX_PAGE));
+        || ApiError::BadRequest(format!("limit must be between 1 and {}", trail::MAX_PAGE));
     let (cursor, limit) = match query {
         Ok(EventsQuery { limit, cursor }) => (
             cursor,
@@ -174,7 +174,7 @@ pub async fn events(
         Err(e) => (None, Err(e)),
     };
     let (account, key) = (account_id(&req), key_name(&req));
-    let page = audit::list(&kw, &caller, account, key, cursor.as_deref(), limit).await?;
+    let page = trail::list(&kw, &caller, account, key, cursor.as_deref(), limit).await?;
     Ok(HttpResponse::Ok().json(EventPageView {
         events: page.events.into_iter().map(EventView::new).collect(),
         next_cursor: page.next_cursor,
