@@ -4,6 +4,7 @@
 //! every error is an [`ApiError`], and [`render_errors`] gives it the body
 //! of the dialect of the path it answers.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -50,11 +51,14 @@ impl Dialect {
     /// The credential a request presents: the `x-api-key` header, and in
     /// `/api/v1` also the `api_key` query parameter. `Err` when it is there
     /// but unusable (see [`auth::header_credential`]).
-    pub fn credential(self, req: &HttpRequest) -> Result<Option<String>, ApiError> {
-        let header = auth::header_credential(req)?.map(str::to_owned);
+    pub fn credential(self, req: &HttpRequest) -> Result<Option<Cow<'_, str>>, ApiError> {
+        // Borrowed from the header: no allocation on the hot path.
+        if let Some(header) = auth::header_credential(req)? {
+            return Ok(Some(Cow::Borrowed(header)));
+        }
         match self {
-            Dialect::V1 if header.is_none() => auth::query_credential(req.query_string()),
-            _ => Ok(header),
+            Dialect::V1 => Ok(auth::query_credential(req.query_string())?.map(Cow::Owned)),
+            Dialect::Native => Ok(None),
         }
     }
 }
