@@ -181,6 +181,13 @@ class BenchDatabase:
             """)
             self.settle()
 
+    def prepare(self, name):
+        """Migrates the fresh database and creates an account with
+        `keyward accounts create`; its id and its owner key's secret."""
+        self.migrate()
+        created = self.create_account(name)
+        return created["accountId"], created["apiKey"]["secret"]
+
     def insert_keys(self, account, keys):
         """Bulk-inserts (id, name, secret_hash, secret_hint) rows into `account`,
         with the named columns, then refreshes the planner's statistics."""
@@ -511,10 +518,7 @@ def measure(backend, key_count, args, workdir):
     database = BenchDatabase(backend, args.postgres_url, workdir)
     rows = []
     try:
-        database.migrate()
-        created = database.create_account("Bench")
-        account = created["accountId"]
-        owner = created["apiKey"]["secret"]
+        account, owner = database.prepare("Bench")
         log(f"{backend}: seeding {key_count - 10:,} keys")
         started = time.time()
         database.seed(key_count - 10)
@@ -641,10 +645,7 @@ def measure_long_tail(backend, args, workdir, material):
     rows = []
     database = BenchDatabase(backend, args.postgres_url, workdir)
     try:
-        database.migrate()
-        created = database.create_account("Long tail")
-        account = created["accountId"]
-        owner = created["apiKey"]["secret"]
+        account, owner = database.prepare("Long tail")
         log(f"{backend} long tail: seeding {filler + others:,} keys")
         started = time.time()
         database.seed(filler)
