@@ -5,8 +5,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    crn, error_body, invalid_authentication, key_path, keys_path, redacted, send, spawn_app,
-    with_key, Backend, TestAccount, TestApp,
+    crn, error_body, forbidden, invalid_authentication, key_path, keys_path, redacted, rotate_path,
+    send, spawn_app, tokens_path, v1_error, with_key, Backend, TestAccount, TestApp,
 };
 
 /// Every field a key view has (the create response adds `secret`).
@@ -745,7 +745,106 @@ fn if_match_guards_changes(backend: Backend) {
     assert_eq!(revoked["version"], "4");
 }
 
+/// A caller who may not act learns nothing from validation: whatever is
+/// wrong with the request, a key without the permission gets 403 and
+/// nothing changes (the operation authorizes before it reads the command).
+fn forbidden_comes_before_any_validation_error(backend: Backend) {
+    let app = spawn_app(backend);
+    let account = app.create_account("Acme");
+    let till = app.create_key(&account, "Till", "merchant-terminal");
+    let till_key = till["secret"].as_str().expect("secret");
+    let keys_before = app.count_rows("api_keys");
+    let requests: Vec<(&str, String, Vec<(&str, &str)>, &[u8])> = vec![
+        (
+            "POST",
+            keys_path(&account),
+            vec![("content-type", "application/json")],
+            b"{\"name\": 7}",
+        ),
+        (
+            "POST",
+            keys_path(&account),
+            vec![("content-type", "text/plain")],
+            b"x",
+        ),
+        (
+            "GET",
+            format!("{}?status=bogus", keys_path(&account)),
+            vec![],
+            b"",
+        ),
+        (
+            "PUT",
+            key_path(&account, "Till"),
+            vec![
+                ("content-type", "application/json"),
+                ("if-match", "not-a-version"),
+            ],
+            b"{}",
+        ),
+        (
+            "PUT",
+            key_path(&account, "Till"),
+            vec![("content-type", "application/json")],
+            b"[]",
+        ),
+        (
+            "DELETE",
+            key_path(&account, "Till"),
+            vec![("if-match", "nope")],
+            b"",
+        ),
+        (
+            "POST",
+            rotate_path(&account, "Till"),
+            vec![("content-type", "application/json")],
+            b"{\"gracePeriodSeconds\": -1}",
+        ),
+        (
+            "GET",
+            format!("{}/events?limit=0", key_path(&account, "Till")),
+            vec![],
+            b"",
+        ),
+        (
+            "POST",
+            tokens_path(&account),
+            vec![("content-type", "application/json")],
+            b"{\"scope\": \"nope\"}",
+        ),
+    ];
+    for (method, path, headers, body) in requests {
+        let mut request = with_key(app.request(method, &path), Some(till_key));
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let reply = send(request, (!body.is_empty()).then_some(body));
+        assert_eq!(
+            (reply.status, reply.body),
+            (403, forbidden()),
+            "{method} {path}"
+        );
+    }
+    let v1 = send(
+        with_key(app.request("POST", "/api/v1/api_keys"), Some(till_key))
+            .set("content-type", "application/json"),
+        Some(b"{\"api_key\": {\"role\": \"nope\"}}"),
+    );
+    assert_eq!(
+        (v1.status, v1.body),
+        (403, v1_error(403, "Forbidden", "FORBIDDEN"))
+    );
+    assert_eq!(
+        app.count_rows("api_keys"),
+        keys_before,
+        "nothing was created"
+    );
+    let till_now = app.get(&key_path(&account, "Till"), Some(&account.owner_key));
+    assert_eq!(till_now.body["version"], "1", "nothing was changed");
+}
+
 crate::on_both_backends!(
+    forbidden_comes_before_any_validation_error,
     create_returns_the_new_key_with_its_secret,
     create_accepts_a_description,
     new_secret_authenticates_as_the_new_key,
