@@ -745,6 +745,9 @@ fn if_match_guards_changes(backend: Backend) {
     assert_eq!(revoked["version"], "4");
 }
 
+/// A request: method, path, headers, body.
+type Attempt<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, &'a [u8]);
+
 /// A caller who may not act learns nothing from validation: whatever is
 /// wrong with the request, a key without the permission gets 403 and
 /// nothing changes (the operation authorizes before it reads the command).
@@ -754,7 +757,7 @@ fn forbidden_comes_before_any_validation_error(backend: Backend) {
     let till = app.create_key(&account, "Till", "merchant-terminal");
     let till_key = till["secret"].as_str().expect("secret");
     let keys_before = app.count_rows("api_keys");
-    let requests: Vec<(&str, String, Vec<(&str, &str)>, &[u8])> = vec![
+    let requests: Vec<Attempt> = vec![
         (
             "POST",
             keys_path(&account),
