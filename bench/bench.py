@@ -183,10 +183,10 @@ class BenchDatabase:
 
     def prepare(self, name):
         """Migrates the fresh database and creates an account with
-        `keyward accounts create`; its id and its owner key's secret."""
+        `keyward accounts create`; its id and its owner key (id, secret...)."""
         self.migrate()
         created = self.create_account(name)
-        return created["accountId"], created["apiKey"]["secret"]
+        return created["accountId"], created["apiKey"]
 
     def insert_keys(self, account, keys):
         """Bulk-inserts (id, name, secret_hash, secret_hint) rows into `account`,
@@ -518,7 +518,8 @@ def measure(backend, key_count, args, workdir):
     database = BenchDatabase(backend, args.postgres_url, workdir)
     rows = []
     try:
-        account, owner = database.prepare("Bench")
+        account, owner_key = database.prepare("Bench")
+        owner = owner_key["secret"]
         log(f"{backend}: seeding {key_count - 10:,} keys")
         started = time.time()
         database.seed(key_count - 10)
@@ -552,7 +553,7 @@ def measure(backend, key_count, args, workdir):
 
             # Good key under a flood of well-formed keys with wrong secrets.
             flood_file = Path(workdir) / "flood-keys.txt"
-            targets = [k["id"] for k in keys] + [created["apiKey"]["id"]]
+            targets = [k["id"] for k in keys] + [owner_key["id"]]
             flood_file.write_text("\n".join(wrong_secret_for(random.choice(targets))
                                             for _ in range(1000)) + "\n")
             flood = subprocess.Popen(
@@ -645,7 +646,8 @@ def measure_long_tail(backend, args, workdir, material):
     rows = []
     database = BenchDatabase(backend, args.postgres_url, workdir)
     try:
-        account, owner = database.prepare("Long tail")
+        account, owner_key = database.prepare("Long tail")
+        owner = owner_key["secret"]
         log(f"{backend} long tail: seeding {filler + others:,} keys")
         started = time.time()
         database.seed(filler)
