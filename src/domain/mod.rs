@@ -3,6 +3,7 @@
 mod account_id;
 mod account_name;
 mod api_key;
+mod cidr;
 mod crn;
 mod description;
 mod key_name;
@@ -15,6 +16,7 @@ mod timestamp;
 pub use account_id::AccountId;
 pub use account_name::AccountName;
 pub use api_key::{ApiKey, KeyStatus};
+pub use cidr::{canonical as canonical_ip, Cidr};
 pub use crn::Crn;
 pub use description::Description;
 pub use key_name::KeyName;

@@ -21,6 +21,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod outage;
+mod proxies;
 mod schema;
 mod secrets_at_rest;
 mod session_tokens;
