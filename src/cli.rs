@@ -46,7 +46,8 @@ pub fn migrate(db: &Database) -> anyhow::Result<Vec<String>> {
 }
 
 fn accounts_json(created: accounts::NewAccount) -> serde_json::Value {
-    let key = crate::http::key_json_with_secret(created.owner_key, created.secret.expose());
+    let secret = created.secret.expose().to_owned();
+    let key = crate::views::native::KeyView::with_secret(created.owner_key, secret);
     serde_json::json!({ "accountId": created.account_id.as_str(), "apiKey": key })
 }
 

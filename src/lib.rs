@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod views;
 
 use std::net::{SocketAddr, TcpListener};
 

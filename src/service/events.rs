@@ -36,21 +36,32 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
 }
 
+/// Which page of events is asked for.
+pub struct PageAsked {
+    /// The `nextCursor` of the page before.
+    pub cursor: Option<String>,
+    /// At most this many events; the default when `None`.
+    pub limit: Option<i64>,
+}
+
+/// The answer to a `limit` that is not a number in range.
+pub fn bad_limit() -> ApiError {
+    ApiError::BadRequest(format!("limit must be between 1 and {MAX_PAGE}"))
+}
+
 /// A key's events, newest first: at most `limit`, older than `cursor`.
 pub async fn list(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
     key: KeyRef,
-    cursor: Option<&str>,
-    limit: Asked<Option<i64>>,
+    asked: Asked<PageAsked>,
 ) -> Result<EventPage, ApiError> {
     authorize(caller, account_id, Action::ReadKey)?;
-    let limit = limit?.unwrap_or(DEFAULT_PAGE);
+    let PageAsked { cursor, limit } = asked?;
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_PAGE}"
-        )));
+        return Err(bad_limit());
     }
     let before = cursor
         .map(|c| c.parse::<i64>().ok().filter(|v| *v > 0))

@@ -25,16 +25,44 @@ pub enum Verdict {
     Expired,
 }
 
+/// `VALID`, or why not: `MALFORMED` (not a Keyward credential of the
+/// expected kind; nothing was looked up), `NOT_FOUND` (no such id, or a
+/// wrong secret), `DISABLED`, `REVOKED` or `EXPIRED` (reported only to
+/// whoever presented the real secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VerifyCode {
+    Valid,
+    Malformed,
+    NotFound,
+    Disabled,
+    Revoked,
+    Expired,
+}
+
+impl VerifyCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyCode::Valid => "VALID",
+            VerifyCode::Malformed => "MALFORMED",
+            VerifyCode::NotFound => "NOT_FOUND",
+            VerifyCode::Disabled => "DISABLED",
+            VerifyCode::Revoked => "REVOKED",
+            VerifyCode::Expired => "EXPIRED",
+        }
+    }
+}
+
 impl Verdict {
     /// The stable code `POST /api/verify` reports.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> VerifyCode {
         match self {
-            Verdict::Valid(_) => "VALID",
-            Verdict::Malformed => "MALFORMED",
-            Verdict::NotFound => "NOT_FOUND",
-            Verdict::Disabled => "DISABLED",
-            Verdict::Revoked => "REVOKED",
-            Verdict::Expired => "EXPIRED",
+            Verdict::Valid(_) => VerifyCode::Valid,
+            Verdict::Malformed => VerifyCode::Malformed,
+            Verdict::NotFound => VerifyCode::NotFound,
+            Verdict::Disabled => VerifyCode::Disabled,
+            Verdict::Revoked => VerifyCode::Revoked,
+            Verdict::Expired => VerifyCode::Expired,
         }
     }
 }
@@ -62,7 +90,7 @@ impl Keyward {
     ) -> Result<Verdict, ApiError> {
         let outcome = self.check(presented, expected, client).await;
         match &outcome {
-            Ok(verdict) => self.metrics.auth_outcome(verdict.code()),
+            Ok(verdict) => self.metrics.auth_outcome(verdict.code().as_str()),
             Err(ApiError::TooManyRequests(_)) => {
                 self.metrics.auth_outcome("THROTTLED");
                 actix_web::rt::time::sleep(self.throttle.tarpit()).await;

@@ -1,109 +1,14 @@
-//! The JSON a native client sees.
+//! Credentials: the caller's own (`/api/me`), a minted session token, and
+//! the verdict on a credential another service was handed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{ApiKey, Credential, KeyStatus, Principal, Role, Scope, Timestamp};
-use crate::http::openapi::VerifyCode;
+use crate::domain::{Credential, CredentialKind, Principal, Role, Scope, Timestamp};
+use crate::error::ApiError;
 use crate::service::session_tokens::MintedToken;
-use crate::service::verify::Verdict;
-
-/// A key as the native API renders it; `secret` only in the create and rotate responses.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(examples(json!({
-    "accountId": "r046bIHYG9OGHRq22uSr3d",
-    "name": "FrontTill1",
-    "role": "merchant-terminal",
-    "enabled": true,
-    "createdAt": "2026-11-22T16:52:12.501Z",
-    "createdBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
-    "modifiedAt": "2026-11-22T16:52:12.501Z",
-    "modifiedBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
-    "version": "1",
-    "id": "e429b9af-5daa-4ebd-adce-4cb4d3a07cbc",
-    "description": "Front counter till",
-    "status": "active",
-    "revokedAt": null,
-    "expiresAt": null,
-    "lastUsedAt": null,
-    "apiKey": "...01RAOq"
-})))]
-pub struct KeyView {
-    /// The account the key belongs to.
-    account_id: String,
-    /// Unique in the account; how native routes address the key.
-    name: String,
-    #[schema(value_type = Role)]
-    role: &'static str,
-    /// `false`: switched off, cannot authenticate until switched on again.
-    enabled: bool,
-    created_at: Timestamp,
-    /// The CRN of whoever created the key.
-    created_by: String,
-    modified_at: Timestamp,
-    /// The CRN of whoever last changed the key.
-    modified_by: String,
-    /// Starts at `"1"`, one more per change; also sent as `ETag`.
-    #[schema(examples("1"))]
-    version: String,
-    /// UUID, embedded in the key itself; `/api/v1` addresses keys by it.
-    #[schema(format = "uuid")]
-    id: String,
-    /// Free-text note.
-    #[schema(required = true)]
-    description: Option<String>,
-    #[schema(value_type = KeyStatus)]
-    status: &'static str,
-    /// When the key was revoked.
-    #[schema(required = true)]
-    revoked_at: Option<Timestamp>,
-    /// When the key stops authenticating; `null`: never.
-    #[schema(required = true)]
-    expires_at: Option<Timestamp>,
-    /// The last time the key (or one of its session tokens) authenticated,
-    /// to about a minute; `null`: never.
-    #[schema(required = true)]
-    last_used_at: Option<Timestamp>,
-    /// The masked key: `...` and its last 6 characters.
-    #[schema(examples("...01RAOq"))]
-    api_key: String,
-    /// Create and rotate responses only: the full key, never shown again.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    secret: Option<String>,
-}
-
-impl KeyView {
-    pub fn new(key: ApiKey) -> Self {
-        Self {
-            status: key.status().as_str(),
-            account_id: key.account_id.as_str().to_owned(),
-            name: key.name.as_str().to_owned(),
-            role: key.role.as_str(),
-            enabled: key.enabled,
-            created_at: key.created_at,
-            created_by: key.created_by.as_str().to_owned(),
-            modified_at: key.modified_at,
-            modified_by: key.modified_by.as_str().to_owned(),
-            version: key.version.to_string(),
-            id: key.id.to_string(),
-            description: key.description,
-            revoked_at: key.revoked_at,
-            expires_at: key.expires_at,
-            last_used_at: key.last_used_at,
-            api_key: key.hint,
-            secret: None,
-        }
-    }
-
-    pub fn with_secret(key: ApiKey, secret: String) -> Self {
-        Self {
-            secret: Some(secret),
-            ..Self::new(key)
-        }
-    }
-}
+use crate::service::verify::{Verdict, VerifyCode};
+use crate::service::Asked;
 
 /// `GET /api/me`: the key behind the caller's credential.
 #[derive(Serialize, ToSchema)]
@@ -199,8 +104,7 @@ impl SessionTokenView {
 ))]
 pub struct VerdictView {
     valid: bool,
-    #[schema(value_type = VerifyCode)]
-    code: &'static str,
+    code: VerifyCode,
     /// The rest only for a valid credential.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -255,6 +159,54 @@ impl VerdictView {
             scope: me.scope,
             expires_at: me.expires_at,
             ..invalid
+        }
+    }
+}
+
+/// What to mint.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(examples(json!({"scope": "show_card", "ttlSeconds": 600})))]
+pub struct MintTokenBody {
+    #[schema(value_type = Scope)]
+    scope: String,
+    /// Lifetime in seconds, from 1 up to the configured maximum (default
+    /// 86400); without it, the configured default (900).
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    ttl_seconds: Option<i64>,
+}
+
+impl MintTokenBody {
+    pub fn command(self) -> Asked<(Scope, Option<i64>)> {
+        Ok((Scope::parse(&self.scope)?, self.ttl_seconds))
+    }
+}
+
+/// The credential to check: exactly one of the two fields.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(examples(json!({
+    "key": "kw_07f6feb52aa649758e9e5828bb836001s6xkUPAATlmIcbupHx7I5zJP06wKkg"
+})))]
+pub struct VerifyBody {
+    /// An API key (`kw_…`).
+    #[serde(default)]
+    key: Option<String>,
+    /// A session token (`kwst_…`).
+    #[serde(default)]
+    session_token: Option<String>,
+}
+
+impl VerifyBody {
+    /// The credential and what kind it claims to be.
+    pub fn command(self) -> Asked<(String, CredentialKind)> {
+        match (self.key, self.session_token) {
+            (Some(key), None) => Ok((key, CredentialKind::ApiKey)),
+            (None, Some(token)) => Ok((token, CredentialKind::SessionToken)),
+            _ => Err(ApiError::BadRequest(
+                "give exactly one of key, sessionToken".into(),
+            )),
         }
     }
 }

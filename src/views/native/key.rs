@@ -1,0 +1,230 @@
+//! A key: how it is shown, and the requests that create, list, change and
+//! rotate keys.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::super::present;
+use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
+use crate::error::ApiError;
+use crate::service::api_keys::{KeyUpdate, NewKey};
+use crate::service::Asked;
+
+/// A key as the native API renders it; `secret` only in the create and rotate responses.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(examples(json!({
+    "accountId": "r046bIHYG9OGHRq22uSr3d",
+    "name": "FrontTill1",
+    "role": "merchant-terminal",
+    "enabled": true,
+    "createdAt": "2026-11-22T16:52:12.501Z",
+    "createdBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
+    "modifiedAt": "2026-11-22T16:52:12.501Z",
+    "modifiedBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
+    "version": "1",
+    "id": "e429b9af-5daa-4ebd-adce-4cb4d3a07cbc",
+    "description": "Front counter till",
+    "status": "active",
+    "revokedAt": null,
+    "expiresAt": null,
+    "lastUsedAt": null,
+    "apiKey": "...01RAOq"
+})))]
+pub struct KeyView {
+    /// The account the key belongs to.
+    account_id: String,
+    /// Unique in the account; how native routes address the key.
+    name: String,
+    #[schema(value_type = Role)]
+    role: &'static str,
+    /// `false`: switched off, cannot authenticate until switched on again.
+    enabled: bool,
+    created_at: Timestamp,
+    /// The CRN of whoever created the key.
+    created_by: String,
+    modified_at: Timestamp,
+    /// The CRN of whoever last changed the key.
+    modified_by: String,
+    /// Starts at `"1"`, one more per change; also sent as `ETag`.
+    #[schema(examples("1"))]
+    version: String,
+    /// UUID, embedded in the key itself; `/api/v1` addresses keys by it.
+    #[schema(format = "uuid")]
+    id: String,
+    /// Free-text note.
+    #[schema(required = true)]
+    description: Option<String>,
+    #[schema(value_type = KeyStatus)]
+    status: &'static str,
+    /// When the key was revoked.
+    #[schema(required = true)]
+    revoked_at: Option<Timestamp>,
+    /// When the key stops authenticating; `null`: never.
+    #[schema(required = true)]
+    expires_at: Option<Timestamp>,
+    /// The last time the key (or one of its session tokens) authenticated,
+    /// to about a minute; `null`: never.
+    #[schema(required = true)]
+    last_used_at: Option<Timestamp>,
+    /// The masked key: `...` and its last 6 characters.
+    #[schema(examples("...01RAOq"))]
+    api_key: String,
+    /// Create and rotate responses only: the full key, never shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    secret: Option<String>,
+}
+
+impl KeyView {
+    pub fn new(key: ApiKey) -> Self {
+        Self {
+            status: key.status().as_str(),
+            account_id: key.account_id.as_str().to_owned(),
+            name: key.name.as_str().to_owned(),
+            role: key.role.as_str(),
+            enabled: key.enabled,
+            created_at: key.created_at,
+            created_by: key.created_by.as_str().to_owned(),
+            modified_at: key.modified_at,
+            modified_by: key.modified_by.as_str().to_owned(),
+            version: key.version.to_string(),
+            id: key.id.to_string(),
+            description: key.description,
+            revoked_at: key.revoked_at,
+            expires_at: key.expires_at,
+            last_used_at: key.last_used_at,
+            api_key: key.hint,
+            secret: None,
+        }
+    }
+
+    pub fn with_secret(key: ApiKey, secret: String) -> Self {
+        Self {
+            secret: Some(secret),
+            ..Self::new(key)
+        }
+    }
+}
+
+/// A new key.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "name": "FrontTill1",
+    "role": "merchant-terminal",
+    "description": "Front counter till"
+})))]
+pub struct CreateKeyBody {
+    /// 1 to 64 ASCII letters or digits, not yet used in the account (not
+    /// even by a revoked key).
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9]+$")]
+    name: String,
+    #[schema(value_type = Role)]
+    role: String,
+    /// At most 255 characters, no control characters; `null` or absent: none.
+    #[serde(default)]
+    #[schema(max_length = 255)]
+    description: Option<String>,
+    /// When the key stops authenticating: an RFC 3339 instant in the future.
+    #[serde(default, rename = "expiresAt")]
+    #[schema(value_type = Option<Timestamp>)]
+    expires_at: Option<String>,
+}
+
+/// A change to a key: at least one of the fields. A field left out keeps
+/// its value.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(examples(json!({"enabled": false})))]
+pub struct UpdateKeyBody {
+    /// Switches the key on or off; `null` is refused.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>, nullable = false)]
+    enabled: Option<Option<bool>>,
+    /// A string sets the description (same rule as on create); `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 255)]
+    description: Option<Option<String>>,
+    /// An RFC 3339 instant in the future sets the expiry; `null` removes it.
+    #[serde(default, deserialize_with = "present", rename = "expiresAt")]
+    #[schema(value_type = Option<Timestamp>)]
+    expires_at: Option<Option<String>>,
+}
+
+/// `?status=…`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KeyListQuery {
+    /// Only keys with this `status` (a disabled key can still be `active`);
+    /// every key when left out.
+    #[param(value_type = Option<KeyStatus>)]
+    status: Option<String>,
+}
+
+impl KeyListQuery {
+    pub fn command(self) -> Asked<Option<KeyStatus>> {
+        Ok(self.status.as_deref().map(KeyStatus::parse).transpose()?)
+    }
+}
+
+impl CreateKeyBody {
+    pub fn command(self) -> Asked<NewKey> {
+        Ok(NewKey {
+            name: Some(KeyName::parse(&self.name)?),
+            role: Role::parse(&self.role)?,
+            description: self
+                .description
+                .as_deref()
+                .map(Description::parse)
+                .transpose()?,
+            expires_at: self.expires_at.as_deref().map(parse_expiry).transpose()?,
+        })
+    }
+}
+
+impl UpdateKeyBody {
+    pub fn command(self) -> Asked<KeyUpdate> {
+        let enabled = match self.enabled {
+            Some(None) => return Err(ApiError::BadRequest("enabled must be true or false".into())),
+            other => other.flatten(),
+        };
+        let description = (self.description)
+            .map(|d| d.as_deref().map(Description::parse).transpose())
+            .transpose()?;
+        let expires_at = (self.expires_at)
+            .map(|e| e.as_deref().map(parse_expiry).transpose())
+            .transpose()?;
+        if enabled.is_none() && description.is_none() && expires_at.is_none() {
+            return Err(ApiError::BadRequest(
+                "give at least one of enabled, description, expiresAt".into(),
+            ));
+        }
+        Ok(KeyUpdate {
+            enabled,
+            description,
+            expires_at,
+        })
+    }
+}
+
+/// `expiresAt` as given: any RFC 3339 offset, kept to the millisecond in UTC.
+fn parse_expiry(s: &str) -> Result<Timestamp, ApiError> {
+    Timestamp::parse_rfc3339(s).ok_or_else(|| {
+        ApiError::BadRequest(
+            "expiresAt must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z".into(),
+        )
+    })
+}
+
+/// A rotation: how long the old secret keeps working.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(examples(json!({"gracePeriodSeconds": 3600})))]
+pub struct RotateBody {
+    /// 0 (the default) ends the old secret at once; at most 604800 (7 days).
+    /// Never past the key's own expiry.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 604800)]
+    pub grace_period_seconds: Option<i64>,
+}
