@@ -63,6 +63,45 @@ impl ErrorCode {
         }
     }
 
+    /// When a client gets this code, as the OpenAPI document describes it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ErrorCode::MissingAuthentication => "no credential was sent",
+            ErrorCode::InvalidAuthentication => {
+                "the credential does not authenticate (malformed, unknown, wrong secret, \
+                 disabled, revoked or expired: the message does not say which)"
+            }
+            ErrorCode::Forbidden => {
+                "the credential is valid, but its role or type does not allow this, or the \
+                 path names another account"
+            }
+            ErrorCode::ApiKeyNotFound => {
+                "no key with that name (native) or id (`/api/v1`) in the caller's account"
+            }
+            ErrorCode::RouteNotFound => "no route has this path",
+            ErrorCode::MethodNotAllowed => "the path takes only the methods listed in `Allow`",
+            ErrorCode::ApiKeyNameTaken => {
+                "the account already has a key with this name, active or revoked"
+            }
+            ErrorCode::ApiKeyRevoked => "the key is revoked, which cannot be undone",
+            ErrorCode::ApiKeyExpired => "the key has expired; extend its expiry first",
+            ErrorCode::ConcurrentModification => {
+                "other writers kept changing the key; repeat the request"
+            }
+            ErrorCode::VersionMismatch => {
+                "`If-Match` names a version the key is no longer at; nothing changed"
+            }
+            ErrorCode::RateLimitExceeded => {
+                "too many failed authentications from this address or against this key id"
+            }
+            ErrorCode::InternalError => {
+                "a fault in Keyward or an unexpected database error; the cause is in the \
+                 server log"
+            }
+            ErrorCode::ServiceUnavailable => "no database connection became free in time",
+        }
+    }
+
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::MissingAuthentication | ErrorCode::InvalidAuthentication => {

@@ -1,17 +1,68 @@
 //! Reading a JSON request body with the limits and errors every route shares.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::service::Asked;
+
+/// A JSON body read into `T`. Reading never fails the extraction: a body
+/// that is not acceptable is an `Err` for the service operation to report
+/// once it has authorized the caller.
+pub struct Body<T>(pub Asked<T>);
+
+/// Like [`Body`], but no body at all (no content type, `Content-Length: 0`)
+/// is `None`: the defaults, as `{}` would be.
+pub struct MaybeBody<T>(pub Asked<Option<T>>);
+
+type Reading<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = Reading<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, mut payload) = (req.clone(), payload.take());
+        Box::pin(async move {
+            let payload = web::Payload::from_request(&req, &mut payload)
+                .await
+                .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+            Ok(Self(read_json(&req, payload).await))
+        })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for MaybeBody<T> {
+    type Error = ApiError;
+    type Future = Reading<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let empty = headers.get(header::CONTENT_TYPE).is_none()
+            && headers
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|length| length.as_bytes() == b"0");
+        let body = (!empty).then(|| Body::<T>::from_request(req, payload));
+        Box::pin(async move {
+            Ok(Self(match body {
+                Some(body) => body.await?.0.map(Some),
+                None => Ok(None),
+            }))
+        })
+    }
+}
 
 /// The largest request body accepted: 16 KiB.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Reads and parses a JSON body: 415 unless the content type is JSON, 413
 /// over the limit, 400 with serde's description when it does not parse into `T`.
-pub async fn read_json<T: DeserializeOwned>(
+async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<T, ApiError> {
@@ -52,42 +103,4 @@ pub async fn read_json<T: DeserializeOwned>(
         .end()
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     Ok(value)
-}
-
-/// Like [`read_json`], but a request with no body at all (no content type,
-/// `Content-Length: 0`) is `None`: the defaults, as `{}` would be.
-pub async fn read_optional_json<T: DeserializeOwned>(
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<Option<T>, ApiError> {
-    let empty = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .is_some_and(|length| length.as_bytes() == b"0")
-        && req.headers().get(header::CONTENT_TYPE).is_none();
-    if empty {
-        return Ok(None);
-    }
-    read_json(req, payload).await.map(Some)
-}
-
-/// For optional fields that distinguish "absent" (`None`) from `null` (`Some(None)`).
-pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    serde::Deserialize::deserialize(deserializer).map(Some)
-}
-
-/// For nested objects: refuses the array form serde would otherwise accept
-/// for a struct (its fields in order), so only `{…}` is read.
-pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde::Deserialize::deserialize(deserializer)?;
-    T::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
 }

@@ -175,8 +175,19 @@ pub fn render_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandl
 }
 
 /// The authenticated caller of a request, from the credential its dialect
-/// reads. A handler that takes one cannot run for an anonymous request.
-pub struct Caller(pub Principal);
+/// reads, with the service to act through. A handler that takes one cannot
+/// run for an anonymous request.
+pub struct Caller {
+    pub kw: web::Data<Keyward>,
+    pub who: Principal,
+}
+
+impl Caller {
+    /// The caller's own account, which every `/api/v1` route acts on.
+    pub fn own_account(&self) -> &str {
+        self.who.account_id.as_str()
+    }
+}
 
 impl FromRequest for Caller {
     type Error = ApiError;
@@ -187,11 +198,11 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let kw = req
                 .app_data::<web::Data<Keyward>>()
+                .cloned()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no service in app data")))?;
             let presented = Dialect::of(req.path()).credential(&req)?;
-            auth::authenticate(kw, &req, presented.as_deref())
-                .await
-                .map(Caller)
+            let who = auth::authenticate(&kw, &req, presented.as_deref()).await?;
+            Ok(Caller { kw, who })
         })
     }
 }

@@ -8,7 +8,6 @@ use crate::error::ApiError;
 use crate::http::dialect::NativeErrorBody;
 use crate::http::openapi::native;
 use crate::service::Keyward;
-use crate::store::pending_migrations;
 
 /// `{"status": "ok"}` from `/healthz`, `{"status": "ready"}` from `/readyz`.
 #[derive(Serialize, ToSchema)]
@@ -53,17 +52,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[route("/readyz", method = "GET", method = "HEAD")]
 pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
-    let pending = kw
-        .blocking(|_, conn| {
-            pending_migrations(conn)
-                .map_err(|e| ApiError::Unavailable(anyhow::anyhow!("checking migrations: {e}")))
-        })
-        .await?;
-    if pending > 0 {
-        return Err(ApiError::Unavailable(anyhow::anyhow!(
-            "{pending} migration(s) not applied"
-        )));
-    }
+    kw.ready().await?;
     Ok(HttpResponse::Ok().json(HealthStatus { status: "ready" }))
 }
 
@@ -81,8 +70,7 @@ pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
 )]
 #[get("/metrics")]
 pub async fn metrics(kw: web::Data<Keyward>) -> HttpResponse {
-    let (open, idle) = kw.db.pool_state();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(kw.metrics.render(open, idle))
+        .body(kw.render_metrics())
 }

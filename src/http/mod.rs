@@ -11,6 +11,8 @@ mod health;
 mod native;
 mod observe;
 pub mod openapi;
+mod params;
+mod reply;
 pub mod routes;
 mod v1;
 
@@ -41,11 +43,4 @@ pub fn app() -> App<
         .default_service(web::to(routes::fallback))
         .wrap(ErrorHandlers::new().default_handler(dialect::render_errors))
         .wrap_fn(observe)
-}
-
-/// The native JSON of a key with its secret, as the create response and
-/// `keyward accounts create` show it.
-pub fn key_json_with_secret(key: crate::domain::ApiKey, secret: &str) -> serde_json::Value {
-    serde_json::to_value(native::KeyView::with_secret(key, secret.to_owned()))
-        .unwrap_or(serde_json::Value::Null)
 }

@@ -2,26 +2,23 @@
 //! themselves come from the handlers' `#[utoipa::path]` annotations as
 //! `routes` registers them, and `routes` serves the document.
 //!
-//! Here: the schemas of types that cannot derive one (`Timestamp` stays
-//! free of utoipa, and the closed sets of names come from the domain), the
-//! path and header parameters several routes share, and the error answers
-//! every route of a dialect gives alike, which [`finish`] adds to each
-//! operation they apply to, so that no handler lists them.
+//! Here: the document's description and security schemes, and the error
+//! answers routes share, each declared once for both dialects with its
+//! meaning taken from `ErrorCode`. [`finish`] adds the ones every route of
+//! a kind gives, by what the route takes (a credential, an account, a key,
+//! `If-Match`, a body), so that no handler lists them; a handler names the
+//! others by its dialect (`native::NameTaken`).
 //! docs/openapi.json is a snapshot of the document, checked by
 //! `tests/api/openapi.rs`.
 
-use std::borrow::Cow;
-
 use utoipa::openapi::example::ExampleBuilder;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::openapi::{
-    ContentBuilder, HeaderBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Schema,
-};
-use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::dialect::{NativeErrorBody, V1ErrorDocument, V1ErrorObject};
+use super::dialect::{Dialect, NativeErrorBody, V1ErrorDocument, V1ErrorObject};
 use crate::domain::{KeyStatus, Role, Scope, Timestamp};
 use crate::error::{ApiError, ErrorCode};
 
@@ -51,26 +48,6 @@ use crate::error::{ApiError, ErrorCode};
             Role,
             Scope,
             KeyStatus,
-            VerifyCode,
-        ),
-        responses(
-            native::Unauthorized,
-            native::Forbidden,
-            native::KeyNotFound,
-            native::VersionMismatch,
-            native::PayloadTooLarge,
-            native::UnsupportedMediaType,
-            native::TooManyRequests,
-            native::InternalError,
-            native::ServiceUnavailable,
-            v1::Unauthorized,
-            v1::Forbidden,
-            v1::KeyNotFound,
-            v1::PayloadTooLarge,
-            v1::UnsupportedMediaType,
-            v1::TooManyRequests,
-            v1::InternalError,
-            v1::ServiceUnavailable,
         ),
     ),
     modifiers(&SecuritySchemes),
@@ -84,53 +61,112 @@ use crate::error::{ApiError, ErrorCode};
 )]
 pub struct ApiDoc;
 
-/// Completes the document once every route's operation is in: each
-/// operation of a dialect gets the error answers that dialect gives on
-/// every route of its kind, and `HEAD` operations get their own ids.
+/// Completes the document once every route's operation is in. An
+/// operation of the API (no `operations` tag) takes its dialect from its
+/// path, as the server does: the dialect's tag; its credential where the
+/// dialect reads one, unless the handler says `security(())` (none needed);
+/// its error body on every error a handler describes in words; and the
+/// answers every route of its kind gives. `HEAD` operations get ids of
+/// their own.
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::path::Operation;
-    let shared = |operation: &mut Operation| {
-        let tags = operation.tags.as_deref().unwrap_or_default();
-        let prefix = match tags.first().map(String::as_str) {
-            Some("native") => "Native",
-            Some("v1") => "V1",
-            _ => return,
-        };
-        let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-        let has_body = operation.request_body.is_some();
-        let answers = [
-            (401, "Unauthorized", secured),
-            (413, "PayloadTooLarge", has_body),
-            (415, "UnsupportedMediaType", has_body),
-            (429, "TooManyRequests", true),
-            (500, "InternalError", true),
-            (503, "ServiceUnavailable", true),
-        ];
-        for (status, name, applies) in answers {
-            if applies {
-                let reference = Ref::from_response_name(format!("{prefix}{name}"));
-                operation
-                    .responses
-                    .responses
-                    .insert(status.to_string(), reference.into());
-            }
-        }
-    };
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in document.paths.paths.iter_mut() {
+        let dialect = Dialect::of(path);
         for operation in [
             &mut item.get,
             &mut item.post,
             &mut item.put,
             &mut item.delete,
         ] {
-            operation.iter_mut().for_each(shared);
+            if let Some(operation) = operation.as_mut().filter(|o| o.tags.is_none()) {
+                complete(operation, path, dialect);
+            }
+        }
+        // An authenticated POST makes a secret (a key, a new secret, a
+        // token), which its answer shows once: `reply` marks it `no-store`.
+        if let Some(post) = item.post.as_mut().filter(|o| o.security.is_some()) {
+            if let Some(RefOr::T(answer)) = post.responses.responses.get_mut("200") {
+                let header = HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some("`no-store`: the body holds a secret."));
+                answer
+                    .headers
+                    .insert("Cache-Control".into(), header.build());
+            }
         }
         // `#[route]` gives `HEAD` the id of `GET`; ids must be unique.
         if let Some(head) = &mut item.head {
             head.operation_id = head.operation_id.take().map(|id| format!("{id}Head"));
         }
     }
+    let used = serde_json::to_string(&document.paths).unwrap_or_default();
+    let components = document.components.get_or_insert_with(Default::default);
+    for (name, response) in shared_responses() {
+        if used.contains(&format!("\"#/components/responses/{name}\"")) {
+            components.responses.insert(name, response.into());
+        }
+    }
     document
+}
+
+/// See [`finish`].
+fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
+    let (tag, prefix, schemes) = match dialect {
+        Dialect::Native => ("native", "Native", &["ApiKeyHeader"][..]),
+        Dialect::V1 => ("v1", "V1", &["ApiKeyHeader", "ApiKeyQuery"][..]),
+    };
+    operation.tags = Some(vec![tag.to_owned()]);
+    let secured = match &operation.security {
+        None => {
+            let each = schemes
+                .iter()
+                .map(|s| SecurityRequirement::new(*s, [""; 0]));
+            operation.security = Some(each.collect());
+            true
+        }
+        Some(_) => {
+            operation.security = None;
+            false
+        }
+    };
+    for (status, response) in operation.responses.responses.iter_mut() {
+        if let (true, RefOr::T(response)) = (status.as_str() >= "400", response) {
+            if response.content.is_empty() {
+                let schema = Ref::from_schema_name(error_schema(dialect));
+                let content = ContentBuilder::new().schema(Some(schema)).build();
+                response.content.insert("application/json".into(), content);
+            }
+        }
+    }
+    let has_body = operation.request_body.is_some();
+    let on_account = path.contains("{account_id}") || dialect == Dialect::V1;
+    let on_key = path.contains("{name}") || path.contains("{id}");
+    let params = operation.parameters.as_deref().unwrap_or_default();
+    let conditional = params.iter().any(|p| p.name == "If-Match");
+    let query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+    let asks = !operation.responses.responses.contains_key("400");
+    let answers = [
+        (
+            400,
+            "BadRequest",
+            asks && (has_body || query || conditional),
+        ),
+        (401, "Unauthorized", secured),
+        (403, "Forbidden", secured && on_account),
+        (404, "KeyNotFound", on_key),
+        (412, "VersionMismatch", conditional),
+        (413, "PayloadTooLarge", has_body),
+        (415, "UnsupportedMediaType", has_body),
+        (429, "TooManyRequests", true),
+        (500, "InternalError", true),
+        (503, "ServiceUnavailable", true),
+    ];
+    for (status, name, applies) in answers {
+        if applies {
+            let reference = Ref::from_response_name(format!("{prefix}{name}"));
+            let responses = &mut operation.responses.responses;
+            responses.insert(status.to_string(), reference.into());
+        }
+    }
 }
 
 /// Declares the two places a credential can travel.
@@ -160,114 +196,41 @@ impl Modify for SecuritySchemes {
     }
 }
 
-impl PartialSchema for Timestamp {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .description(Some(
-                "An RFC 3339 instant in UTC with exactly three fractional digits and a `Z`.",
-            ))
-            .examples(["2020-06-01T22:32:56.631Z"])
-            .into()
+/// One answer routes give alike: its description and the errors behind it,
+/// each shown as an example in the dialect's body.
+struct Answer {
+    description: String,
+    examples: Vec<ApiError>,
+}
+
+impl Answer {
+    /// The answer that is one of `codes`, each described by its meaning.
+    fn codes(codes: &[ErrorCode]) -> Self {
+        let described = codes.iter().map(|c| format!("`{c}`: {}", c.meaning()));
+        Self {
+            description: capitalized(&described.collect::<Vec<_>>().join("; ")) + ".",
+            examples: codes.iter().map(|&c| c.into()).collect(),
+        }
     }
-}
 
-impl ToSchema for Timestamp {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Timestamp")
+    /// An answer without a stable code: a message for people.
+    fn message(description: &str, example: ApiError) -> Self {
+        Self {
+            description: description.to_owned(),
+            examples: vec![example],
+        }
     }
-}
 
-/// A string schema that allows only `values`.
-fn one_of_names<'a>(description: &str, values: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(description))
-        .enum_values(Some(values))
-        .into()
-}
-
-/// The schema of the codes `POST /api/verify` reports.
-pub struct VerifyCode;
-
-impl PartialSchema for VerifyCode {
-    fn schema() -> RefOr<Schema> {
-        // The codes of `service::verify::Verdict::code`.
-        one_of_names(
-            "`VALID`, or why not: `MALFORMED` (not a Keyward credential of the expected kind; \
-             nothing was looked up), `NOT_FOUND` (no such id, or a wrong secret), `DISABLED`, \
-             `REVOKED` or `EXPIRED` (reported only to whoever presented the real secret).",
-            [
-                "VALID",
-                "MALFORMED",
-                "NOT_FOUND",
-                "DISABLED",
-                "REVOKED",
-                "EXPIRED",
-            ],
-        )
-    }
-}
-
-impl ToSchema for VerifyCode {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("VerifyCode")
-    }
-}
-
-/// A string that is always `value`: the `type` member of a JSON:API resource.
-fn constant(value: &str) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some([value]))
-}
-
-/// `"type": "api_key"`.
-pub fn api_key_type() -> ObjectBuilder {
-    constant("api_key")
-}
-
-/// `"type": "session_token"`.
-pub fn session_token_type() -> ObjectBuilder {
-    constant("session_token")
-}
-
-/// A path or header parameter, required or not, as a string.
-fn string_parameter(
-    name: &str,
-    place: ParameterIn,
-    required: Required,
-    description: &str,
-    example: &str,
-) -> Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(place)
-        .required(required)
-        .description(Some(description))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-        .example(Some(example.into()))
-        .build()
-}
-
-/// One answer every route of a dialect gives alike: its description, and
-/// the errors behind it, each rendered as an example by the dialect.
-struct SharedError {
-    description: &'static str,
-    examples: Vec<(&'static str, ApiError)>,
-}
-
-impl SharedError {
-    /// The answer with `schema` as its body and `render`ed examples.
-    fn response(self, schema: &str, render: fn(&ApiError) -> serde_json::Value) -> Response {
-        let throttled = self
-            .examples
-            .iter()
-            .any(|(_, e)| matches!(e, ApiError::TooManyRequests(_)));
-        let examples = self.examples.iter().map(|(name, error)| {
-            let example = ExampleBuilder::new().value(Some(render(error))).build();
-            (*name, example)
+    fn response(self, dialect: Dialect) -> Response {
+        let schema = error_schema(dialect);
+        let throttled = self.examples.iter().any(|e| e.status().as_u16() == 429);
+        let examples = self.examples.iter().map(|error| {
+            let name = match error {
+                ApiError::Code(code) => code.as_str(),
+                other => other.status().canonical_reason().unwrap_or("error"),
+            };
+            let value = ExampleBuilder::new().value(Some(dialect.error_body(error)));
+            (name, value.build())
         });
         let content = ContentBuilder::new()
             .schema(Some(Ref::from_schema_name(schema)))
@@ -277,229 +240,107 @@ impl SharedError {
             .description(self.description)
             .content("application/json", content);
         if throttled {
-            response = response.header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .schema(
-                        ObjectBuilder::new()
-                            .schema_type(Type::Integer)
-                            .minimum(Some(1)),
-                    )
-                    .description(Some(
-                        "Seconds left in the counting window. The server closes the \
-                         connection after this response.",
-                    ))
-                    .build(),
-            );
+            let seconds = ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1));
+            let header = HeaderBuilder::new().schema(seconds).description(Some(
+                "Seconds left in the counting window. The server closes the connection \
+                 after this response.",
+            ));
+            response = response.header("Retry-After", header.build());
         }
         response.build()
     }
 }
 
-fn unauthorized() -> SharedError {
-    SharedError {
-        description: "No credential, or one that does not authenticate (malformed, unknown, \
-            wrong secret, disabled, revoked or expired: the message does not say which).",
-        examples: vec![
-            ("missing", ErrorCode::MissingAuthentication.into()),
-            ("invalid", ErrorCode::InvalidAuthentication.into()),
-        ],
+/// The schema of `dialect`'s error body.
+fn error_schema(dialect: Dialect) -> std::borrow::Cow<'static, str> {
+    match dialect {
+        Dialect::Native => NativeErrorBody::name(),
+        Dialect::V1 => V1ErrorDocument::name(),
     }
 }
 
-fn forbidden() -> SharedError {
-    SharedError {
-        description: "`FORBIDDEN`: the credential is valid, but its role or type does not \
-            allow this, or the path names another account.",
-        examples: vec![("forbidden", ErrorCode::Forbidden.into())],
-    }
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
-fn key_not_found() -> SharedError {
-    SharedError {
-        description: "`API_KEY_NOT_FOUND`: no key with that name (native) or id (`/api/v1`) \
-            in the caller's account.",
-        examples: vec![("not found", ErrorCode::ApiKeyNotFound.into())],
-    }
-}
-
-fn version_mismatch() -> SharedError {
-    SharedError {
-        description: "`VERSION_MISMATCH`: `If-Match` names a version the key is no longer at; \
-            nothing changed.",
-        examples: vec![("stale version", ErrorCode::VersionMismatch.into())],
-    }
-}
-
-fn payload_too_large() -> SharedError {
-    SharedError {
-        description: "The body is over 16 KiB.",
-        examples: vec![(
-            "too large",
-            ApiError::PayloadTooLarge(super::MAX_BODY_BYTES),
-        )],
-    }
-}
-
-fn unsupported_media_type() -> SharedError {
-    SharedError {
-        description: "The `Content-Type` is not `application/json` nor another \
-            `application/…+json` type.",
-        examples: vec![("not JSON", ApiError::UnsupportedMediaType)],
-    }
-}
-
-fn too_many_requests() -> SharedError {
-    SharedError {
-        description: "`RATE_LIMIT_EXCEEDED`: too many failed authentications from this \
-            address or against this key id.",
-        examples: vec![("throttled", ApiError::TooManyRequests(30))],
-    }
-}
-
-fn internal_error() -> SharedError {
-    SharedError {
-        description: "`INTERNAL_ERROR`: a fault in Keyward or an unexpected database error; \
-            the cause is in the server log.",
-        examples: vec![("internal", ApiError::Internal(anyhow::anyhow!("example")))],
-    }
-}
-
-fn service_unavailable() -> SharedError {
-    SharedError {
-        description: "`SERVICE_UNAVAILABLE`: no database connection became free in time.",
-        examples: vec![(
-            "unavailable",
-            ApiError::Unavailable(anyhow::anyhow!("example")),
-        )],
-    }
-}
-
-/// Declares `$name` as the reusable response `$prefix$name`, built by
-/// `$build` and rendered with the dialect's `$schema`.
+/// Declares each shared answer once, as the reusable response `Native…` in
+/// module `native` and `V1…` in module `v1`, for `#[utoipa::path]` to
+/// name, and [`shared_responses`] for the document's components.
 macro_rules! shared_responses {
-    ($prefix:literal, $schema:ty, $render:expr; $($name:ident = $build:path),* $(,)?) => {
-        $(
-            #[doc = concat!("The `", $prefix, stringify!($name), "` response.")]
-            pub struct $name;
-
-            impl<'s> utoipa::ToResponse<'s> for $name {
-                fn response() -> (&'s str, RefOr<Response>) {
-                    let schema = <$schema as ToSchema>::name();
-                    let response = $build().response(&schema, $render);
-                    (concat!($prefix, stringify!($name)), response.into())
-                }
+    ($($name:ident = $answer:expr,)*) => {
+        fn answer(name: &str) -> Option<Answer> {
+            use ErrorCode::*;
+            match name {
+                $(stringify!($name) => Some($answer),)*
+                _ => None,
             }
-        )*
+        }
+
+        /// Every shared answer in both dialects.
+        fn shared_responses() -> Vec<(String, Response)> {
+            let names = [$(stringify!($name)),*];
+            [("Native", Dialect::Native), ("V1", Dialect::V1)]
+                .into_iter()
+                .flat_map(|(prefix, dialect)| {
+                    names.iter().filter_map(move |name| {
+                        let response = answer(name)?.response(dialect);
+                        Some((format!("{prefix}{name}"), response))
+                    })
+                })
+                .collect()
+        }
+
+        shared_responses!(@dialect native, "Native", $($name)*);
+        shared_responses!(@dialect v1, "V1", $($name)*);
+    };
+    (@dialect $module:ident, $prefix:literal, $($name:ident)*) => {
+        #[doc = concat!("The shared answers in the `", $prefix, "` dialect.")]
+        pub mod $module {
+            $(
+                #[doc = concat!("`", $prefix, stringify!($name), "`.")]
+                pub struct $name;
+
+                impl<'s> utoipa::ToResponse<'s> for $name {
+                    fn response() -> (&'s str, utoipa::openapi::RefOr<utoipa::openapi::Response>) {
+                        let name = concat!($prefix, stringify!($name));
+                        (name, utoipa::openapi::Ref::from_response_name(name).into())
+                    }
+                }
+            )*
+        }
     };
 }
 
-/// What the native routes share: error answers and parameters.
-pub mod native {
-    use super::*;
-
-    shared_responses!(
-        "Native",
-        NativeErrorBody,
-        |e| serde_json::to_value(NativeErrorBody::new(e)).unwrap_or_default();
-        Unauthorized = unauthorized,
-        Forbidden = forbidden,
-        KeyNotFound = key_not_found,
-        VersionMismatch = version_mismatch,
-        PayloadTooLarge = payload_too_large,
-        UnsupportedMediaType = unsupported_media_type,
-        TooManyRequests = too_many_requests,
-        InternalError = internal_error,
-        ServiceUnavailable = service_unavailable,
-    );
-
-    /// `{account_id}` in the path.
-    pub struct AccountIdParam;
-
-    impl utoipa::IntoParams for AccountIdParam {
-        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-            vec![string_parameter(
-                "account_id",
-                ParameterIn::Path,
-                Required::True,
-                "The account: 22 ASCII letters and digits. Any account but the caller's \
-                 own is 403.",
-                "r046bIHYG9OGHRq22uSr3d",
-            )]
-        }
-    }
-
-    /// `{name}` in the path.
-    pub struct KeyNameParam;
-
-    impl utoipa::IntoParams for KeyNameParam {
-        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-            vec![string_parameter(
-                "name",
-                ParameterIn::Path,
-                Required::True,
-                "The key's name; case-sensitive.",
-                "FrontTill1",
-            )]
-        }
-    }
-
-    /// The optional `If-Match` request header.
-    pub struct IfMatchParam;
-
-    impl utoipa::IntoParams for IfMatchParam {
-        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-            let mut parameter = string_parameter(
-                "If-Match",
-                ParameterIn::Header,
-                Required::False,
-                "Apply the change only if the key is at this version: `\"3\"`, `3` or \
-                 `W/\"3\"`; `*` matches any version. As RFC 9110 allows, a list \
-                 (`\"3\", \"4\"`) matches any version listed. Anything else is 400.",
-                "\"1\"",
-            );
-            // The forms above, so that generated requests reach the version check.
-            parameter.schema = Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(r#"^(\*|(W/)?"[0-9]{1,18}"|[0-9]{1,18})$"#))
-                    .into(),
-            );
-            vec![parameter]
-        }
-    }
-}
-
-/// What the `/api/v1` routes share: error answers and parameters.
-pub mod v1 {
-    use super::*;
-
-    shared_responses!(
-        "V1",
-        V1ErrorDocument,
-        |e| serde_json::to_value(V1ErrorDocument::new(e)).unwrap_or_default();
-        Unauthorized = unauthorized,
-        Forbidden = forbidden,
-        KeyNotFound = key_not_found,
-        PayloadTooLarge = payload_too_large,
-        UnsupportedMediaType = unsupported_media_type,
-        TooManyRequests = too_many_requests,
-        InternalError = internal_error,
-        ServiceUnavailable = service_unavailable,
-    );
-
-    /// `{id}` in the path.
-    pub struct KeyIdParam;
-
-    impl utoipa::IntoParams for KeyIdParam {
-        fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-            vec![string_parameter(
-                "id",
-                ParameterIn::Path,
-                Required::True,
-                "The key's id (a UUID). Anything else, or another account's key, is 404.",
-                "99967ad0-1446-4d70-a2a7-3c5dbd7c5ade",
-            )]
-        }
-    }
+shared_responses! {
+    BadRequest = Answer::message(
+        "A value breaks a rule its schema states (a body that is not JSON of the \
+         documented shape, a value out of its range or set, a bad `If-Match`); `message` \
+         says which.",
+        ApiError::BadRequest("limit must be between 1 and 100".into()),
+    ),
+    Unauthorized = Answer::codes(&[MissingAuthentication, InvalidAuthentication]),
+    Forbidden = Answer::codes(&[Forbidden]),
+    KeyNotFound = Answer::codes(&[ApiKeyNotFound]),
+    NameTaken = Answer::codes(&[ApiKeyNameTaken]),
+    Busy = Answer::codes(&[ConcurrentModification]),
+    ChangeConflict = Answer::codes(&[ApiKeyRevoked, ConcurrentModification]),
+    RotateConflict = Answer::codes(&[ApiKeyRevoked, ApiKeyExpired, ConcurrentModification]),
+    VersionMismatch = Answer::codes(&[VersionMismatch]),
+    PayloadTooLarge = Answer::message(
+        "The body is over 16 KiB.",
+        ApiError::PayloadTooLarge(super::MAX_BODY_BYTES),
+    ),
+    UnsupportedMediaType = Answer::message(
+        "The `Content-Type` is not `application/json` nor another `application/…+json` type.",
+        ApiError::UnsupportedMediaType,
+    ),
+    TooManyRequests = Answer::codes(&[RateLimitExceeded]),
+    InternalError = Answer::codes(&[InternalError]),
+    ServiceUnavailable = Answer::codes(&[ServiceUnavailable]),
 }

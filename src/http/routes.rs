@@ -7,7 +7,6 @@
 use std::sync::OnceLock;
 
 use actix_web::{get, HttpRequest, HttpResponse};
-use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -108,18 +107,19 @@ pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 pub fn allowed(path: &str) -> Option<String> {
     static TABLE: OnceLock<Vec<(Vec<String>, String)>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        openapi_document()
-            .paths
-            .paths
+        let paths = &openapi_document().paths.paths;
+        paths
             .iter()
             .map(|(template, item)| {
-                let segments = template.split('/').map(str::to_owned).collect();
-                let methods: Vec<&str> = METHODS
-                    .iter()
-                    .filter(|(method, _)| operation(item, method).is_some())
-                    .map(|(_, name)| *name)
+                let item = serde_json::to_value(item).unwrap_or_default();
+                let methods: Vec<&str> = ["GET", "HEAD", "POST", "PUT", "DELETE"]
+                    .into_iter()
+                    .filter(|method| item.get(method.to_lowercase()).is_some())
                     .collect();
-                (segments, methods.join(", "))
+                (
+                    template.split('/').map(str::to_owned).collect(),
+                    methods.join(", "),
+                )
             })
             .collect()
     });
@@ -128,29 +128,6 @@ pub fn allowed(path: &str) -> Option<String> {
         .iter()
         .find(|(template, _)| matches(template, &segments))
         .map(|(_, allow)| allow.clone())
-}
-
-/// Methods in the order `Allow` lists them.
-const METHODS: [(HttpMethod, &str); 5] = [
-    (HttpMethod::Get, "GET"),
-    (HttpMethod::Head, "HEAD"),
-    (HttpMethod::Post, "POST"),
-    (HttpMethod::Put, "PUT"),
-    (HttpMethod::Delete, "DELETE"),
-];
-
-fn operation<'a>(
-    item: &'a utoipa::openapi::PathItem,
-    method: &HttpMethod,
-) -> Option<&'a utoipa::openapi::path::Operation> {
-    match method {
-        HttpMethod::Get => item.get.as_ref(),
-        HttpMethod::Head => item.head.as_ref(),
-        HttpMethod::Post => item.post.as_ref(),
-        HttpMethod::Put => item.put.as_ref(),
-        HttpMethod::Delete => item.delete.as_ref(),
-        _ => None,
-    }
 }
 
 /// Whether a path's segments fit a template's, where `{name}` takes any

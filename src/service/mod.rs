@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cache;
 mod convert;
 pub mod events;
+mod health;
 mod last_used;
 pub mod rotation;
 pub mod session_tokens;

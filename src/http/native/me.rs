@@ -1,7 +1,7 @@
 use actix_web::{get, HttpResponse};
 
-use super::views::MeView;
 use crate::http::dialect::Caller;
+use crate::views::native::MeView;
 
 /// The calling key
 ///
@@ -10,13 +10,9 @@ use crate::http::dialect::Caller;
 /// and names the key that minted it.
 #[utoipa::path(
     operation_id = "getMe",
-    tag = "native",
-    security(("ApiKeyHeader" = [])),
-    responses(
-        (status = 200, description = "The key behind the credential.", body = MeView),
-    ),
+    responses((status = 200, description = "The key behind the credential.", body = MeView)),
 )]
 #[get("/api/me")]
-pub async fn show(Caller(caller): Caller) -> HttpResponse {
-    HttpResponse::Ok().json(MeView::new(&caller))
+pub async fn show(caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(MeView::new(&caller.who))
 }

@@ -5,5 +5,3 @@ pub(super) mod lifecycle;
 pub(super) mod me;
 pub(super) mod session_tokens;
 pub(super) mod verify;
-pub(crate) mod views;
-pub use views::KeyView;

@@ -3,4 +3,3 @@
 
 pub(super) mod api_keys;
 pub(super) mod session_tokens;
-pub(super) mod views;
