@@ -24,6 +24,11 @@ impl AccountName {
         Ok(Self(trimmed.to_owned()))
     }
 
+    /// A name read back from the database, where only parsed names are written.
+    pub fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no framework.
 
+mod account;
 mod account_id;
 mod account_name;
 mod api_key;
@@ -13,6 +14,7 @@ mod role;
 mod scope;
 mod timestamp;
 
+pub use account::Account;
 pub use account_id::AccountId;
 pub use account_name::AccountName;
 pub use api_key::{ApiKey, KeyStatus};

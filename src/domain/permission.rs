@@ -5,6 +5,7 @@ use super::{CredentialKind, Principal, Role, Scope};
 /// An operation a caller asks for, on an account it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    ReadAccount,
     ListKeys,
     ReadKey,
     CreateKey,
@@ -21,6 +22,7 @@ pub enum Action {
 ///
 /// | action                 | account-owner | merchant-terminal | session token |
 /// |------------------------|---------------|-------------------|---------------|
+/// | read the account       | yes           | no                | no            |
 /// | list, read keys        | yes           | no                | no            |
 /// | create, update, revoke | yes           | no                | no            |
 /// | rotate a key's secret  | yes           | no                | no            |
@@ -58,7 +60,8 @@ pub fn permits_some_scope(principal: &Principal, account_id: &str) -> bool {
 mod tests {
     use super::*;
 
-    const KEY_ACTIONS: [Action; 6] = [
+    const OWNER_ACTIONS: [Action; 7] = [
+        Action::ReadAccount,
         Action::ListKeys,
         Action::ReadKey,
         Action::CreateKey,
@@ -69,7 +72,7 @@ mod tests {
 
     #[test]
     fn owner_may_do_everything_with_a_key() {
-        for action in KEY_ACTIONS {
+        for action in OWNER_ACTIONS {
             assert!(allows(CredentialKind::ApiKey, Role::AccountOwner, action));
         }
         for scope in Scope::ALL {
@@ -90,7 +93,7 @@ mod tests {
     #[test]
     fn terminal_and_session_tokens_manage_nothing() {
         for role in Role::ALL {
-            for action in KEY_ACTIONS {
+            for action in OWNER_ACTIONS {
                 assert!(!allows(CredentialKind::SessionToken, role, action));
                 assert!(!allows(
                     CredentialKind::ApiKey,

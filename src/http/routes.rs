@@ -35,6 +35,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(native::lifecycle::rotate)
         .service(native::lifecycle::events)
         .service(native::session_tokens::mint)
+        .service(native::accounts::show)
         .service(v1::api_keys::list)
         .service(v1::api_keys::create)
         .service(v1::api_keys::show)

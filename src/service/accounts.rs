@@ -1,8 +1,12 @@
-//! Accounts and their first key. Used at start-up and by the command line,
-//! so it is plain blocking code.
+//! Accounts: creating one with its first key (at start-up and from the
+//! command line, so plain blocking code), and reading one.
 
 use super::api_keys::{self, NewKey};
-use crate::domain::{AccountId, AccountName, ApiKey, Crn, KeyName, Role, Timestamp};
+use super::{authorize, convert, Keyward};
+use crate::domain::permission::Action;
+use crate::domain::{
+    Account, AccountId, AccountName, ApiKey, Crn, KeyName, Principal, Role, Timestamp,
+};
 use crate::error::ApiError;
 use crate::secret::{Secret, SecretHasher};
 use crate::store::accounts as queries;
@@ -51,6 +55,19 @@ pub fn create(
             secret,
         })
     })
+}
+
+/// The account `account_id` names, for a caller who may read it.
+pub async fn get(kw: &Keyward, caller: &Principal, account_id: &str) -> Result<Account, ApiError> {
+    authorize(caller, account_id, Action::ReadAccount)?;
+    let id = account_id.to_owned();
+    let row = kw
+        .blocking(move |_, conn| Ok(queries::find(conn, &id)?))
+        .await?;
+    // The caller's key belongs to the account, so the account exists.
+    let row =
+        row.ok_or_else(|| ApiError::internal(anyhow::anyhow!("account {account_id} gone")))?;
+    Ok(convert::account(row))
 }
 
 /// Whether the database has no account yet (a first start).

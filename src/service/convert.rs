@@ -2,9 +2,17 @@
 
 use uuid::Uuid;
 
-use crate::domain::{AccountId, ApiKey, Crn, KeyName, Role, Timestamp};
+use crate::domain::{Account, AccountId, AccountName, ApiKey, Crn, KeyName, Role, Timestamp};
 use crate::error::ApiError;
-use crate::store::models::ApiKeyRow;
+use crate::store::models::{AccountRow, ApiKeyRow};
+
+pub fn account(row: AccountRow) -> Account {
+    Account {
+        id: AccountId::from_trusted(row.id),
+        name: AccountName::from_trusted(row.name),
+        created_at: Timestamp::from_db(row.created_at),
+    }
+}
 
 /// The key of a row, without its last use, which is kept in a table of its
 /// own (see `api_keys::with_last_use`).

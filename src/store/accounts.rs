@@ -13,6 +13,10 @@ pub fn insert(conn: &mut AnyConnection, row: &AccountRow) -> QueryResult<()> {
         .map(drop)
 }
 
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AccountRow>> {
+    accounts::table.find(id).first(conn).optional()
+}
+
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     accounts::table.count().get_result(conn)
 }

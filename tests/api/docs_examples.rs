@@ -141,7 +141,7 @@ fn every_curl_example_in_the_api_reference_runs_as_shown() {
     );
 
     let app = spawn_app(Backend::Sqlite);
-    let account = app.create_account("Docs");
+    let account = app.create_account("Corner Cafe");
     let mut script = String::from("set -euo pipefail\n");
     for (i, example) in examples.iter().enumerate() {
         script.push_str(&format!("echo '@@example {i}@@'\n"));

@@ -181,9 +181,14 @@ impl AccountRef for String {
     }
 }
 
+/// `/api/accounts/{id}`
+pub fn account_path(account: &(impl AccountRef + ?Sized)) -> String {
+    format!("/api/accounts/{}", account.account_id())
+}
+
 /// `/api/accounts/{id}/api-keys`
 pub fn keys_path(account: &(impl AccountRef + ?Sized)) -> String {
-    format!("/api/accounts/{}/api-keys", account.account_id())
+    format!("{}/api-keys", account_path(account))
 }
 
 /// `/api/accounts/{id}/api-keys/{name}`

@@ -1,6 +1,7 @@
 //! One integration binary: every test starts the real server over a fresh
 //! database, on SQLite and (with KEYWARD_TEST_POSTGRES_URL) on PostgreSQL.
 
+mod accounts;
 mod api_keys;
 mod auth;
 mod bad_input;

@@ -1,5 +1,6 @@
 //! The native API under `/api`: the Centrapay shapes.
 
+pub(super) mod accounts;
 pub(super) mod api_keys;
 pub(super) mod lifecycle;
 pub(super) mod me;

@@ -1,10 +1,12 @@
 //! The native API's JSON, in the Centrapay shapes: camelCase, keys
 //! addressed by name.
 
+mod account;
 mod credential;
 mod events;
 mod key;
 
+pub use account::AccountView;
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
 pub use events::{EventPageView, EventView, EventsQuery};
 pub use key::{CreateKeyBody, KeyListQuery, KeyView, RotateBody, UpdateKeyBody};
