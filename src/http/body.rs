@@ -14,15 +14,15 @@ use crate::service::Asked;
 /// A JSON body read into `T`. Reading never fails the extraction: a body
 /// that is not acceptable is an `Err` for the service operation to report
 /// once it has authorized the caller.
-pub struct Body<T>(pub Asked<T>);
+pub struct Json<T>(pub Asked<T>);
 
-/// Like [`Body`], but no body at all (no content type, `Content-Length: 0`)
+/// Like [`Json`], but no body at all (no content type, `Content-Length: 0`)
 /// is `None`: the defaults, as `{}` would be.
 pub struct MaybeBody<T>(pub Asked<Option<T>>);
 
 type Reading<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
-impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = Reading<Self>;
 
@@ -47,7 +47,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeBody<T> {
             && headers
                 .get(header::CONTENT_LENGTH)
                 .is_some_and(|length| length.as_bytes() == b"0");
-        let body = (!empty).then(|| Body::<T>::from_request(req, payload));
+        let body = (!empty).then(|| Json::<T>::from_request(req, payload));
         Box::pin(async move {
             Ok(Self(match body {
                 Some(body) => body.await?.0.map(Some),

@@ -25,7 +25,6 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
 /// handles secrets, and a stale copy could load stale assets. Also answers
 /// `HEAD`; its script, style sheet and icon are under `/dashboard/`.
 #[utoipa::path(
-    operation_id = "dashboard",
     tag = "operations",
     responses(
         (status = 200, description = "The dashboard page.", body = String,
@@ -34,7 +33,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
     ),
 )]
 #[route("/dashboard", method = "GET", method = "HEAD")]
-pub async fn page() -> HttpResponse {
+pub async fn dashboard() -> HttpResponse {
     embedded("text/html; charset=utf-8", "no-store", INDEX_HTML)
 }
 
@@ -42,7 +41,6 @@ pub async fn page() -> HttpResponse {
 ///
 /// Revalidated on every use (`no-cache`), so a new release is picked up.
 #[utoipa::path(
-    operation_id = "dashboardScript",
     tag = "operations",
     responses(
         (status = 200, description = "The dashboard's script.", body = String,
@@ -50,7 +48,7 @@ pub async fn page() -> HttpResponse {
     ),
 )]
 #[route("/dashboard/dashboard.js", method = "GET", method = "HEAD")]
-pub async fn script() -> HttpResponse {
+pub async fn dashboard_script() -> HttpResponse {
     embedded("text/javascript; charset=utf-8", "no-cache", SCRIPT)
 }
 
@@ -58,7 +56,6 @@ pub async fn script() -> HttpResponse {
 ///
 /// Revalidated on every use (`no-cache`), so a new release is picked up.
 #[utoipa::path(
-    operation_id = "dashboardStyle",
     tag = "operations",
     responses(
         (status = 200, description = "The dashboard's style sheet.", body = String,
@@ -66,7 +63,7 @@ pub async fn script() -> HttpResponse {
     ),
 )]
 #[route("/dashboard/dashboard.css", method = "GET", method = "HEAD")]
-pub async fn style() -> HttpResponse {
+pub async fn dashboard_style() -> HttpResponse {
     embedded("text/css; charset=utf-8", "no-cache", STYLE)
 }
 
@@ -74,7 +71,6 @@ pub async fn style() -> HttpResponse {
 ///
 /// Revalidated on every use (`no-cache`), so a new release is picked up.
 #[utoipa::path(
-    operation_id = "dashboardIcon",
     tag = "operations",
     responses(
         (status = 200, description = "The dashboard's icon.", body = String,
@@ -82,7 +78,7 @@ pub async fn style() -> HttpResponse {
     ),
 )]
 #[route("/dashboard/icon.svg", method = "GET", method = "HEAD")]
-pub async fn icon() -> HttpResponse {
+pub async fn dashboard_icon() -> HttpResponse {
     embedded("image/svg+xml", "no-cache", ICON)
 }
 

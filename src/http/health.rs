@@ -22,7 +22,6 @@ pub struct HealthStatus {
 /// Needs no credential and touches nothing else, so it answers as long as
 /// the process runs. Also answers `HEAD`.
 #[utoipa::path(
-    operation_id = "healthz",
     tag = "operations",
     responses(
         (status = 200, description = "The process is up.", body = HealthStatus),
@@ -38,7 +37,6 @@ pub async fn healthz() -> HttpResponse {
 /// 503 otherwise, so a load balancer sends no traffic here yet. Needs no
 /// credential. Also answers `HEAD`.
 #[utoipa::path(
-    operation_id = "readyz",
     tag = "operations",
     responses(
         (status = 200, description = "Ready for traffic.", body = HealthStatus,
@@ -61,7 +59,6 @@ pub async fn readyz(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
 /// Request, authentication, cache and connection pool metrics in the
 /// Prometheus text format. Needs no credential.
 #[utoipa::path(
-    operation_id = "metrics",
     tag = "operations",
     responses(
         (status = 200, description = "The metrics in the Prometheus text format 0.0.4.",

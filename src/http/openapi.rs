@@ -71,13 +71,16 @@ pub struct ApiDoc;
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for (path, item) in document.paths.paths.iter_mut() {
         let dialect = Dialect::of(path);
-        for operation in [
+        let operations = [
             &mut item.get,
             &mut item.post,
             &mut item.put,
             &mut item.delete,
-        ] {
-            if let Some(operation) = operation.as_mut().filter(|o| o.tags.is_none()) {
+        ];
+        for operation in operations.into_iter().flatten() {
+            // An operation's id is its handler's name, in camelCase.
+            operation.operation_id = operation.operation_id.as_deref().map(camel_case);
+            if operation.tags.is_none() {
                 complete(operation, path, dialect);
             }
         }
@@ -88,14 +91,14 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
                 let header = HeaderBuilder::new()
                     .schema(ObjectBuilder::new().schema_type(Type::String))
                     .description(Some("`no-store`: the body holds a secret."));
-                answer
-                    .headers
-                    .insert("Cache-Control".into(), header.build());
+                let headers = &mut answer.headers;
+                headers.insert("Cache-Control".into(), header.build());
             }
         }
         // `#[route]` gives `HEAD` the id of `GET`; ids must be unique.
         if let Some(head) = &mut item.head {
-            head.operation_id = head.operation_id.take().map(|id| format!("{id}Head"));
+            let id = head.operation_id.as_deref().map(camel_case);
+            head.operation_id = id.map(|id| format!("{id}Head"));
         }
     }
     let used = serde_json::to_string(&document.paths).unwrap_or_default();
@@ -251,6 +254,13 @@ impl Answer {
         }
         response.build()
     }
+}
+
+/// `list_key_events` as `listKeyEvents`.
+fn camel_case(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let first = words.next().unwrap_or_default().to_owned();
+    words.fold(first, |id, word| id + &capitalized(word))
 }
 
 /// The schema of `dialect`'s error body.

@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
-use super::openapi::{self, native as shared};
+use super::openapi::native as shared;
 use super::{dashboard, health, native, v1};
 use crate::error::{ApiError, ErrorCode};
 
@@ -25,27 +25,27 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
-        .service(native::me::show)
-        .service(native::verify::verify)
-        .service(native::api_keys::create)
-        .service(native::api_keys::list)
-        .service(native::api_keys::show)
-        .service(native::api_keys::update)
-        .service(native::api_keys::revoke)
-        .service(native::lifecycle::rotate)
-        .service(native::lifecycle::events)
-        .service(native::session_tokens::mint)
-        .service(native::accounts::show)
-        .service(v1::api_keys::list)
-        .service(v1::api_keys::create)
-        .service(v1::api_keys::show)
-        .service(v1::api_keys::revoke)
-        .service(v1::session_tokens::mint)
-        .service(serve)
-        .service(dashboard::page)
-        .service(dashboard::script)
-        .service(dashboard::style)
-        .service(dashboard::icon);
+        .service(native::me::get_me)
+        .service(native::verify::verify_credential)
+        .service(native::api_keys::create_key)
+        .service(native::api_keys::list_keys)
+        .service(native::api_keys::get_key)
+        .service(native::api_keys::update_key)
+        .service(native::api_keys::revoke_key)
+        .service(native::lifecycle::rotate_key)
+        .service(native::lifecycle::list_key_events)
+        .service(native::session_tokens::mint_session_token)
+        .service(native::accounts::get_account)
+        .service(v1::api_keys::v1_list_api_keys)
+        .service(v1::api_keys::v1_create_api_key)
+        .service(v1::api_keys::v1_get_api_key)
+        .service(v1::api_keys::v1_revoke_api_key)
+        .service(v1::session_tokens::v1_create_session_token)
+        .service(openapi)
+        .service(dashboard::dashboard)
+        .service(dashboard::dashboard_script)
+        .service(dashboard::dashboard_style)
+        .service(dashboard::dashboard_icon);
 }
 
 /// The OpenAPI document: the paths [`routes`] registers, on the shared
@@ -55,10 +55,10 @@ fn openapi_document() -> &'static Document {
     DOCUMENT.get_or_init(|| {
         let (_, document) = actix_web::App::new()
             .into_utoipa_app()
-            .openapi(openapi::ApiDoc::openapi())
+            .openapi(super::openapi::ApiDoc::openapi())
             .configure(routes)
             .split_for_parts();
-        openapi::finish(document)
+        super::openapi::finish(document)
     })
 }
 
@@ -79,7 +79,6 @@ pub fn document() -> Result<&'static str, ApiError> {
 ///
 /// The OpenAPI 3.1 description of every route. Needs no credential.
 #[utoipa::path(
-    operation_id = "openapi",
     tag = "operations",
     responses(
         (status = 200, description = "The OpenAPI document.", body = Object,
@@ -88,7 +87,7 @@ pub fn document() -> Result<&'static str, ApiError> {
     ),
 )]
 #[get("/api/openapi.json")]
-pub async fn serve() -> Result<HttpResponse, ApiError> {
+pub async fn openapi() -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(document()?))

@@ -13,12 +13,11 @@ use crate::views::native::AccountView;
 /// The account itself: its id, name and creation time. Needs an
 /// `account-owner` API key of that account.
 #[utoipa::path(
-    operation_id = "getAccount",
     params(AccountPath),
     responses((status = 200, description = "The account.", body = AccountView)),
 )]
 #[get("/api/accounts/{account_id}")]
-pub async fn show(caller: Caller, path: web::Path<AccountPath>) -> Reply {
+pub async fn get_account(caller: Caller, path: web::Path<AccountPath>) -> Reply {
     let account = accounts::get(&caller.kw, &caller.who, &path.account_id).await?;
     Ok(HttpResponse::Ok().json(AccountView::new(account)))
 }

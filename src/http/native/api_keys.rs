@@ -1,6 +1,6 @@
 //! `/api/accounts/{accountId}/api-keys[/{name}]`.
 
-use crate::http::body::Body;
+use crate::http::body::Json;
 use crate::http::dialect::Caller;
 use crate::http::openapi::native;
 use crate::http::params::{AccountPath, IfMatch, KeyPath, Query};
@@ -15,9 +15,7 @@ use actix_web::{delete, get, post, put, web, HttpResponse};
 /// API key of that account. The response is the only one that shows the
 /// full key, in `secret`.
 #[utoipa::path(
-    operation_id = "createKey",
     params(AccountPath),
-    request_body = CreateKeyBody,
     responses(
         (status = 200, description = "The new key, with `secret`.", body = KeyView,
             headers(("ETag" = String, description = "The key's version: `\"1\"`.")),
@@ -44,10 +42,10 @@ use actix_web::{delete, get, post, put, web, HttpResponse};
     ),
 )]
 #[post("/api/accounts/{account_id}/api-keys")]
-pub async fn create(
+pub async fn create_key(
     caller: Caller,
     path: web::Path<AccountPath>,
-    Body(body): Body<CreateKeyBody>,
+    Json(body): Json<CreateKeyBody>,
 ) -> Reply {
     let new = body.and_then(CreateKeyBody::command);
     let (key, secret) = api_keys::create(&caller.kw, &caller.who, &path.account_id, new).await?;
@@ -59,12 +57,11 @@ pub async fn create(
 /// Oldest first, revoked keys included unless `status` filters them out.
 /// Needs an `account-owner` API key of that account.
 #[utoipa::path(
-    operation_id = "listKeys",
     params(AccountPath, KeyListQuery),
     responses((status = 200, description = "The keys; `[]` when none match.", body = [KeyView])),
 )]
 #[get("/api/accounts/{account_id}/api-keys")]
-pub async fn list(
+pub async fn list_keys(
     caller: Caller,
     path: web::Path<AccountPath>,
     Query(query): Query<KeyListQuery>,
@@ -79,7 +76,6 @@ pub async fn list(
 /// One key, by name; revoked keys can still be read. Needs an
 /// `account-owner` API key of that account.
 #[utoipa::path(
-    operation_id = "getKey",
     params(KeyPath),
     responses(
         (status = 200, description = "The key.", body = KeyView,
@@ -87,7 +83,7 @@ pub async fn list(
     ),
 )]
 #[get("/api/accounts/{account_id}/api-keys/{name}")]
-pub async fn show(caller: Caller, path: web::Path<KeyPath>) -> Reply {
+pub async fn get_key(caller: Caller, path: web::Path<KeyPath>) -> Reply {
     let key = api_keys::get(&caller.kw, &caller.who, &path.account_id, path.key()).await?;
     Ok(reply::key(key))
 }
@@ -98,9 +94,7 @@ pub async fn show(caller: Caller, path: web::Path<KeyPath>) -> Reply {
 /// ends, for good, every session token it minted so far. A body asking for
 /// the values the key already has returns it unchanged.
 #[utoipa::path(
-    operation_id = "updateKey",
     params(KeyPath, IfMatch),
-    request_body = UpdateKeyBody,
     responses(
         (status = 200, description = "The key after the change.", body = KeyView,
             headers(("ETag" = String, description = "The key's new version, such as `\"2\"`."))),
@@ -111,11 +105,11 @@ pub async fn show(caller: Caller, path: web::Path<KeyPath>) -> Reply {
     ),
 )]
 #[put("/api/accounts/{account_id}/api-keys/{name}")]
-pub async fn update(
+pub async fn update_key(
     caller: Caller,
     path: web::Path<KeyPath>,
     IfMatch(expected): IfMatch,
-    Body(body): Body<UpdateKeyBody>,
+    Json(body): Json<UpdateKeyBody>,
 ) -> Reply {
     let update = body.and_then(UpdateKeyBody::command);
     let (account, key) = (&path.account_id, path.key());
@@ -130,7 +124,6 @@ pub async fn update(
 /// revoked key changes nothing and answers 204 again. Needs an
 /// `account-owner` API key of that account.
 #[utoipa::path(
-    operation_id = "revokeKey",
     params(KeyPath, IfMatch),
     responses(
         (status = 204, description = "Revoked; no body.",
@@ -139,7 +132,11 @@ pub async fn update(
     ),
 )]
 #[delete("/api/accounts/{account_id}/api-keys/{name}")]
-pub async fn revoke(caller: Caller, path: web::Path<KeyPath>, IfMatch(expected): IfMatch) -> Reply {
+pub async fn revoke_key(
+    caller: Caller,
+    path: web::Path<KeyPath>,
+    IfMatch(expected): IfMatch,
+) -> Reply {
     let key = api_keys::revoke(
         &caller.kw,
         &caller.who,

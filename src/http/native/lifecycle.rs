@@ -20,7 +20,6 @@ use crate::views::native::{EventPageView, EventsQuery, KeyView, RotateBody};
 /// period ends the secret that grace was for at once. Needs an
 /// `account-owner` API key of that account.
 #[utoipa::path(
-    operation_id = "rotateKey",
     params(KeyPath, IfMatch),
     request_body = RotateBody,
     responses(
@@ -30,7 +29,7 @@ use crate::views::native::{EventPageView, EventsQuery, KeyView, RotateBody};
     ),
 )]
 #[post("/api/accounts/{account_id}/api-keys/{name}/rotate")]
-pub async fn rotate(
+pub async fn rotate_key(
     caller: Caller,
     path: web::Path<KeyPath>,
     IfMatch(expected): IfMatch,
@@ -49,12 +48,11 @@ pub async fn rotate(
 /// when, and each changed field before and after. Needs an `account-owner`
 /// API key of that account.
 #[utoipa::path(
-    operation_id = "listKeyEvents",
     params(KeyPath, EventsQuery),
     responses((status = 200, description = "A page of events.", body = EventPageView)),
 )]
 #[get("/api/accounts/{account_id}/api-keys/{name}/events")]
-pub async fn events(
+pub async fn list_key_events(
     caller: Caller,
     path: web::Path<KeyPath>,
     Query(query): Query<EventsQuery>,

@@ -9,10 +9,9 @@ use crate::views::native::MeView;
 /// session token the answer also has the token's `scope` and `expiresAt`,
 /// and names the key that minted it.
 #[utoipa::path(
-    operation_id = "getMe",
     responses((status = 200, description = "The key behind the credential.", body = MeView)),
 )]
 #[get("/api/me")]
-pub async fn show(caller: Caller) -> HttpResponse {
+pub async fn get_me(caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(MeView::new(&caller.who))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{post, web};
 
-use crate::http::body::Body;
+use crate::http::body::Json;
 use crate::http::dialect::Caller;
 use crate::http::params::AccountPath;
 use crate::http::reply::{self, Reply};
@@ -15,16 +15,14 @@ use crate::views::native::{MintTokenBody, SessionTokenView};
 /// an `account-owner` API key of that account; a session token cannot mint
 /// another. The token is shown only in this response.
 #[utoipa::path(
-    operation_id = "mintSessionToken",
     params(AccountPath),
-    request_body = MintTokenBody,
     responses((status = 200, description = "The new token.", body = SessionTokenView)),
 )]
 #[post("/api/accounts/{account_id}/session-tokens")]
-pub async fn mint(
+pub async fn mint_session_token(
     caller: Caller,
     path: web::Path<AccountPath>,
-    Body(body): Body<MintTokenBody>,
+    Json(body): Json<MintTokenBody>,
 ) -> Reply {
     let asked = body.and_then(MintTokenBody::command);
     let minted = session_tokens::mint(&caller.kw, &caller.who, &path.account_id, asked).await?;

@@ -5,7 +5,7 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
-use crate::http::body::Body;
+use crate::http::body::Json;
 use crate::http::reply::Reply;
 use crate::service::Keyward;
 use crate::views::native::{VerdictView, VerifyBody};
@@ -16,8 +16,6 @@ use crate::views::native::{VerdictView, VerifyBody};
 /// token gets a positive answer, and only that answer says whose it is. A
 /// credential that does not check out is a 200 with `valid: false`.
 #[utoipa::path(
-    operation_id = "verifyCredential",
-    request_body = VerifyBody,
     security(()),
     responses(
         (status = 200, description = "The verdict.", body = VerdictView),
@@ -26,7 +24,11 @@ use crate::views::native::{VerdictView, VerifyBody};
     ),
 )]
 #[post("/api/verify")]
-pub async fn verify(req: HttpRequest, kw: web::Data<Keyward>, body: Body<VerifyBody>) -> Reply {
+pub async fn verify_credential(
+    req: HttpRequest,
+    kw: web::Data<Keyward>,
+    body: Json<VerifyBody>,
+) -> Reply {
     let (presented, kind) = body.0.and_then(VerifyBody::command)?;
     // Throttled like any other authentication, by the caller's address and
     // by key id: otherwise this route would be a way to guess secrets, or to

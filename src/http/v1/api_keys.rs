@@ -1,6 +1,6 @@
 //! `/api/v1/api_keys[/{id}]`: always on the caller's own account.
 
-use crate::http::body::Body;
+use crate::http::body::Json;
 use crate::http::dialect::Caller;
 use crate::http::openapi::v1;
 use crate::http::params::KeyIdPath;
@@ -14,11 +14,10 @@ use actix_web::{delete, get, post, web, HttpResponse};
 /// Every key of the caller's account, oldest first, revoked ones included.
 /// Needs an `account-owner` key.
 #[utoipa::path(
-    operation_id = "v1ListApiKeys",
     responses((status = 200, description = "The keys.", body = V1ApiKeyListDocument)),
 )]
 #[get("/api/v1/api_keys")]
-pub async fn list(caller: Caller) -> Reply {
+pub async fn v1_list_api_keys(caller: Caller) -> Reply {
     let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account(), Ok(None)).await?;
     Ok(HttpResponse::Ok().json(V1ApiKeyListDocument::new(keys)))
 }
@@ -29,8 +28,6 @@ pub async fn list(caller: Caller) -> Reply {
 /// Needs an `account-owner` key. The response is the only one that shows
 /// the full key, in `api_key`.
 #[utoipa::path(
-    operation_id = "v1CreateApiKey",
-    request_body = V1CreateKeyBody,
     responses(
         (status = 200, description = "The new key, with the full key in `api_key`.",
             body = V1ApiKeyDocument,
@@ -50,7 +47,7 @@ pub async fn list(caller: Caller) -> Reply {
     ),
 )]
 #[post("/api/v1/api_keys")]
-pub async fn create(caller: Caller, Body(body): Body<V1CreateKeyBody>) -> Reply {
+pub async fn v1_create_api_key(caller: Caller, Json(body): Json<V1CreateKeyBody>) -> Reply {
     let new = body.and_then(|body| body.api_key.command());
     let (key, secret) =
         api_keys::create(&caller.kw, &caller.who, caller.own_account(), new).await?;
@@ -64,12 +61,11 @@ pub async fn create(caller: Caller, Body(body): Body<V1CreateKeyBody>) -> Reply 
 ///
 /// One key of the caller's account, by id. Needs an `account-owner` key.
 #[utoipa::path(
-    operation_id = "v1GetApiKey",
     params(KeyIdPath),
     responses((status = 200, description = "The key.", body = V1ApiKeyDocument)),
 )]
 #[get("/api/v1/api_keys/{id}")]
-pub async fn show(caller: Caller, path: web::Path<KeyIdPath>) -> Reply {
+pub async fn v1_get_api_key(caller: Caller, path: web::Path<KeyIdPath>) -> Reply {
     let key = api_keys::get(&caller.kw, &caller.who, caller.own_account(), path.key()).await?;
     Ok(HttpResponse::Ok().json(V1ApiKeyDocument::new(key, None)))
 }
@@ -80,7 +76,6 @@ pub async fn show(caller: Caller, path: web::Path<KeyIdPath>) -> Reply {
 /// key's session tokens. Revoking a revoked key answers 204 again. Needs an
 /// `account-owner` key.
 #[utoipa::path(
-    operation_id = "v1RevokeApiKey",
     params(KeyIdPath),
     responses(
         (status = 204, description = "Revoked; no body."),
@@ -88,7 +83,7 @@ pub async fn show(caller: Caller, path: web::Path<KeyIdPath>) -> Reply {
     ),
 )]
 #[delete("/api/v1/api_keys/{id}")]
-pub async fn revoke(caller: Caller, path: web::Path<KeyIdPath>) -> Reply {
+pub async fn v1_revoke_api_key(caller: Caller, path: web::Path<KeyIdPath>) -> Reply {
     api_keys::revoke(
         &caller.kw,
         &caller.who,

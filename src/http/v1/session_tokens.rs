@@ -2,7 +2,7 @@
 
 use actix_web::post;
 
-use crate::http::body::Body;
+use crate::http::body::Json;
 use crate::http::dialect::Caller;
 use crate::http::reply::{self, Reply};
 use crate::service::session_tokens;
@@ -14,12 +14,10 @@ use crate::views::v1::{V1MintTokenBody, V1SessionTokenDocument};
 /// an `account-owner` API key; a session token cannot mint another. The
 /// token is shown only in this response.
 #[utoipa::path(
-    operation_id = "v1CreateSessionToken",
-    request_body = V1MintTokenBody,
     responses((status = 200, description = "The new token.", body = V1SessionTokenDocument)),
 )]
 #[post("/api/v1/session_tokens")]
-pub async fn mint(caller: Caller, Body(body): Body<V1MintTokenBody>) -> Reply {
+pub async fn v1_create_session_token(caller: Caller, Json(body): Json<V1MintTokenBody>) -> Reply {
     let asked = body.and_then(|body| body.session_token.command());
     let minted = session_tokens::mint(&caller.kw, &caller.who, caller.own_account(), asked).await?;
     Ok(reply::secret_body(V1SessionTokenDocument::new(&minted)))
