@@ -11,13 +11,13 @@ use std::pin::Pin;
 use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::auth;
 use crate::domain::Principal;
 use crate::error::ApiError;
 use crate::service::Keyward;
+use crate::views::native::NativeErrorBody;
+use crate::views::v1::V1ErrorDocument;
 
 /// The prefix of the `/api/v1` dialect's paths.
 pub const V1_PREFIX: &str = "/api/v1";
@@ -59,70 +59,6 @@ impl Dialect {
         match self {
             Dialect::V1 => Ok(auth::query_credential(req.query_string())?.map(Cow::Owned)),
             Dialect::Native => Ok(None),
-        }
-    }
-}
-
-/// The native error body: `{"statusCode":401,"error":"Unauthorized","message":"…"}`.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(examples(json!({
-    "statusCode": 409,
-    "error": "Conflict",
-    "message": "API_KEY_NAME_TAKEN"
-})))]
-pub struct NativeErrorBody {
-    /// The HTTP status code, repeated.
-    status_code: u16,
-    /// The standard reason phrase of the status code.
-    error: &'static str,
-    /// A stable code such as `API_KEY_NAME_TAKEN`, or for 400 a description
-    /// meant for people.
-    message: String,
-}
-
-impl NativeErrorBody {
-    pub fn new(error: &ApiError) -> Self {
-        let status = error.status();
-        Self {
-            status_code: status.as_u16(),
-            error: status.canonical_reason().unwrap_or("Error"),
-            message: error.message(),
-        }
-    }
-}
-
-/// The JSON:API error document: always exactly one error object.
-#[derive(Serialize, ToSchema)]
-#[schema(examples(json!({
-    "errors": [{"status": "409", "title": "Conflict", "detail": "API_KEY_NAME_TAKEN"}]
-})))]
-pub struct V1ErrorDocument {
-    #[schema(min_items = 1, max_items = 1)]
-    errors: [V1ErrorObject; 1],
-}
-
-/// One error: the status as a string, its reason phrase and the code.
-#[derive(Serialize, ToSchema)]
-pub struct V1ErrorObject {
-    /// The HTTP status code as a string, such as `"409"`.
-    status: String,
-    /// The standard reason phrase of the status code.
-    title: &'static str,
-    /// A stable code such as `API_KEY_NAME_TAKEN`, or for 400 a description
-    /// meant for people.
-    detail: String,
-}
-
-impl V1ErrorDocument {
-    pub fn new(error: &ApiError) -> Self {
-        let status = error.status();
-        Self {
-            errors: [V1ErrorObject {
-                status: status.as_str().to_owned(),
-                title: status.canonical_reason().unwrap_or("Error"),
-                detail: error.message(),
-            }],
         }
     }
 }

@@ -5,9 +5,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::http::dialect::NativeErrorBody;
 use crate::http::openapi::native;
 use crate::service::Keyward;
+use crate::views::native::NativeErrorBody;
 
 /// `{"status": "ok"}` from `/healthz`, `{"status": "ready"}` from `/readyz`.
 #[derive(Serialize, ToSchema)]

@@ -18,9 +18,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, Securi
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::dialect::{Dialect, NativeErrorBody, V1ErrorDocument, V1ErrorObject};
+use super::dialect::Dialect;
 use crate::domain::{KeyStatus, Role, Scope, Timestamp};
 use crate::error::{ApiError, ErrorCode};
+use crate::views::native::NativeErrorBody;
+use crate::views::v1::{V1ErrorDocument, V1ErrorObject};
 
 /// The whole API. Paths are listed in the order docs/api.md describes them.
 #[derive(OpenApi)]

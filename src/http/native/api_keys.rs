@@ -19,25 +19,7 @@ use actix_web::{delete, get, post, put, web, HttpResponse};
     responses(
         (status = 200, description = "The new key, with `secret`.", body = KeyView,
             headers(("ETag" = String, description = "The key's version: `\"1\"`.")),
-            example = json!({
-                "accountId": "r046bIHYG9OGHRq22uSr3d",
-                "name": "FrontTill1",
-                "role": "merchant-terminal",
-                "enabled": true,
-                "createdAt": "2026-11-22T16:52:12.501Z",
-                "createdBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
-                "modifiedAt": "2026-11-22T16:52:12.501Z",
-                "modifiedBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
-                "version": "1",
-                "id": "e429b9af-5daa-4ebd-adce-4cb4d3a07cbc",
-                "description": "Front counter till",
-                "status": "active",
-                "revokedAt": null,
-                "expiresAt": null,
-                "lastUsedAt": null,
-                "apiKey": "...01RAOq",
-                "secret": "kw_e429b9af5daa4ebdadce4cb4d3a07cbcnMHEXa9PaDyKf0AjE3w5Jo7r01RAOq"
-            })),
+            example = json!(KeyView::example(true))),
         (status = 409, response = native::NameTaken),
     ),
 )]

@@ -13,24 +13,7 @@ use crate::service::Asked;
 /// A key as the native API renders it; `secret` only in the create and rotate responses.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(examples(json!({
-    "accountId": "r046bIHYG9OGHRq22uSr3d",
-    "name": "FrontTill1",
-    "role": "merchant-terminal",
-    "enabled": true,
-    "createdAt": "2026-11-22T16:52:12.501Z",
-    "createdBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
-    "modifiedAt": "2026-11-22T16:52:12.501Z",
-    "modifiedBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
-    "version": "1",
-    "id": "e429b9af-5daa-4ebd-adce-4cb4d3a07cbc",
-    "description": "Front counter till",
-    "status": "active",
-    "revokedAt": null,
-    "expiresAt": null,
-    "lastUsedAt": null,
-    "apiKey": "...01RAOq"
-})))]
+#[schema(examples(json!(KeyView::example(false))))]
 pub struct KeyView {
     /// The account the key belongs to.
     account_id: String,
@@ -77,6 +60,34 @@ pub struct KeyView {
 }
 
 impl KeyView {
+    /// The key the OpenAPI document shows; with its `secret`, as the create
+    /// response shows it.
+    pub fn example(with_secret: bool) -> serde_json::Value {
+        let mut key = serde_json::json!({
+            "accountId": "r046bIHYG9OGHRq22uSr3d",
+            "name": "FrontTill1",
+            "role": "merchant-terminal",
+            "enabled": true,
+            "createdAt": "2026-11-22T16:52:12.501Z",
+            "createdBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
+            "modifiedAt": "2026-11-22T16:52:12.501Z",
+            "modifiedBy": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner",
+            "version": "1",
+            "id": "e429b9af-5daa-4ebd-adce-4cb4d3a07cbc",
+            "description": "Front counter till",
+            "status": "active",
+            "revokedAt": null,
+            "expiresAt": null,
+            "lastUsedAt": null,
+            "apiKey": "...01RAOq"
+        });
+        if with_secret {
+            key["secret"] =
+                "kw_e429b9af5daa4ebdadce4cb4d3a07cbcnMHEXa9PaDyKf0AjE3w5Jo7r01RAOq".into();
+        }
+        key
+    }
+
     pub fn new(key: ApiKey) -> Self {
         Self {
             status: key.status().as_str(),

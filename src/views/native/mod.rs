@@ -3,10 +3,12 @@
 
 mod account;
 mod credential;
+mod error;
 mod events;
 mod key;
 
 pub use account::AccountView;
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
+pub use error::NativeErrorBody;
 pub use events::{EventPageView, EventView, EventsQuery};
 pub use key::{CreateKeyBody, KeyListQuery, KeyView, RotateBody, UpdateKeyBody};
