@@ -1,0 +1,127 @@
+//! What an operation's shape implies, added once every route is in.
+
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr};
+
+use super::answers::{capitalized, error_schema, shared_responses};
+use crate::http::dialect::Dialect;
+
+/// Completes the document once every route's operation is in. An
+/// operation of the API (no `operations` tag) takes its dialect from its
+/// path, as the server does: the dialect's tag; its credential where the
+/// dialect reads one, unless the handler says `security(())` (none needed);
+/// its error body on every error a handler describes in words; and the
+/// answers every route of its kind gives. `HEAD` operations get ids of
+/// their own.
+pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for (path, item) in document.paths.paths.iter_mut() {
+        let dialect = Dialect::of(path);
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            // An operation's id is its handler's name, in camelCase.
+            operation.operation_id = operation.operation_id.as_deref().map(camel_case);
+            if operation.tags.is_none() {
+                complete(operation, path, dialect);
+            }
+        }
+        // An authenticated POST makes a secret (a key, a new secret, a
+        // token), which its answer shows once: `reply` marks it `no-store`.
+        if let Some(post) = item.post.as_mut().filter(|o| o.security.is_some()) {
+            if let Some(RefOr::T(answer)) = post.responses.responses.get_mut("200") {
+                let header = HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some("`no-store`: the body holds a secret."));
+                let headers = &mut answer.headers;
+                headers.insert("Cache-Control".into(), header.build());
+            }
+        }
+        // `#[route]` gives `HEAD` the id of `GET`; ids must be unique.
+        if let Some(head) = &mut item.head {
+            let id = head.operation_id.as_deref().map(camel_case);
+            head.operation_id = id.map(|id| format!("{id}Head"));
+        }
+    }
+    let used = serde_json::to_string(&document.paths).unwrap_or_default();
+    let components = document.components.get_or_insert_with(Default::default);
+    for (name, response) in shared_responses() {
+        if used.contains(&format!("\"#/components/responses/{name}\"")) {
+            components.responses.insert(name, response.into());
+        }
+    }
+    document
+}
+
+/// See [`finish`].
+fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
+    let (tag, prefix, schemes) = match dialect {
+        Dialect::Native => ("native", "Native", &["ApiKeyHeader"][..]),
+        Dialect::V1 => ("v1", "V1", &["ApiKeyHeader", "ApiKeyQuery"][..]),
+    };
+    operation.tags = Some(vec![tag.to_owned()]);
+    let secured = match &operation.security {
+        None => {
+            let each = schemes
+                .iter()
+                .map(|s| SecurityRequirement::new(*s, [""; 0]));
+            operation.security = Some(each.collect());
+            true
+        }
+        Some(_) => {
+            operation.security = None;
+            false
+        }
+    };
+    for (status, response) in operation.responses.responses.iter_mut() {
+        if let (true, RefOr::T(response)) = (status.as_str() >= "400", response) {
+            if response.content.is_empty() {
+                let schema = Ref::from_schema_name(error_schema(dialect));
+                let content = ContentBuilder::new().schema(Some(schema)).build();
+                response.content.insert("application/json".into(), content);
+            }
+        }
+    }
+    let has_body = operation.request_body.is_some();
+    let on_account = path.contains("{account_id}") || dialect == Dialect::V1;
+    let on_key = path.contains("{name}") || path.contains("{id}");
+    let params = operation.parameters.as_deref().unwrap_or_default();
+    let conditional = params.iter().any(|p| p.name == "If-Match");
+    let query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+    let asks = !operation.responses.responses.contains_key("400");
+    let answers = [
+        (
+            400,
+            "BadRequest",
+            asks && (has_body || query || conditional),
+        ),
+        (401, "Unauthorized", secured),
+        (403, "Forbidden", secured && on_account),
+        (404, "KeyNotFound", on_key),
+        (412, "VersionMismatch", conditional),
+        (413, "PayloadTooLarge", has_body),
+        (415, "UnsupportedMediaType", has_body),
+        (429, "TooManyRequests", true),
+        (500, "InternalError", true),
+        (503, "ServiceUnavailable", true),
+    ];
+    for (status, name, applies) in answers {
+        if applies {
+            let reference = Ref::from_response_name(format!("{prefix}{name}"));
+            let responses = &mut operation.responses.responses;
+            responses.insert(status.to_string(), reference.into());
+        }
+    }
+}
+
+/// `list_key_events` as `listKeyEvents`.
+fn camel_case(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let first = words.next().unwrap_or_default().to_owned();
+    words.fold(first, |id, word| id + &capitalized(word))
+}
