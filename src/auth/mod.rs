@@ -2,6 +2,8 @@
 //! Which places a dialect reads is the dialect's choice
 //! (`src/http/dialect.rs`).
 
+use std::net::IpAddr;
+
 use actix_web::HttpRequest;
 
 use crate::domain::Principal;
@@ -56,17 +58,17 @@ pub fn query_credential(query: &str) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// Authenticates `presented`: 401 "Missing authentication" when absent, and
-/// one message for every other failure so a caller cannot tell which it was.
+/// Authenticates `presented`, sent from the address `client`: 401 "Missing
+/// authentication" when absent, and one message for every other failure so
+/// a caller cannot tell which it was.
 pub async fn authenticate(
     kw: &Keyward,
-    req: &HttpRequest,
     presented: Option<&str>,
+    client: Option<IpAddr>,
 ) -> Result<Principal, ApiError> {
     let Some(presented) = presented else {
         return Err(ErrorCode::MissingAuthentication.into());
     };
-    let client = crate::http::client::address(req);
     match kw.check_credential(presented, client).await? {
         Verdict::Valid(principal) => Ok(principal),
         _ => Err(invalid()),

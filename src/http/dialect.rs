@@ -137,7 +137,8 @@ impl FromRequest for Caller {
                 .cloned()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no service in app data")))?;
             let presented = Dialect::of(req.path()).credential(&req)?;
-            let who = auth::authenticate(&kw, &req, presented.as_deref()).await?;
+            let client = super::client::address(&req);
+            let who = auth::authenticate(&kw, presented.as_deref(), client).await?;
             Ok(Caller { kw, who })
         })
     }
