@@ -45,10 +45,20 @@ pub fn migrate(db: &Database) -> anyhow::Result<Vec<String>> {
     store::run_migrations(&mut conn).map_err(|e| anyhow!("migrations failed: {e}"))
 }
 
-fn accounts_json(created: accounts::NewAccount) -> serde_json::Value {
+/// `{"accountId", "apiKey"}`: the account and its first key as the API shows it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedAccount {
+    account_id: String,
+    api_key: crate::views::native::KeyView,
+}
+
+fn accounts_json(created: accounts::NewAccount) -> CreatedAccount {
     let secret = created.secret.expose().to_owned();
-    let key = crate::views::native::KeyView::with_secret(created.owner_key, secret);
-    serde_json::json!({ "accountId": created.account_id.as_str(), "apiKey": key })
+    CreatedAccount {
+        account_id: created.account_id.as_str().to_owned(),
+        api_key: crate::views::native::KeyView::with_secret(created.owner_key, secret),
+    }
 }
 
 fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::Result<()> {

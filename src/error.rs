@@ -1,5 +1,6 @@
 //! The one error type every operation returns. How it looks on the wire is
-//! the dialect's business (`src/http/dialect.rs`).
+//! the dialect's business: `Dialect::error_body` in `src/http/dialect.rs`
+//! picks the body, which `src/views/*/error.rs` shape.
 
 mod code;
 

@@ -2,13 +2,16 @@
 //! the address that proxy reports. The throttle and the access log both ask
 //! here, so they always agree.
 
+use std::future::{ready, Ready};
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use crate::domain::{canonical_ip as canonical, Cidr};
-
+use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderMap, FORWARDED};
-use actix_web::{web, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::domain::{canonical_ip as canonical, Cidr};
+use crate::error::ApiError;
 
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
 
@@ -114,5 +117,17 @@ pub fn address(req: &HttpRequest) -> Option<IpAddr> {
     match req.app_data::<web::Data<TrustedProxies>>() {
         Some(proxies) => proxies.client(peer, req.headers()),
         None => peer,
+    }
+}
+
+/// The client's [`address`], for a handler that needs it.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequest for ClientAddress {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(address(req))))
     }
 }

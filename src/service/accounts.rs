@@ -7,7 +7,7 @@ use crate::domain::permission::Action;
 use crate::domain::{
     Account, AccountId, AccountName, ApiKey, Crn, KeyName, Principal, Role, Timestamp,
 };
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::secret::{Secret, SecretHasher};
 use crate::store::accounts as queries;
 use crate::store::models::AccountRow;
@@ -64,9 +64,9 @@ pub async fn get(kw: &Keyward, caller: &Principal, account_id: &str) -> Result<A
     let row = kw
         .blocking(move |_, conn| Ok(queries::find(conn, &id)?))
         .await?;
-    // The caller's key belongs to the account, so the account exists.
-    let row =
-        row.ok_or_else(|| ApiError::internal(anyhow::anyhow!("account {account_id} gone")))?;
+    // The caller's key belongs to the account, so the account exists; were
+    // it gone, the caller could not act on it anyway.
+    let row = row.ok_or(ApiError::Code(ErrorCode::Forbidden))?;
     Ok(convert::account(row))
 }
 

@@ -3,9 +3,10 @@
 //! No caller credential is needed: the credential in the body is the proof,
 //! and anything short of it (an unknown id, a wrong secret) is `NOT_FOUND`.
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpResponse};
 
 use crate::http::body::Json;
+use crate::http::client::ClientAddress;
 use crate::http::reply::Reply;
 use crate::service::Keyward;
 use crate::views::native::{VerdictView, VerifyBody};
@@ -25,15 +26,14 @@ use crate::views::native::{VerdictView, VerifyBody};
 )]
 #[post("/api/verify")]
 pub async fn verify_credential(
-    req: HttpRequest,
     kw: web::Data<Keyward>,
+    ClientAddress(client): ClientAddress,
     body: Json<VerifyBody>,
 ) -> Reply {
     let (presented, kind) = body.0.and_then(VerifyBody::command)?;
     // Throttled like any other authentication, by the caller's address and
     // by key id: otherwise this route would be a way to guess secrets, or to
     // probe for key ids, without limit.
-    let client = crate::http::client::address(&req);
     let verdict = kw
         .check_credential_as(&presented, Some(kind), client)
         .await?;

@@ -9,7 +9,8 @@ use super::answers::{capitalized, error_schema, shared_responses};
 use crate::http::dialect::Dialect;
 
 /// Completes the document once every route's operation is in. An
-/// operation of the API (no `operations` tag) takes its dialect from its
+/// operation of the API (one whose handler names no tag; the others say
+/// `operations`) takes its dialect from its
 /// path, as the server does: the dialect's tag; its credential where the
 /// dialect reads one, unless the handler says `security(())` (none needed);
 /// its error body on every error a handler describes in words; and the
@@ -73,10 +74,16 @@ fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
             operation.security = Some(each.collect());
             true
         }
-        Some(_) => {
+        // `security(())`: the route needs no credential.
+        Some(requirements)
+            if requirements
+                .iter()
+                .all(|r| r == &SecurityRequirement::default()) =>
+        {
             operation.security = None;
             false
         }
+        Some(_) => true,
     };
     for (status, response) in operation.responses.responses.iter_mut() {
         if let (true, RefOr::T(response)) = (status.as_str() >= "400", response) {

@@ -10,5 +10,5 @@ mod key;
 pub use account::AccountView;
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
 pub use error::NativeErrorBody;
-pub use events::{EventPageView, EventView, EventsQuery};
+pub use events::{EventPageView, EventsQuery};
 pub use key::{CreateKeyBody, KeyListQuery, KeyView, RotateBody, UpdateKeyBody};

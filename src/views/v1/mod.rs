@@ -9,7 +9,7 @@ mod error;
 mod session_token;
 
 pub use api_key::{V1ApiKeyDocument, V1ApiKeyListDocument, V1CreateKeyBody};
-pub use error::{V1ErrorDocument, V1ErrorObject};
+pub use error::V1ErrorDocument;
 pub use session_token::{V1MintTokenBody, V1SessionTokenDocument};
 
 /// A string that is always `value`: the `type` member of a JSON:API resource.
