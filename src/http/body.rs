@@ -1,4 +1,4 @@
-//! Reading a JSON request body with the limits and errors every route shares.
+//! Reading a request body with the limits and errors every route shares.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,6 +8,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
+use super::dialect::Dialect;
 use crate::error::ApiError;
 use crate::service::Asked;
 
@@ -60,20 +61,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeBody<T> {
 /// The largest request body accepted: 16 KiB.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// Reads and parses a JSON body: 415 unless the content type is JSON, 413
-/// over the limit, 400 with serde's description when it does not parse into `T`.
+/// Reads and parses a request body into `T`: 413 over the limit, 400 with
+/// serde's description (and the field's path) when it does not fit `T`.
+///
+/// The native API takes JSON declared as JSON, and answers 415 otherwise.
+/// `/api/v1` takes what clients of its kind send: JSON whatever the content
+/// type says (its document shows `curl -d '{…}'`, which declares a form),
+/// and form-encoded nested fields (`api_key[description]=x`); only a body
+/// that is neither, declared as something else, is 415.
 async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<T, ApiError> {
-    let is_json = match req.mime_type() {
-        Ok(Some(mime)) => {
-            mime.type_() == "application"
-                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
-        }
-        _ => false,
+    let mime = req.mime_type().ok().flatten();
+    let declared = |subtype: &str| {
+        mime.as_ref().is_some_and(|m| {
+            m.type_() == "application"
+                && (m.subtype() == subtype || m.suffix().is_some_and(|s| s == subtype))
+        })
     };
-    if !is_json {
+    let (json, form) = (declared("json"), declared("x-www-form-urlencoded"));
+    let lenient = Dialect::of(req.path()) == Dialect::V1;
+    if !json && !lenient {
         return Err(ApiError::UnsupportedMediaType);
     }
     let bytes = payload
@@ -84,23 +93,45 @@ async fn read_json<T: DeserializeOwned>(
     // serde would also read a struct from an array of its fields in order;
     // only an object is a request body here.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|&b| b != b'{') {
-        return Err(ApiError::BadRequest(
-            "invalid JSON body: expected a JSON object".into(),
-        ));
+    if first == Some(&b'{') || json || mime.is_none() {
+        if first.is_some_and(|&b| b != b'{') {
+            return Err(ApiError::BadRequest(
+                "invalid JSON body: expected a JSON object".into(),
+            ));
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let value = deserialize("JSON", &mut deserializer)?;
+        deserializer
+            .end()
+            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+        return Ok(value);
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    if !form {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    // Nested fields one level deep, each given once.
+    let config = serde_qs::Config::new()
+        .use_form_encoding(true)
+        .max_depth(1)
+        .duplicate_key_behavior(serde_qs::DuplicateKeyBehavior::Error);
+    let deserializer = serde_qs::Deserializer::with_config(config, &bytes)
+        .map_err(|e| ApiError::BadRequest(format!("invalid form body: {e}")))?;
+    deserialize("form", deserializer)
+}
+
+/// `T` from `deserializer`, or a 400 that names the field at fault.
+fn deserialize<'de, T, D>(format: &str, deserializer: D) -> Result<T, ApiError>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path == "." {
-            ApiError::BadRequest(format!("invalid JSON body: {inner}"))
+            ApiError::BadRequest(format!("invalid {format} body: {inner}"))
         } else {
-            ApiError::BadRequest(format!("invalid JSON body: {path}: {inner}"))
+            ApiError::BadRequest(format!("invalid {format} body: {path}: {inner}"))
         }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
-    Ok(value)
+    })
 }

@@ -1,29 +1,102 @@
-//! What clients see: the JSON shapes of responses, with their OpenAPI
-//! schemas, one module per dialect. Shared by the HTTP handlers and the
+//! What clients see: the JSON shapes of requests and responses, with their
+//! OpenAPI schemas, one module per dialect. Shared by the HTTP handlers and the
 //! command line, which prints a created key the way the API shows it.
 
 pub mod native;
 pub mod v1;
 
-use serde::de::DeserializeOwned;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, MapAccess, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// For optional fields that distinguish "absent" (`None`) from `null` (`Some(None)`).
 pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
 {
-    serde::Deserialize::deserialize(deserializer).map(Some)
+    Deserialize::deserialize(deserializer).map(Some)
 }
 
 /// For nested objects: refuses the array form serde would otherwise accept
-/// for a struct (its fields in order), so only `{…}` is read.
+/// for a struct (its fields in order), so only `{…}` is read, whatever the
+/// format (a JSON object, or `api_key[…]` fields of a form).
 pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
-    D: serde::Deserializer<'de>,
-    T: DeserializeOwned,
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
 {
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde::Deserialize::deserialize(deserializer)?;
-    T::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
+    struct Object<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Object<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map))
+        }
+    }
+
+    deserializer.deserialize_map(Object(PhantomData))
+}
+
+/// For optional whole numbers: `null` or absent is `None`; a JSON number
+/// with no fractional part, such as `225` or `225.0` (the same value to
+/// JSON Schema's `integer`), or a form field's digits, is the number.
+/// A string in JSON, or a fraction, is refused.
+pub fn whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Whole;
+
+    impl<'a> Visitor<'a> for Whole {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<N: Deserializer<'a>>(self, d: N) -> Result<Self::Value, N::Error> {
+            // A number hint: JSON answers with the number it holds (and
+            // refuses a string); a form parses the field's text.
+            d.deserialize_f64(self)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // Within ±2^53 every whole f64 is exact, and no bound here is larger.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if v.fract() == 0.0 && v.abs() <= EXACT {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::invalid_value(Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_option(Whole)
 }

@@ -1183,13 +1183,15 @@ fn hostile_requests_are_refused_and_change_nothing(backend: Backend) {
             &mebibyte(r#"{"api_key":{}}"#),
             413,
         ),
+        // `/api/v1` reads JSON whatever its label (tests/api/seed_requests.rs);
+        // a body that is neither JSON nor a form, labelled otherwise, is 415.
         Case {
-            what: "v1 create: no content-type".into(),
+            what: "v1 create: plain text".into(),
             request: Request::Ureq {
                 method: "POST",
                 path: v1_keys.clone(),
-                headers: vec![owner_h()],
-                body: Some(br#"{"api_key":{}}"#.to_vec()),
+                headers: vec![owner_h(), ("content-type", "text/plain".into())],
+                body: Some(b"api_key: {}".to_vec()),
             },
             expect: Expect::Status(415),
         },

@@ -45,7 +45,9 @@ use crate::views::v1::V1ErrorDocument;
     tags(
         (name = "native", description = "The native API under `/api`."),
         (name = "v1", description = "The `/api/v1` dialect: JSON:API envelopes, always on \
-            the caller's own account."),
+            the caller's own account. A body is read as JSON whatever its `Content-Type` \
+            says, or, labelled `application/x-www-form-urlencoded`, as nested form fields \
+            (`api_key[description]=…`)."),
         (name = "operations", description = "Health, metrics, this document and the \
             dashboard: no credential needed."),
     ),

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::super::whole_number;
 use crate::domain::{Credential, CredentialKind, Principal, Role, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::service::session_tokens::MintedToken;
@@ -172,7 +173,7 @@ pub struct MintTokenBody {
     scope: String,
     /// Lifetime in seconds, from 1 up to the configured maximum (default
     /// 86400); without it, the configured default (900).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1)]
     ttl_seconds: Option<i64>,
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::super::present;
+use super::super::{present, whole_number};
 use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
 use crate::error::ApiError;
 use crate::service::api_keys::{KeyUpdate, NewKey};
@@ -235,7 +235,7 @@ fn parse_expiry(s: &str) -> Result<Timestamp, ApiError> {
 pub struct RotateBody {
     /// 0 (the default) ends the old secret at once; at most 604800 (7 days).
     /// Never past the key's own expiry.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 0, maximum = 604800)]
     pub grace_period_seconds: Option<i64>,
 }

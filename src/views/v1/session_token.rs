@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::super::object;
+use super::super::{object, whole_number};
 use super::constant;
 use crate::domain::{Scope, Timestamp};
 use crate::service::session_tokens::MintedToken;
@@ -83,7 +83,7 @@ pub struct V1MintTokenAttributes {
     /// Keyward's extension: the lifetime in seconds, from 1 up to the
     /// configured maximum (default 86400); without it, the configured
     /// default (900).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1)]
     ttl_seconds: Option<i64>,
 }
