@@ -12,6 +12,10 @@ pub enum Action {
     UpdateKey,
     RevokeKey,
     RotateKey,
+    /// Disabling the very key whose credential makes the request, and
+    /// changing nothing else: a kill switch for a key its holder fears has
+    /// leaked.
+    DisableItself,
     /// Enabling the very key whose credential makes the request.
     EnableItself,
     MintSessionToken(Scope),
@@ -26,19 +30,21 @@ pub enum Action {
 /// | list, read keys        | yes           | no                | no            |
 /// | create, update, revoke | yes           | no                | no            |
 /// | rotate a key's secret  | yes           | no                | no            |
+/// | disable itself         | yes           | yes               | no            |
 /// | enable itself          | no            | no                | no            |
 /// | mint a session token   | every scope   | no scope          | no            |
 ///
 /// A key never enables itself: a disabled key cannot authenticate anyway, and
 /// a request already in flight when its key is disabled must not undo that.
 pub fn allows(kind: CredentialKind, role: Role, action: Action) -> bool {
-    if kind == CredentialKind::SessionToken || action == Action::EnableItself {
-        return false;
-    }
-    // Terminals may only authenticate (and ask who they are): no action here.
-    match (role, action) {
-        (Role::AccountOwner, _) => true,
-        (Role::MerchantTerminal, _) => false,
+    match (kind, role, action) {
+        (CredentialKind::SessionToken, _, _) | (_, _, Action::EnableItself) => false,
+        // Any key may switch itself off, whatever its role.
+        (CredentialKind::ApiKey, _, Action::DisableItself) => true,
+        (CredentialKind::ApiKey, Role::AccountOwner, _) => true,
+        // Terminals may only authenticate, ask who they are and switch
+        // themselves off.
+        (CredentialKind::ApiKey, Role::MerchantTerminal, _) => false,
     }
 }
 
@@ -78,6 +84,18 @@ mod tests {
         for scope in Scope::ALL {
             let mint = Action::MintSessionToken(scope);
             assert!(allows(CredentialKind::ApiKey, Role::AccountOwner, mint));
+        }
+    }
+
+    #[test]
+    fn every_key_but_no_session_token_disables_itself() {
+        for role in Role::ALL {
+            assert!(allows(CredentialKind::ApiKey, role, Action::DisableItself));
+            assert!(!allows(
+                CredentialKind::SessionToken,
+                role,
+                Action::DisableItself
+            ));
         }
     }
 

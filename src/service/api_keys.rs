@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{audit, write};
 use super::{authorize, convert, Asked, Keyward};
-use crate::domain::permission::Action;
+use crate::domain::permission::{self, Action};
 use crate::domain::{
     AccountId, ApiKey, Crn, Description, KeyName, KeyStatus, Principal, Role, Timestamp,
 };
@@ -22,6 +22,16 @@ use diesel::Connection;
 pub enum KeyRef {
     Name(String),
     Id(String),
+}
+
+impl KeyRef {
+    /// Whether this names the key behind `caller`'s credential, in its account.
+    pub fn is(&self, caller: &Principal) -> bool {
+        match self {
+            KeyRef::Name(name) => name == caller.key_name.as_str(),
+            KeyRef::Id(id) => Uuid::try_parse(id).is_ok_and(|id| id == caller.key_id),
+        }
+    }
 }
 
 /// A key to create.
@@ -253,7 +263,18 @@ pub async fn update(
     update: Asked<KeyUpdate>,
     if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<ApiKey, ApiError> {
-    authorize(caller, account_id, Action::UpdateKey)?;
+    if !permission::permits(caller, account_id, Action::UpdateKey) {
+        // A key that may not change keys may still switch itself off, and
+        // nothing more; anything else it asks is refused before it is read.
+        let only_disabling = update.as_ref().is_ok_and(|u| {
+            u.enabled == Some(false) && u.description.is_none() && u.expires_at.is_none()
+        });
+        let action = match only_disabling && key.is(caller) {
+            true => Action::DisableItself,
+            false => Action::UpdateKey,
+        };
+        authorize(caller, account_id, action)?;
+    }
     let if_match = if_match?;
     let update = update?;
     if let Some(expires_at) = update.expires_at {

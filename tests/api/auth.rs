@@ -198,6 +198,11 @@ fn merchant_terminal_may_only_ask_who_it_is(backend: Backend) {
     let rows = app.count_rows("api_keys");
     for target in ["Till1", "Till2", "owner", "Nope"] {
         for (method, path, body) in key_operations(&account.id, target) {
+            if (target, method) == ("Till1", "PUT") {
+                // `{"enabled": false}` on itself is the one change a terminal
+                // may make (tests/api/seed_requests.rs).
+                continue;
+            }
             let reply = call(&app, method, &path, Some(&secret), body.as_ref());
             assert_eq!(reply.status, 403, "{method} {path}: {:?}", reply.body);
             assert_eq!(reply.body, forbidden(), "{method} {path}");
