@@ -25,6 +25,7 @@ mod outage;
 mod proxies;
 mod schema;
 mod secrets_at_rest;
+mod seed_requests;
 mod session_tokens;
 mod smoke;
 mod throttle;
