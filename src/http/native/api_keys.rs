@@ -70,7 +70,7 @@ pub async fn get_key(caller: Caller, path: web::Path<KeyPath>) -> Reply {
     Ok(reply::key(key))
 }
 
-/// Enable, disable or describe a key
+/// Enable, disable, describe or set the expiry of a key
 ///
 /// Needs an `account-owner` API key of that account. Disabling a key also
 /// ends, for good, every session token it minted so far. A body asking for

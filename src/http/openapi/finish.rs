@@ -3,7 +3,7 @@
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder, Schema};
 
 use super::answers::{capitalized, error_schema, shared_responses};
 use crate::http::dialect::Dialect;
@@ -43,12 +43,24 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
                 headers.insert("Cache-Control".into(), header.build());
             }
         }
-        // `#[route]` gives `HEAD` the id of `GET`; ids must be unique.
+        // `#[route]` gives `HEAD` the id and the answers of `GET`; ids must
+        // be unique, and an answer to `HEAD` has no body.
         if let Some(head) = &mut item.head {
             let id = head.operation_id.as_deref().map(camel_case);
             head.operation_id = id.map(|id| format!("{id}Head"));
+            for answer in head.responses.responses.values_mut() {
+                match answer {
+                    RefOr::T(answer) => answer.content.clear(),
+                    RefOr::Ref(_) => {
+                        let said = "An error; the `GET` of this path says which.";
+                        *answer = ResponseBuilder::new().description(said).build().into();
+                    }
+                }
+            }
         }
     }
+    let schemas = document.components.iter_mut().flat_map(|c| c.schemas.values_mut());
+    schemas.for_each(describe_nullable_references);
     let used = serde_json::to_string(&document.paths).unwrap_or_default();
     let components = document.components.get_or_insert_with(Default::default);
     for (name, response) in shared_responses() {
@@ -57,6 +69,27 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
         }
     }
     document
+}
+
+/// utoipa writes an optional field of a named type as `oneOf: [null, $ref]`
+/// and puts the field's description on the `$ref`, where generators do not
+/// look; this moves it up to the field.
+fn describe_nullable_references(schema: &mut RefOr<Schema>) {
+    let RefOr::T(Schema::Object(object)) = schema else {
+        return;
+    };
+    for property in object.properties.values_mut() {
+        let RefOr::T(Schema::OneOf(one_of)) = property else {
+            continue;
+        };
+        for item in &mut one_of.items {
+            if let RefOr::Ref(reference) = item {
+                if one_of.description.is_none() && !reference.description.is_empty() {
+                    one_of.description = Some(std::mem::take(&mut reference.description));
+                }
+            }
+        }
+    }
 }
 
 /// See [`finish`].
