@@ -2,12 +2,14 @@
 //
 // Builds the debug binary, starts it on a free port over a fresh SQLite
 // database, and drives Debian's Chromium through playwright-core at phone
-// width (375 px), the way an account owner would use the page.
+// width (375 px), the way an account owner would use the page; one test
+// checks the key table at 1280 and 1920 px in a second window.
 //
 //   cd tests/e2e && npm ci && node --test dashboard.test.mjs
 //
-// CHROMIUM_PATH overrides /usr/bin/chromium. The screenshot goes to
-// target/dashboard.png, the server's log to target/e2e-server.log.
+// CHROMIUM_PATH overrides /usr/bin/chromium. The screenshots go to
+// target/dashboard.png (phone) and target/dashboard-1280.png, the server's
+// log to target/e2e-server.log.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,6 +28,7 @@ const TARGET_DIR = process.env.CARGO_TARGET_DIR
   : path.join(ROOT, 'target');
 const BINARY = path.join(TARGET_DIR, 'debug', 'keyward');
 const SCREENSHOT = path.join(ROOT, 'target', 'dashboard.png');
+const SCREENSHOT_WIDE = path.join(ROOT, 'target', 'dashboard-1280.png');
 const SERVER_LOG = path.join(ROOT, 'target', 'e2e-server.log');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // The machine has no network: without these, Chromium's background
@@ -164,7 +167,38 @@ describe('Keyward dashboard', () => {
         `T${pad(at.getHours())}:${pad(at.getMinutes())}`;
       return { local, iso: at.toISOString() };
     }, offsetMs);
+  /**
+   * Like localDateTime, to the second, for the edit dialog's field (which
+   * takes seconds): rounded up to a whole second, without ":00" seconds,
+   * which the browser leaves out of the field's value.
+   */
+  const localDateTimeSeconds = (offsetMs) =>
+    page.evaluate((offset) => {
+      const at = new Date(Math.ceil((Date.now() + offset) / 1000) * 1000);
+      const pad = (n) => String(n).padStart(2, '0');
+      let local =
+        `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}` +
+        `T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+      if (at.getSeconds() !== 0) local += `:${pad(at.getSeconds())}`;
+      return { local, iso: at.toISOString() };
+    }, offsetMs);
+  /** The create form: the edit dialog has fields with the same labels. */
+  const createForm = () => page.locator('#create-form');
+  const editDialog = () => page.locator('#edit-dialog');
+  /** Opens the edit dialog from a row's button (`Edit` or `Change expiry of`). */
+  const openEdit = async (name, label = 'Edit') => {
+    await row(name).getByRole('button', { name: `${label} ${name}`, exact: true }).click();
+    await editDialog().waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#edit-name')), name);
+  };
+  const saveEdit = async () => {
+    await editDialog().getByRole('button', { name: 'Save' }).click();
+    await editDialog().waitFor({ state: 'hidden' });
+  };
+  const focusedLabel = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+  const keysApi = async () => `/api/accounts/${(await call('GET', '/api/me')).accountId}/api-keys`;
   let till2Secret;
+  let till2Expiry;
 
   before(async () => {
     const build = spawnSync('cargo', ['build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
@@ -247,6 +281,11 @@ describe('Keyward dashboard', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor({ state: 'visible' });
     assert.match(await text(alert), /Invalid authentication/);
+    assert.match(
+      await text(page.locator('#alert-next')),
+      /^What to do: Sign in with a working account-owner API key\.$/,
+      'the error says what to do next',
+    );
     assert.equal(await storedKey(), null);
     assert.ok(await page.locator('#login-view').isVisible());
   });
@@ -274,7 +313,7 @@ describe('Keyward dashboard', () => {
   it('creates Till1 and shows its secret once', async () => {
     await page.getByLabel('Name', { exact: true }).fill('Till1');
     await page.getByLabel('Role').selectOption('merchant-terminal');
-    await page.getByLabel(/^Description/).fill('Front counter till');
+    await createForm().getByLabel(/^Description/).fill('Front counter till');
     await page.locator('#create-submit').click();
 
     const panel = page.locator('#secret-panel');
@@ -380,19 +419,21 @@ describe('Keyward dashboard', () => {
   it('refuses an expiry in the past with the API message', async () => {
     const { local } = await localDateTime(-24 * 60 * 60 * 1000);
     await page.getByLabel('Name', { exact: true }).fill('Till2');
-    await page.getByLabel(/^Expires/).fill(local);
+    await createForm().getByLabel(/^Expires/).fill(local);
     await page.locator('#create-submit').click();
     const alert = page.getByRole('alert');
     await alert.waitFor({ state: 'visible' });
     // The alert of the previous test may still be up: wait for this answer's message.
     await eventually(async () => assert.match(await text(alert), /expiresAt must be in the future/));
+    assert.match(await text(page.locator('#alert-next')), /^What to do: Choose a date and time later than now/);
     assert.equal(await row('Till2').count(), 0);
   });
 
   it('creates Till2 expiring a day ahead and shows the expiry', async () => {
     const { local, iso } = await localDateTime(24 * 60 * 60 * 1000);
+    till2Expiry = iso;
     await page.getByLabel('Name', { exact: true }).fill('Till2');
-    await page.getByLabel(/^Expires/).fill(local);
+    await createForm().getByLabel(/^Expires/).fill(local);
     await page.locator('#create-submit').click();
     await page.locator('#secret-panel').waitFor({ state: 'visible' });
     assert.ok(await page.getByRole('alert').isHidden());
@@ -404,7 +445,7 @@ describe('Keyward dashboard', () => {
     assert.notEqual(await text(expires), 'never');
     assert.match(await text(expires), new RegExp(String(new Date(iso).getUTCFullYear())));
     assert.equal(await text(field('Till2', 'status')), 'active');
-    assert.equal(await page.getByLabel(/^Expires/).inputValue(), '', 'the form is reset');
+    assert.equal(await createForm().getByLabel(/^Expires/).inputValue(), '', 'the form is reset');
     await page.locator('#secret-dismiss').click();
   });
 
@@ -462,6 +503,145 @@ describe('Keyward dashboard', () => {
     await closeHistory();
   });
 
+  it("edits Till2's description from its card, and clears it", async () => {
+    await openEdit('Till2');
+    const description = editDialog().getByLabel(/^Description/);
+    assert.equal(await description.inputValue(), '');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'edit-description');
+    assert.equal(await editDialog().getByLabel('Never expires').isChecked(), false);
+    await description.fill('Back office till');
+    await saveEdit();
+    await eventually(async () => {
+      assert.match(await text(field('Till2', 'name')), /Back office till/);
+      assert.equal(await text(field('Till2', 'version')), '3');
+    });
+    assert.match(await text(page.locator('#notice')), /^Till2 saved \(version 3\)/);
+    await eventually(async () => assert.equal(await focusedLabel(), 'Edit Till2'));
+
+    await openEdit('Till2');
+    assert.equal(await description.inputValue(), 'Back office till');
+    await description.fill('');
+    await saveEdit();
+    await eventually(async () => assert.equal(await text(field('Till2', 'version')), '4'));
+    assert.equal(await row('Till2').locator('.description').count(), 0);
+    const key = await call('GET', `${await keysApi()}/Till2`);
+    assert.equal(key.description, null, 'an emptied description is cleared');
+    assert.equal(key.expiresAt, till2Expiry, 'the expiry, not touched, is not sent');
+    assert.equal(key.status, 'active');
+  });
+
+  it('keeps what was typed and says what to do when the key changed elsewhere', async () => {
+    await openEdit('Till2');
+    // Another owner changes the key while the dialog is open.
+    await call('PUT', `${await keysApi()}/Till2`, { description: 'Changed elsewhere' });
+    const description = editDialog().getByLabel(/^Description/);
+    await description.fill('Back office till');
+    await editDialog().getByRole('button', { name: 'Save' }).click();
+    const error = page.locator('#edit-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#edit-error-message')), /^VERSION_MISMATCH$/);
+    assert.match(await text(page.locator('#edit-error-detail')), /^\(412 Precondition Failed\) Till2 was changed elsewhere/);
+    assert.match(await text(page.locator('#edit-error-next')), /^What to do: Save again .* or cancel/);
+    assert.ok(await editDialog().isVisible(), 'the dialog stays open');
+    assert.equal(await description.inputValue(), 'Back office till', 'what was typed stays');
+    // Behind the dialog the list shows the key as it is now.
+    await eventually(async () => {
+      assert.equal(await text(field('Till2', 'version')), '5');
+      assert.match(await text(field('Till2', 'name')), /Changed elsewhere/);
+    });
+
+    await saveEdit();
+    await eventually(async () => {
+      assert.equal(await text(field('Till2', 'version')), '6');
+      assert.match(await text(field('Till2', 'name')), /Back office till/);
+    });
+    assert.ok(await page.getByRole('alert').isHidden());
+  });
+
+  it('refuses an expiry in the past in the dialog, with what to do instead', async () => {
+    await openEdit('Till2');
+    const { local } = await localDateTime(-60 * 60 * 1000);
+    await editDialog().getByLabel(/^Expires/).fill(local);
+    await editDialog().getByRole('button', { name: 'Save' }).click();
+    await page.locator('#edit-error').waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#edit-error-message')), /^expiresAt must be in the future$/);
+    assert.match(
+      await text(page.locator('#edit-error-next')),
+      /^What to do: Choose a date and time later than now/,
+    );
+    await editDialog().getByRole('button', { name: 'Cancel' }).click();
+    await editDialog().waitFor({ state: 'hidden' });
+    assert.equal(await text(field('Till2', 'version')), '6', 'nothing changed');
+    await eventually(async () => assert.equal(await focusedLabel(), 'Edit Till2'));
+  });
+
+  it('sets Till2 to expire in a few seconds and shows it expired without a reload', async () => {
+    await openEdit('Till2');
+    // A few seconds, so that the change surely arrives before the moment it names.
+    const { local, iso } = await localDateTimeSeconds(4_000);
+    await editDialog().getByLabel(/^Expires/).fill(local);
+    await saveEdit();
+    await eventually(async () => {
+      assert.equal(await field('Till2', 'expires').locator('time').getAttribute('datetime', { timeout: 1_000 }), iso);
+      assert.equal(await text(field('Till2', 'version')), '7');
+    });
+    // No click: the page reloads the list itself once the expiry has come.
+    await eventually(async () => assert.equal(await text(field('Till2', 'status')), 'expired'), 20_000);
+    assert.equal(await row('Till2').getByRole('button', { name: 'Rotate Till2' }).count(), 0);
+    assert.equal(await row('Till2').getByRole('button', { name: 'Change expiry of Till2', exact: true }).count(), 1);
+    assert.equal(await row('Till2').getAttribute('data-status'), 'expired');
+    assert.match(await text(page.locator('#notice')), /Till2 has expired\./);
+    assert.equal((await call('GET', `${await keysApi()}/Till2`)).status, 'expired');
+  });
+
+  it('gives expired Till2 no expiry from its card, which makes it active again', async () => {
+    await openEdit('Till2', 'Change expiry of');
+    assert.ok(await page.locator('#edit-expired').isVisible(), 'the dialog says the key has expired');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'edit-expires');
+    await editDialog().getByLabel('Never expires').check();
+    assert.ok(await editDialog().getByLabel(/^Expires/).isDisabled());
+    await saveEdit();
+    await eventually(async () => {
+      assert.equal(await text(field('Till2', 'status')), 'active');
+      assert.equal(await text(field('Till2', 'expires')), 'never');
+      assert.equal(await text(field('Till2', 'version')), '8');
+    });
+    // The button that opened the dialog is gone: focus goes to Rotate, which took its place.
+    await eventually(async () => assert.equal(await focusedLabel(), 'Rotate Till2'));
+
+    await openHistory('Till2');
+    const newest = events().first();
+    assert.match(await text(newest.getByTestId('event-kinds')), /^expiry set$/);
+    assert.match(await text(newest.locator('dd[data-change="expiresAt"]')), /→\s*to\s*never$/);
+    await closeHistory();
+  });
+
+  it('says to change the expiry first when a key expired before its rotation', async () => {
+    const keys = await keysApi();
+    await call('POST', keys, { name: 'Till3', role: 'merchant-terminal' });
+    await page.locator('#keys-refresh').click();
+    await row('Till3').waitFor();
+    // Elsewhere, Till3 gets an expiry a moment ahead; the page does not know.
+    await call('PUT', `${keys}/Till3`, { expiresAt: new Date(Date.now() + 1_500).toISOString() });
+    await eventually(async () => assert.equal((await call('GET', `${keys}/Till3`)).status, 'expired'));
+
+    const dialog = page.locator('#rotate-dialog');
+    await row('Till3').getByRole('button', { name: 'Rotate Till3' }).click();
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#alert-message')), /^API_KEY_EXPIRED$/);
+    assert.match(await text(page.locator('#alert-detail')), /^\(409 Conflict\)/);
+    assert.match(await text(page.locator('#alert-next')), /^What to do: Use “Change expiry…” on the key/);
+    assert.ok(await page.locator('#secret-panel').isHidden());
+    // The list was reloaded: it now offers what the next step names.
+    await eventually(async () => {
+      assert.equal(await text(field('Till3', 'status')), 'expired');
+      assert.equal(await row('Till3').getByRole('button', { name: 'Change expiry of Till3', exact: true }).count(), 1);
+    });
+  });
+
   it('pages a long history with Load older', async () => {
     const { accountId } = await call('GET', '/api/me');
     const keys = `/api/accounts/${accountId}/api-keys`;
@@ -511,6 +691,50 @@ describe('Keyward dashboard', () => {
 
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('fits the keys in a table at 1280 px, as at 1920', async () => {
+    const display = () => page.locator('#keys-table').evaluate((table) => getComputedStyle(table).display);
+    assert.equal(await display(), 'block', 'one card per key at phone width');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const wide = await context.newPage();
+      wide.setDefaultTimeout(10_000);
+      wide.on('pageerror', (error) => problems.push(`page error (1280 px): ${error.message}`));
+      await wide.goto(`${base}/dashboard`);
+      await wide.locator('#login-key').fill(ownerKey);
+      await wide.locator('#login-key').press('Enter');
+      await wide.locator('tr[data-key-name="Till3"]').waitFor();
+      for (const width of [1280, 1920]) {
+        await wide.setViewportSize({ width, height: 900 });
+        const layout = await wide.evaluate(() => {
+          const wrap = document.querySelector('.table-wrap');
+          const table = document.getElementById('keys-table');
+          return {
+            table: getComputedStyle(table).display,
+            head: getComputedStyle(table.tHead).display,
+            row: getComputedStyle(table.tBodies[0].rows[0]).display,
+            scrollWidth: wrap.scrollWidth,
+            clientWidth: wrap.clientWidth,
+          };
+        });
+        assert.deepEqual(
+          [layout.table, layout.head, layout.row],
+          ['table', 'table-header-group', 'table-row'],
+          `a table at ${width} px`,
+        );
+        assert.ok(
+          layout.scrollWidth <= layout.clientWidth,
+          `at ${width} px the table needs ${layout.scrollWidth} px of ${layout.clientWidth}`,
+        );
+        if (width === 1280) {
+          mkdirSync(path.dirname(SCREENSHOT_WIDE), { recursive: true });
+          await wide.screenshot({ path: SCREENSHOT_WIDE, fullPage: true });
+        }
+      }
+    } finally {
+      await context.close();
+    }
   });
 
   it('keeps the key in sessionStorage and out of every URL', async () => {

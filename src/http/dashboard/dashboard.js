@@ -12,30 +12,82 @@
 (() => {
   const STORAGE_KEY = 'keyward.apiKey';
 
-  /** Short explanations shown after an API error code. */
+  /**
+   * For each API error code: what it means here, and what the person can do
+   * next. Every error the page shows has both (see describe()).
+   */
   const HINTS = {
-    'Missing authentication': 'No key was sent. Sign in again.',
-    'Invalid authentication':
-      'The key is unknown, wrong, disabled or revoked. Sign in with a working account-owner key.',
-    FORBIDDEN: 'This credential may not do that. The dashboard needs an account-owner API key.',
-    API_KEY_NAME_TAKEN:
-      'The account already has a key with that name. Revoked keys keep their names, so pick another.',
-    API_KEY_REVOKED: 'The key is revoked, and revocation cannot be undone.',
-    API_KEY_NOT_FOUND: 'The key is no longer there. The list has been refreshed.',
-    VERSION_MISMATCH: 'The key was changed elsewhere since the list was loaded. The list has been refreshed; check it and try again.',
-    CONCURRENT_MODIFICATION: 'Others kept changing the key at the same time. Try again.',
-    RATE_LIMIT_EXCEEDED: 'Too many failed attempts.',
-    SERVICE_UNAVAILABLE: 'Keyward is busy. Try again shortly.',
-    INTERNAL_ERROR: 'Keyward failed; the cause is in its log.',
+    'Missing authentication': ['No key was sent.', 'Sign in again with an account-owner API key.'],
+    'Invalid authentication': [
+      'The key is unknown, wrong, disabled, revoked or expired.',
+      'Sign in with a working account-owner API key.',
+    ],
+    FORBIDDEN: [
+      'This credential may not do that.',
+      'Sign in with an account-owner API key of this account.',
+    ],
+    API_KEY_NAME_TAKEN: [
+      'The account already has a key with that name. Revoked keys keep their names.',
+      'Pick another name and create the key again.',
+    ],
+    API_KEY_REVOKED: [
+      'The key is revoked, and revocation cannot be undone.',
+      'Create a new key to take its place.',
+    ],
+    API_KEY_EXPIRED: [
+      'The key has expired, and an expired key cannot be rotated.',
+      'Use “Change expiry…” on the key to give it an expiry in the future (or none), then rotate it.',
+    ],
+    API_KEY_NOT_FOUND: [
+      'The key is no longer there.',
+      'Refresh the list to see the keys as they are now.',
+    ],
+    VERSION_MISMATCH: [
+      'The key was changed elsewhere since the list was loaded, so nothing was changed.',
+      'The list has been refreshed: check the key there, then try again.',
+    ],
+    CONCURRENT_MODIFICATION: [
+      'Others kept changing the key at the same time.',
+      'Try again.',
+    ],
+    RATE_LIMIT_EXCEEDED: [
+      'Too many failed attempts with a wrong key from here.',
+      'Wait, then sign in with a working account-owner key.',
+    ],
+    SERVICE_UNAVAILABLE: [
+      'Keyward cannot reach its database.',
+      'Try again in a moment.',
+    ],
+    INTERNAL_ERROR: [
+      'Keyward failed; the cause is in its log.',
+      'Try again. If it keeps failing, tell whoever runs Keyward the time it happened.',
+    ],
+  };
+
+  /** The next step for a 400 whose message names a value to correct. */
+  const BAD_VALUE_NEXT = [
+    [/^expiresAt must be in the future/, 'Choose a date and time later than now, or none for a key that never expires.'],
+    [/^description /, 'Shorten or correct the description, then try again.'],
+  ];
+
+  /** The next step by status, when the message has no entry in HINTS. */
+  const STATUS_NEXT = {
+    400: 'Correct the value, then try again.',
+    404: 'Reload the page.',
+    405: 'Reload the page.',
+    412: 'Refresh the list, then try again.',
+    413: 'Shorten what you entered, then try again.',
+    415: 'Reload the page, then try again.',
   };
 
   /** An error answer of the API, or a problem found before sending anything. */
   class DashboardError extends Error {
-    constructor(message, { status = 0, reason = '', detail = '' } = {}) {
+    constructor(message, { status = 0, reason = '', detail = '', next = '' } = {}) {
       super(message);
       this.status = status;
       this.reason = reason;
       this.detail = detail;
+      this.next = next;
     }
   }
 
@@ -60,6 +112,16 @@
     history: { name: null, cursor: null, serial: 0 },
     /** Where focus goes when the secret panel is dismissed (see showSecret). */
     secretReturn: null,
+    /**
+     * The key the edit dialog changes, as it was when the dialog opened (or
+     * last refreshed), the button that opened it, and the field values the
+     * dialog started with, to send only what the person changed.
+     */
+    edit: null,
+    /** Counts list loads, so that only the latest answer is drawn. */
+    loads: 0,
+    /** The timer that reloads the list when the next key expires. */
+    expiryTimer: null,
   };
 
   /** Events per page of a key's history. */
@@ -85,6 +147,9 @@
     dateStyle: 'medium',
     timeStyle: 'medium',
   });
+  // The same, in two parts that the table can put on two lines.
+  const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+  const clockFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
   // ---- talking to the API ------------------------------------------------
 
@@ -112,7 +177,10 @@
     try {
       response = await fetch(path, init);
     } catch (cause) {
-      throw new DashboardError('Cannot reach Keyward', { detail: String(cause.message || cause) });
+      throw new DashboardError('Cannot reach Keyward', {
+        detail: `The request did not get an answer (${String(cause.message || cause)}).`,
+        next: 'Check the network connection and that Keyward is running, then try again.',
+      });
     }
     const text = await response.text();
     let json = null;
@@ -127,12 +195,18 @@
     const message =
       json && typeof json.message === 'string' ? json.message : `HTTP ${response.status}`;
     const reason = json && typeof json.error === 'string' ? json.error : response.statusText;
-    let detail = HINTS[message] || '';
+    const [detail, hinted] = HINTS[message] || ['', ''];
+    let next = hinted;
+    if (!next && response.status === 400) {
+      const found = BAD_VALUE_NEXT.find(([pattern]) => pattern.test(message));
+      next = found ? found[1] : '';
+    }
+    if (!next) next = STATUS_NEXT[response.status] || 'Try again. If it keeps failing, reload the page.';
     const retryAfter = response.headers.get('retry-after');
     if (response.status === 429 && retryAfter) {
-      detail = `${detail} Try again in ${retryAfter} s.`.trim();
+      next = `Wait ${retryAfter} s, then sign in with a working account-owner key.`;
     }
-    throw new DashboardError(message, { status: response.status, reason, detail });
+    throw new DashboardError(message, { status: response.status, reason, detail, next });
   }
 
   const keysPath = () => `/api/accounts/${encodeURIComponent(state.me.accountId)}/api-keys`;
@@ -140,23 +214,33 @@
 
   // ---- messages ----------------------------------------------------------
 
-  function showError(error) {
+  /** Fills the error box `id` (its -message, -detail and -next parts). */
+  function showErrorIn(id, error) {
     const isApi = error instanceof DashboardError;
-    $('alert-message').textContent = isApi ? error.message : 'Something went wrong in the page';
+    $(`${id}-message`).textContent = isApi ? error.message : 'Something went wrong in the page';
     const parts = [];
     if (isApi && error.status) parts.push(`(${error.status}${error.reason ? ` ${error.reason}` : ''})`);
     if (isApi && error.detail) parts.push(error.detail);
     if (!isApi) parts.push(String(error && error.message ? error.message : error));
-    $('alert-detail').textContent = parts.join(' ');
-    $('alert').hidden = false;
-    $('notice').textContent = '';
+    $(`${id}-detail`).textContent = parts.join(' ');
+    const next = isApi && error.next ? error.next : 'Reload the page and try again.';
+    $(`${id}-next`).textContent = `What to do: ${next}`;
+    $(id).hidden = false;
     if (!isApi) console.error(error);
   }
 
+  function clearErrorIn(id) {
+    $(id).hidden = true;
+    for (const part of ['message', 'detail', 'next']) $(`${id}-${part}`).textContent = '';
+  }
+
+  function showError(error) {
+    showErrorIn('alert', error);
+    $('notice').textContent = '';
+  }
+
   function clearAlert() {
-    $('alert').hidden = true;
-    $('alert-message').textContent = '';
-    $('alert-detail').textContent = '';
+    clearErrorIn('alert');
   }
 
   function notify(text) {
@@ -170,6 +254,9 @@
   function fail(error) {
     if (error instanceof DashboardError && error.status === 401 && state.key) {
       logout();
+      error.detail = 'The key you signed in with no longer works: it was disabled, revoked, or it expired.';
+      error.next =
+        'Sign in with another account-owner key. An owner key can enable this one again or change its expiry.';
     }
     showError(error);
   }
@@ -207,8 +294,14 @@
 
   function timeElement(iso) {
     const date = new Date(iso);
-    const label = Number.isNaN(date.getTime()) ? iso : timeFormat.format(date);
-    return el('time', { datetime: iso, title: iso }, label);
+    if (Number.isNaN(date.getTime())) return el('time', { datetime: iso, title: iso }, iso);
+    return el(
+      'time',
+      { datetime: iso, title: iso },
+      el('span', { className: 'date' }, dateFormat.format(date)),
+      ' ',
+      el('span', { className: 'clock' }, clockFormat.format(date)),
+    );
   }
 
   /** `crn:{account}:api-key:owner` -> `owner`; the full CRN stays in the title. */
@@ -244,9 +337,15 @@
   // ---- the key table -----------------------------------------------------
 
   function renderKeys() {
+    // A redraw keeps keyboard focus on the same key (and action, if it is still offered).
+    const active = document.activeElement;
+    const body = $('keys-body');
+    const focused = active && body.contains(active) ? active.closest('tr[data-key-name]') : null;
     const rows = state.keys.map(renderRow);
-    $('keys-body').replaceChildren(...rows);
+    body.replaceChildren(...rows);
     $('keys-empty').hidden = state.keys.length > 0;
+    if (focused) refocus(focused.dataset.keyName, active.dataset.action || '');
+    scheduleExpiryCheck();
   }
 
   function cell(label, field, ...content) {
@@ -281,7 +380,13 @@
       );
     if (!revoked) {
       const verb = key.enabled ? 'Disable' : 'Enable';
-      buttons.append(action('toggle', verb, verb), action('rotate', 'Rotate', 'Rotate…'));
+      buttons.append(action('toggle', verb, verb), action('edit', 'Edit', 'Edit…'));
+      // An expired key cannot be rotated until its expiry moves.
+      buttons.append(
+        key.status === 'expired'
+          ? action('expiry', 'Change expiry of', 'Change expiry…')
+          : action('rotate', 'Rotate', 'Rotate…'),
+      );
     }
     buttons.append(action('history', 'History of', 'History'));
     if (!revoked) {
@@ -305,11 +410,21 @@
       },
       nameCell,
       cell('Role', 'role', key.role),
-      cell('Status', 'status', badge(key.status, STATUS_TONES[key.status] || 'active')),
+      // Status and the enabled switch share a column, one badge over the other.
       cell(
-        'Enabled',
-        'enabled',
-        badge(key.enabled ? 'enabled' : 'disabled', key.enabled ? 'on' : 'off'),
+        'Status',
+        'state',
+        el(
+          'span',
+          { className: 'state' },
+          el('span', { 'data-field': 'status' }, badge(key.status, STATUS_TONES[key.status] || 'active')),
+          ' ',
+          el(
+            'span',
+            { 'data-field': 'enabled' },
+            badge(key.enabled ? 'enabled' : 'disabled', key.enabled ? 'on' : 'off'),
+          ),
+        ),
       ),
       cell('Key', 'apiKey', el('code', {}, key.apiKey)),
       cell('Version', 'version', key.version),
@@ -322,16 +437,74 @@
   }
 
   async function loadKeys() {
+    const serial = ++state.loads;
     const keys = await api('GET', keysPath());
+    // A later load (or a logout) overtook this one: its answer is the newer.
+    if (serial !== state.loads || !state.key) return;
     state.keys = Array.isArray(keys) ? keys : [];
     renderKeys();
+  }
+
+  /** Longest setTimeout delay browsers honour (about 24.8 days). */
+  const MAX_DELAY = 2 ** 31 - 1;
+  /**
+   * How long past a key's expiry (by this browser's clock) the page keeps
+   * asking the server whether it expired. The server's clock decides; if
+   * the two disagree by more than this, the page stops asking until the
+   * next reload instead of polling for ever.
+   */
+  const SKEW_ALLOWANCE = 30_000;
+
+  /**
+   * Reloads the list when the next active key reaches its expiresAt, so that
+   * the page shows it expired (the server decides the status) without a
+   * manual refresh.
+   */
+  function scheduleExpiryCheck() {
+    clearTimeout(state.expiryTimer);
+    state.expiryTimer = null;
+    if (!state.key) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const key of state.keys) {
+      if (key.status !== 'active' || !key.expiresAt) continue;
+      const at = Date.parse(key.expiresAt);
+      if (Number.isNaN(at) || at < now - SKEW_ALLOWANCE) continue;
+      next = Math.min(next, at);
+    }
+    if (next === Infinity) return;
+    // A moment after the expiry; once it is past, once a second.
+    const delay = next > now ? Math.min(next - now + 150, MAX_DELAY) : 1000;
+    state.expiryTimer = setTimeout(onExpiryDue, delay);
+  }
+
+  async function onExpiryDue() {
+    state.expiryTimer = null;
+    if (!state.key) return;
+    const before = new Map(state.keys.map((key) => [key.name, key.status]));
+    try {
+      await loadKeys();
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    const expired = state.keys
+      .filter((key) => key.status === 'expired' && before.get(key.name) === 'active')
+      .map((key) => key.name);
+    if (expired.length > 0) {
+      notify(`${expired.join(', ')} ${expired.length === 1 ? 'has' : 'have'} expired.`);
+    }
   }
 
   /** Puts focus back near where it was after the table was redrawn. */
   function refocus(name, action) {
     const row = document.querySelector(`tr[data-key-name="${CSS.escape(name)}"]`);
+    // Rotate and Change expiry take each other's place when a key expires
+    // or gets a new expiry: focus moves to whichever is there now.
+    const swapped = { rotate: 'expiry', expiry: 'rotate' }[action];
     const target =
-      (row && row.querySelector(`[data-action="${action}"]`)) ||
+      (row && action && row.querySelector(`[data-action="${action}"]`)) ||
+      (row && swapped && row.querySelector(`[data-action="${swapped}"]`)) ||
       (row && row.querySelector('.key-name')) ||
       $('keys-title');
     target.focus();
@@ -399,7 +572,7 @@
     const seconds = Number(raw);
     if (!Number.isInteger(seconds)) {
       throw new DashboardError('The grace period must be a whole number of seconds', {
-        detail: 'Use 0 to end the old secret at once.',
+        next: 'Rotate again with a whole number from 0 (the old secret ends at once) to 604800.',
       });
     }
     return seconds;
@@ -587,6 +760,147 @@
     if (button.dataset.action === 'revoke') revoke(key, button);
     if (button.dataset.action === 'rotate') rotate(key, button);
     if (button.dataset.action === 'history') showHistory(key, button);
+    if (button.dataset.action === 'edit') openEdit(key, 'edit');
+    if (button.dataset.action === 'expiry') openEdit(key, 'expiry');
+  }
+
+  // ---- editing description and expiry -----------------------------------
+
+  /** Fills the edit dialog from `key` (its starting values) without touching what was typed. */
+  function setEditBase(key, { keepInput }) {
+    const edit = state.edit;
+    const description = $('edit-description');
+    const expires = $('edit-expires');
+    const never = $('edit-never');
+    edit.key = key;
+    edit.description = key.description || '';
+    edit.never = !key.expiresAt;
+    edit.expires = key.expiresAt ? localInputValue(key.expiresAt) : '';
+    if (!keepInput) {
+      description.value = edit.description;
+      never.checked = edit.never;
+      expires.value = edit.expires;
+      // What the browser made of it (it drops ":00" seconds, for example).
+      edit.expires = expires.value;
+      expires.disabled = never.checked;
+    }
+    $('edit-expired').hidden = key.status !== 'expired';
+  }
+
+  function openEdit(key, action) {
+    state.edit = { name: key.name, action };
+    setEditBase(key, { keepInput: false });
+    $('edit-name').textContent = key.name;
+    clearErrorIn('edit-error');
+    const dialog = $('edit-dialog');
+    dialog.returnValue = '';
+    dialog.addEventListener(
+      'close',
+      () => {
+        const edit = state.edit;
+        state.edit = null;
+        clearErrorIn('edit-error');
+        if (state.key && edit) refocus(edit.name, edit.action);
+      },
+      { once: true },
+    );
+    dialog.showModal();
+    if (action === 'expiry') {
+      if ($('edit-never').checked) $('edit-never').focus();
+      else $('edit-expires').focus();
+    } else {
+      $('edit-description').focus();
+    }
+  }
+
+  /** The body of the PUT: only the fields the person changed; empty if none. */
+  function editChanges() {
+    const edit = state.edit;
+    const body = {};
+    const description = $('edit-description').value.trim();
+    if (description !== edit.description) body.description = description === '' ? null : description;
+    const never = $('edit-never').checked;
+    if (never) {
+      if (!edit.never) body.expiresAt = null;
+    } else {
+      const input = $('edit-expires');
+      const expiresAt = expiryFrom(input, 'tick “Never expires”');
+      if (expiresAt === null) {
+        throw new DashboardError('The expiry is empty', {
+          next: 'Pick a date and time in the future, or tick “Never expires”.',
+        });
+      }
+      const same = !edit.never && Date.parse(expiresAt) === new Date(edit.expires).getTime();
+      if (!same) body.expiresAt = expiresAt;
+    }
+    return body;
+  }
+
+  async function onEditSubmit(event) {
+    event.preventDefault();
+    const edit = state.edit;
+    if (!edit) return;
+    const dialog = $('edit-dialog');
+    const save = $('edit-save');
+    clearErrorIn('edit-error');
+    save.disabled = true;
+    dialog.setAttribute('aria-busy', 'true');
+    try {
+      const body = editChanges();
+      if (Object.keys(body).length === 0) {
+        dialog.close('unchanged');
+        notify(`Nothing changed: ${edit.name} stays as it was.`);
+        return;
+      }
+      const updated = await api('PUT', keyPath(edit.name), { body, ifMatch: edit.key.version });
+      if (!state.key) return;
+      await loadKeys().catch(fail);
+      if (state.edit === edit) dialog.close('saved');
+      notify(`${updated.name} saved (version ${updated.version}), ${updated.status}.`);
+    } catch (error) {
+      if (!(error instanceof DashboardError) || error.status === 401) {
+        // The session ends (or the page failed): report it in the main alert.
+        if (dialog.open) dialog.close('failed');
+        fail(error);
+        return;
+      }
+      if (state.edit !== edit) {
+        // The dialog was closed while the change was on its way.
+        if (state.key) fail(error);
+        return;
+      }
+      if ([404, 409, 412].includes(error.status)) {
+        // The key changed meanwhile: show it as it is now; keep what was typed.
+        await loadKeys().catch(() => {});
+        const now = state.keys.find((key) => key.name === edit.name);
+        if (error.status === 412 && now && state.edit === edit) {
+          setEditBase(now, { keepInput: true });
+          error.detail = `${edit.name} was changed elsewhere (it is at version ${now.version} now) since this form opened, so nothing was saved.`;
+          error.next = 'Save again to apply your values on top of that change, or cancel to look at the key first.';
+        } else if (error.status === 409 && error.message === 'API_KEY_REVOKED') {
+          error.next = 'Cancel: a revoked key cannot be edited. Create a new key to take its place.';
+        } else if (error.status === 404) {
+          error.next = 'Cancel: the list has been refreshed without it.';
+        }
+      }
+      if (error.status === 400 && /^expiresAt must be in the future/.test(error.message)) {
+        error.next = 'Choose a date and time later than now, or tick “Never expires”.';
+      }
+      if (state.edit === edit) showErrorIn('edit-error', error);
+    } finally {
+      save.disabled = false;
+      dialog.removeAttribute('aria-busy');
+    }
+  }
+
+  function onNeverChange() {
+    const never = $('edit-never').checked;
+    const expires = $('edit-expires');
+    expires.disabled = never;
+    if (!never && !expires.value) {
+      // Start from a day ahead rather than an empty field.
+      expires.value = localInputValue(new Date(Date.now() + 24 * 60 * 60 * 1000).toISOString());
+    }
   }
 
   // ---- secrets shown once ------------------------------------------------
@@ -642,14 +956,16 @@
     showOnce($('secret-panel'), 'secret-value', 'secret-title');
   }
 
-  /** The create form's expiry as a UTC instant, or null when left empty. */
-  function expiryFromForm() {
-    const input = $('create-expires');
+  /**
+   * A datetime-local field as a UTC instant, or null when left empty;
+   * `empty` is what to do instead of leaving it half filled.
+   */
+  function expiryFrom(input, empty) {
     const local = input.value;
     if (!local) {
       if (input.validity.badInput) {
         throw new DashboardError('The expiry is not a complete date and time', {
-          detail: 'Fill in every part of it, or clear it for a key that never expires.',
+          next: `Fill in every part of it, or ${empty}.`,
         });
       }
       return null;
@@ -657,9 +973,26 @@
     // "2030-01-01T09:30" without an offset is read as local time.
     const date = new Date(local);
     if (Number.isNaN(date.getTime())) {
-      throw new DashboardError('The expiry is not a date and time', { detail: local });
+      throw new DashboardError('The expiry is not a date and time', {
+        detail: local,
+        next: `Enter a date and time, or ${empty}.`,
+      });
     }
     return date.toISOString();
+  }
+
+  /** The create form's expiry as a UTC instant, or null when left empty. */
+  const expiryFromForm = () => expiryFrom($('create-expires'), 'clear it for a key that never expires');
+
+  /** An instant as a datetime-local value with seconds, in local time. */
+  function localInputValue(iso) {
+    const at = new Date(iso);
+    if (Number.isNaN(at.getTime())) return '';
+    const pad = (n) => String(n).padStart(2, '0');
+    return (
+      `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}` +
+      `T${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`
+    );
   }
 
   // ---- forms -------------------------------------------------------------
@@ -723,12 +1056,13 @@
     const me = await api('GET', '/api/me', { key });
     if (me.scope) {
       throw new DashboardError('A session token cannot manage keys', {
-        detail: 'Sign in with an account-owner API key (kw_…).',
+        next: 'Sign in with an account-owner API key (kw_…).',
       });
     }
     if (me.role !== 'account-owner') {
       throw new DashboardError(`This is a ${me.role} key`, {
-        detail: 'Only account-owner keys can list and manage keys. Sign in with one.',
+        detail: 'Only account-owner keys can list and manage keys.',
+        next: 'Sign in with an account-owner API key.',
       });
     }
     state.key = key;
@@ -752,11 +1086,15 @@
     hideOnce($('secret-panel'), 'secret-value');
     hideOnce($('token-panel'), 'token-value');
     state.history = { name: null, cursor: null, serial: state.history.serial + 1 };
+    state.edit = null;
+    state.loads += 1;
+    clearTimeout(state.expiryTimer);
+    state.expiryTimer = null;
     $('history-list').replaceChildren();
     $('keys-body').replaceChildren();
     $('whoami-name').textContent = '';
     $('whoami-account').textContent = '';
-    for (const form of [$('create-form'), $('mint-form'), $('login-form')]) form.reset();
+    for (const form of [$('create-form'), $('mint-form'), $('login-form'), $('edit-form')]) form.reset();
     for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
     $('app-view').hidden = true;
     $('session-bar').hidden = true;
@@ -806,6 +1144,9 @@
       $('rotate-dialog').close('confirm');
     });
     $('history-close').addEventListener('click', () => $('history-dialog').close());
+    $('edit-form').addEventListener('submit', onEditSubmit);
+    $('edit-cancel').addEventListener('click', () => $('edit-dialog').close('cancel'));
+    $('edit-never').addEventListener('change', onNeverChange);
     $('history-more').addEventListener('click', loadOlder);
     for (const id of ['revoke', 'disable-self', 'rotate']) {
       const dialog = $(`${id}-dialog`);
