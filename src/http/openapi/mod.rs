@@ -37,7 +37,9 @@ use crate::views::v1::V1ErrorDocument;
             error shape of the path's dialect. Every response carries `x-request-id`: the \
             client's own when it sent an acceptable one, a new id otherwise.",
         license(name = "MIT OR Apache-2.0"),
+        contact(name = "Keyward maintainers"),
     ),
+    servers((url = "/", description = "The Keyward instance that serves this document.")),
     components(
         schemas(NativeErrorBody, V1ErrorDocument),
     ),
