@@ -8,6 +8,12 @@ const MAX_CHARS: usize = 255;
 pub struct Description(String);
 
 impl Description {
+    /// The rule of [`Description::parse`] as a regular expression, for the
+    /// OpenAPI document: no control character (C0, DEL, C1) and no
+    /// bidirectional formatting character. The length is stated apart.
+    pub const PATTERN: &'static str =
+        r"^[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$";
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         if s.chars().count() > MAX_CHARS || s.chars().any(char::is_control) {
             return Err(Invalid(format!(

@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use actix_web::{get, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use utoipa::openapi::OpenApi as Document;
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,6 +15,7 @@ use utoipa_actix_web::AppExt;
 use super::openapi::native as shared;
 use super::{dashboard, health, native, v1};
 use crate::error::{ApiError, ErrorCode};
+use crate::service::{Keyward, Limits};
 
 /// Registers every route. actix tries them in this order, matching each
 /// path with parameters by a regular expression, so the two routes other
@@ -62,15 +63,15 @@ fn openapi_document() -> &'static Document {
     })
 }
 
-/// The document as served: pretty-printed, with a final newline, built once.
-pub fn document() -> Result<&'static str, ApiError> {
+/// The document as served, with the bounds `limits` set: pretty-printed,
+/// with a final newline, built once (a process has one configuration).
+pub fn document(limits: &Limits) -> Result<&'static str, ApiError> {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     if let Some(json) = DOCUMENT.get() {
         return Ok(json);
     }
-    let mut json = openapi_document()
-        .to_pretty_json()
-        .map_err(ApiError::internal)?;
+    let document = super::openapi::with_limits(openapi_document().clone(), limits);
+    let mut json = document.to_pretty_json().map_err(ApiError::internal)?;
     json.push('\n');
     Ok(DOCUMENT.get_or_init(|| json))
 }
@@ -87,10 +88,10 @@ pub fn document() -> Result<&'static str, ApiError> {
     ),
 )]
 #[get("/api/openapi.json")]
-pub async fn openapi() -> Result<HttpResponse, ApiError> {
+pub async fn openapi(kw: web::Data<Keyward>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(document()?))
+        .body(document(&kw.limits)?))
 }
 
 /// Answers a request no route takes: 405 with `Allow` when the path has

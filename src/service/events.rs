@@ -63,8 +63,12 @@ pub async fn list(
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(bad_limit());
     }
+    // The document's pattern: 1 to 18 digits, not starting with 0.
+    let cursor_like = |c: &str| {
+        (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()) && !c.starts_with('0')
+    };
     let before = cursor
-        .map(|c| c.parse::<i64>().ok().filter(|v| *v > 0))
+        .map(|c| c.parse::<i64>().ok().filter(|_| cursor_like(&c)))
         .map(|v| v.ok_or_else(|| ApiError::BadRequest("cursor is not one this API gave".into())))
         .transpose()?;
     let account = caller.account_id.clone();

@@ -21,7 +21,7 @@ use crate::views::native::{EventPageView, EventsQuery, KeyView, RotateBody};
 /// `account-owner` API key of that account.
 #[utoipa::path(
     params(KeyPath, IfMatch),
-    request_body = RotateBody,
+    request_body = Option<RotateBody>,
     responses(
         (status = 200, description = "The key with its new `secret`.", body = KeyView,
             headers(("ETag" = String, description = "The key's new version."))),

@@ -6,7 +6,10 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder, Schema};
 
 use super::answers::{capitalized, error_schema, shared_responses};
+use crate::domain::Description;
 use crate::http::dialect::Dialect;
+use crate::service::Limits;
+use utoipa::openapi::OpenApi;
 
 /// Completes the document once every route's operation is in. An
 /// operation of the API (one whose handler names no tag; the others say
@@ -16,8 +19,16 @@ use crate::http::dialect::Dialect;
 /// its error body on every error a handler describes in words; and the
 /// answers every route of its kind gives. `HEAD` operations get ids of
 /// their own.
-pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+pub fn finish(mut document: OpenApi) -> OpenApi {
+    let mut changes = Vec::new();
     for (path, item) in document.paths.paths.iter_mut() {
+        if let Some(body) = item.put.as_ref().and_then(|put| put.request_body.as_ref()) {
+            let refs = body.content.values().filter_map(|c| match &c.schema {
+                Some(RefOr::Ref(r)) => r.ref_location.rsplit('/').next().map(str::to_owned),
+                _ => None,
+            });
+            changes.extend(refs);
+        }
         let dialect = Dialect::of(path);
         let operations = [
             &mut item.get,
@@ -28,6 +39,18 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
         for operation in operations.into_iter().flatten() {
             // An operation's id is its handler's name, in camelCase.
             operation.operation_id = operation.operation_id.as_deref().map(camel_case);
+            // An optional body (`request_body = Option<T>`) may be left out,
+            // but when sent it is a `T`: `null` is not a body.
+            for content in operation
+                .request_body
+                .iter_mut()
+                .flat_map(|b| b.content.values_mut())
+            {
+                if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+                    let body = one_of.items.iter().find(|i| matches!(i, RefOr::Ref(_)));
+                    content.schema = body.cloned();
+                }
+            }
             if operation.tags.is_none() {
                 complete(operation, path, dialect);
             }
@@ -59,8 +82,23 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
             }
         }
     }
-    let schemas = document.components.iter_mut().flat_map(|c| c.schemas.values_mut());
-    schemas.for_each(describe_nullable_references);
+    let schemas = document
+        .components
+        .iter_mut()
+        .flat_map(|c| c.schemas.values_mut());
+    schemas.for_each(|schema| {
+        describe_nullable_references(schema);
+        state_description_rule(schema);
+    });
+    // A change (the body of a `PUT`) names at least one field. (utoipa's
+    // `min_properties` attribute writes `maxProperties`.)
+    for name in changes {
+        let components = document.components.as_mut();
+        let schema = components.and_then(|c| c.schemas.get_mut(&name));
+        if let Some(RefOr::T(Schema::Object(change))) = schema {
+            change.min_properties = Some(1);
+        }
+    }
     let used = serde_json::to_string(&document.paths).unwrap_or_default();
     let components = document.components.get_or_insert_with(Default::default);
     for (name, response) in shared_responses() {
@@ -69,6 +107,43 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
         }
     }
     document
+}
+
+/// `document` with the bounds this server is configured with: the longest
+/// session token lifetime a caller may ask for (`ttlSeconds`, `ttl_seconds`).
+pub fn with_limits(mut document: OpenApi, limits: &Limits) -> OpenApi {
+    let schemas = document
+        .components
+        .iter_mut()
+        .flat_map(|c| c.schemas.values_mut());
+    for schema in schemas {
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        for (name, property) in object.properties.iter_mut() {
+            if let ("ttlSeconds" | "ttl_seconds", RefOr::T(Schema::Object(ttl))) =
+                (name.as_str(), property)
+            {
+                let most = isize::try_from(limits.session_ttl_max_seconds).unwrap_or(isize::MAX);
+                ttl.maximum = Some(utoipa::Number::Int(most));
+            }
+        }
+    }
+    document
+}
+
+/// A key description a client sends (a property `description` with a
+/// `maxLength`) also follows `Description::PATTERN`, the rule the server
+/// applies, so that generated requests are ones it accepts.
+fn state_description_rule(schema: &mut RefOr<Schema>) {
+    let RefOr::T(Schema::Object(object)) = schema else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(field))) = object.properties.get_mut("description") {
+        if field.max_length.is_some() {
+            field.pattern = Some(Description::PATTERN.to_owned());
+        }
+    }
 }
 
 /// utoipa writes an optional field of a named type as `oneOf: [null, $ref]`

@@ -16,7 +16,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 pub use answers::{native, v1};
-pub use finish::finish;
+pub use finish::{finish, with_limits};
 
 use crate::views::native::NativeErrorBody;
 use crate::views::v1::V1ErrorDocument;

@@ -2,9 +2,11 @@
 //! the verdict on a credential another service was handed.
 
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
-use super::super::whole_number;
+use super::super::{present, whole_number};
 use crate::domain::{Credential, CredentialKind, Principal, Role, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::service::session_tokens::MintedToken;
@@ -184,30 +186,62 @@ impl MintTokenBody {
     }
 }
 
-/// The credential to check: exactly one of the two fields.
-#[derive(Deserialize, ToSchema)]
+/// The credential to check: exactly one of `key` and `sessionToken`, a
+/// string (`null` is neither).
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schema(examples(json!({
-    "key": "kw_07f6feb52aa649758e9e5828bb836001s6xkUPAATlmIcbupHx7I5zJP06wKkg"
-})))]
 pub struct VerifyBody {
-    /// An API key (`kw_…`).
-    #[serde(default)]
-    key: Option<String>,
-    /// A session token (`kwst_…`).
-    #[serde(default)]
-    session_token: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    key: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    session_token: Option<Option<String>>,
 }
 
 impl VerifyBody {
     /// The credential and what kind it claims to be.
     pub fn command(self) -> Asked<(String, CredentialKind)> {
         match (self.key, self.session_token) {
-            (Some(key), None) => Ok((key, CredentialKind::ApiKey)),
-            (None, Some(token)) => Ok((token, CredentialKind::SessionToken)),
+            (Some(Some(key)), None) => Ok((key, CredentialKind::ApiKey)),
+            (None, Some(Some(token))) => Ok((token, CredentialKind::SessionToken)),
             _ => Err(ApiError::BadRequest(
                 "give exactly one of key, sessionToken".into(),
             )),
         }
+    }
+}
+
+impl utoipa::PartialSchema for VerifyBody {
+    fn schema() -> RefOr<Schema> {
+        let only = |field: &str, what: &str, example: &str| {
+            let value = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(what))
+                .examples([example]);
+            ObjectBuilder::new()
+                .property(field, value)
+                .required(field)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        OneOfBuilder::new()
+            .description(Some(
+                "The credential to check: exactly one of `key` and `sessionToken`.",
+            ))
+            .item(only(
+                "key",
+                "An API key (`kw_…`).",
+                "kw_07f6feb52aa649758e9e5828bb836001s6xkUPAATlmIcbupHx7I5zJP06wKkg",
+            ))
+            .item(only(
+                "sessionToken",
+                "A session token (`kwst_…`).",
+                "kwst_eb6aa98e509f402d911368d1e83db14avjhTpt0nJUTlvwJRWXIEiAGv218az0",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for VerifyBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("VerifyBody")
     }
 }
