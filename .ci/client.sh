@@ -94,7 +94,8 @@ if [ -z "$ready" ]; then
 fi
 
 # The owner's account id, which the native routes take in their path.
-account="$(curl -fsS "$base/api/me" -H "x-api-key: $key" |
+# The key goes in on stdin (`-H @-`), so it is on no command line.
+account="$(printf 'x-api-key: %s\n' "$key" | curl -fsS "$base/api/me" -H @- |
     sed -n 's/.*"accountId": *"\([A-Za-z0-9]*\)".*/\1/p')"
 if [ -z "$account" ]; then
     note "GET /api/me did not give the account id"

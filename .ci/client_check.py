@@ -53,7 +53,8 @@ from keyward_client.models import (
     SessionTokenView,
     UpdateKeyBody,
     VerdictView,
-    VerifyBody,
+    VerifyKey,
+    VerifySessionToken,
     VerifyCode,
 )
 from keyward_client.types import Unset
@@ -241,7 +242,7 @@ def run(base_url: str, owner_key: str, account: str) -> None:
 
     step("POST /api/verify with the disabled key: valid false, DISABLED")
     verdict = expect(
-        verify_credential.sync_detailed(client=anonymous, body=VerifyBody(key=secret)), HTTPStatus.OK, VerdictView
+        verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=secret)), HTTPStatus.OK, VerdictView
     )
     equal(verdict.valid, False, "verdict.valid")
     equal(verdict.code, VerifyCode.DISABLED, "verdict.code")
@@ -249,7 +250,7 @@ def run(base_url: str, owner_key: str, account: str) -> None:
 
     step("POST /api/verify with the owner key: valid true, VALID")
     verdict = expect(
-        verify_credential.sync_detailed(client=anonymous, body=VerifyBody(key=owner_key)), HTTPStatus.OK, VerdictView
+        verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=owner_key)), HTTPStatus.OK, VerdictView
     )
     equal(verdict.valid, True, "verdict.valid")
     equal(verdict.code, VerifyCode.VALID, "verdict.code")
@@ -276,7 +277,7 @@ def run(base_url: str, owner_key: str, account: str) -> None:
 
     step("POST /api/verify with the session token: VALID, its scope and expiry")
     verdict = expect(
-        verify_credential.sync_detailed(client=anonymous, body=VerifyBody(session_token=token)),
+        verify_credential.sync_detailed(client=anonymous, body=VerifySessionToken(session_token=token)),
         HTTPStatus.OK,
         VerdictView,
     )

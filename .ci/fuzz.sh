@@ -89,7 +89,8 @@ base="http://127.0.0.1:$port"
 
 # The owner's account id, so that the native routes are fuzzed on an account
 # the key may act on rather than answering 403 to every made-up id.
-account="$(curl -fsS "$base/api/me" -H "x-api-key: $key" |
+# The key goes in on stdin (`-H @-`), so it is on no command line.
+account="$(printf 'x-api-key: %s\n' "$key" | curl -fsS "$base/api/me" -H @- |
     sed -n 's/.*"accountId": *"\([A-Za-z0-9]*\)".*/\1/p')"
 if [ -z "$account" ]; then
     note "GET /api/me did not give the account id"

@@ -4,7 +4,7 @@
 //! operation to the OpenAPI document, from which the fallback's `405`
 //! answers are derived. Adding an endpoint is its handler and one line here.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use utoipa::openapi::OpenApi as Document;
@@ -64,16 +64,20 @@ fn openapi_document() -> &'static Document {
 }
 
 /// The document as served, with the bounds `limits` set: pretty-printed,
-/// with a final newline, built once (a process has one configuration).
-pub fn document(limits: &Limits) -> Result<&'static str, ApiError> {
-    static DOCUMENT: OnceLock<String> = OnceLock::new();
-    if let Some(json) = DOCUMENT.get() {
-        return Ok(json);
+/// with a final newline. Built once for the limits a server runs with (a
+/// process that runs servers with other limits, as tests do, builds again).
+pub fn document(limits: &Limits) -> Result<web::Bytes, ApiError> {
+    static DOCUMENT: Mutex<Option<(Limits, web::Bytes)>> = Mutex::new(None);
+    let mut cached = DOCUMENT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, json)) = cached.as_ref().filter(|(built_for, _)| built_for == limits) {
+        return Ok(json.clone());
     }
     let document = super::openapi::with_limits(openapi_document().clone(), limits);
     let mut json = document.to_pretty_json().map_err(ApiError::internal)?;
     json.push('\n');
-    Ok(DOCUMENT.get_or_init(|| json))
+    let json = web::Bytes::from(json);
+    *cached = Some((limits.clone(), json.clone()));
+    Ok(json)
 }
 
 /// This document

@@ -265,7 +265,8 @@ pub async fn update(
 ) -> Result<ApiKey, ApiError> {
     if !permission::permits(caller, account_id, Action::UpdateKey) {
         // A key that may not change keys may still switch itself off, and
-        // nothing more; anything else it asks is refused before it is read.
+        // nothing more; anything else it asks is refused, with no word on
+        // what was wrong with it.
         let only_disabling = update.as_ref().is_ok_and(|u| {
             u.enabled == Some(false) && u.description.is_none() && u.expires_at.is_none()
         });

@@ -30,7 +30,7 @@ use last_used::LastUsed;
 use throttle::{FailureThrottle, ThrottleSettings};
 
 /// Limits on what callers may ask for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Session token lifetime when the caller names none.
     pub session_ttl_default_seconds: i64,

@@ -48,7 +48,8 @@ where
 
 /// For optional whole numbers: `null` or absent is `None`; a JSON number
 /// with no fractional part, such as `225` or `225.0` (the same value to
-/// JSON Schema's `integer`), or a form field's digits, is the number.
+/// JSON Schema's `integer`), or a form field's number, is the number; an
+/// empty form field is absent.
 /// A string in JSON, or a fraction, is refused.
 pub fn whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
 where

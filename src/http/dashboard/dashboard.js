@@ -817,8 +817,11 @@
   function editChanges() {
     const edit = state.edit;
     const body = {};
-    const description = $('edit-description').value.trim();
-    if (description !== edit.description) body.description = description === '' ? null : description;
+    // Compared as typed: a stored description with surrounding spaces is not
+    // rewritten when only the expiry changes.
+    const typed = $('edit-description').value;
+    const description = typed.trim();
+    if (typed !== edit.description) body.description = description === '' ? null : description;
     const never = $('edit-never').checked;
     if (never) {
       if (!edit.never) body.expiresAt = null;
@@ -871,7 +874,17 @@
       }
       if ([404, 409, 412].includes(error.status)) {
         // The key changed meanwhile: show it as it is now; keep what was typed.
-        await loadKeys().catch(() => {});
+        try {
+          await loadKeys();
+        } catch (reload) {
+          // A session that ended meanwhile ends here too; anything else
+          // leaves the list as it was, and the dialog explains the change.
+          if (reload instanceof DashboardError && reload.status === 401) {
+            if (dialog.open) dialog.close('failed');
+            fail(reload);
+            return;
+          }
+        }
         const now = state.keys.find((key) => key.name === edit.name);
         if (error.status === 412 && now && state.edit === edit) {
           setEditBase(now, { keepInput: true });

@@ -72,7 +72,9 @@ pub async fn get_key(caller: Caller, path: web::Path<KeyPath>) -> Reply {
 
 /// Enable, disable, describe or set the expiry of a key
 ///
-/// Needs an `account-owner` API key of that account. Disabling a key also
+/// Needs an `account-owner` API key of that account, except that any key
+/// may switch itself off (`{"enabled": false}` on its own name, and nothing
+/// else). Disabling a key also
 /// ends, for good, every session token it minted so far. A body asking for
 /// the values the key already has returns it unchanged.
 #[utoipa::path(

@@ -1,7 +1,7 @@
 //! What an operation's shape implies, added once every route is in.
 
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder, Schema};
 
@@ -46,9 +46,8 @@ pub fn finish(mut document: OpenApi) -> OpenApi {
                 .iter_mut()
                 .flat_map(|b| b.content.values_mut())
             {
-                if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
-                    let body = one_of.items.iter().find(|i| matches!(i, RefOr::Ref(_)));
-                    content.schema = body.cloned();
+                if let Some(body) = content.schema.as_ref().and_then(nullable_reference) {
+                    content.schema = Some(body);
                 }
             }
             if operation.tags.is_none() {
@@ -143,6 +142,21 @@ fn state_description_rule(schema: &mut RefOr<Schema>) {
         if field.max_length.is_some() {
             field.pattern = Some(Description::PATTERN.to_owned());
         }
+    }
+}
+
+/// `T` of a schema that is exactly `oneOf: [null, T]` (utoipa's `Option<T>`).
+fn nullable_reference(schema: &RefOr<Schema>) -> Option<RefOr<Schema>> {
+    let RefOr::T(Schema::OneOf(one_of)) = schema else {
+        return None;
+    };
+    let null = |item: &RefOr<Schema>| {
+        matches!(item, RefOr::T(Schema::Object(o))
+            if o.schema_type == SchemaType::Type(Type::Null) && o.properties.is_empty())
+    };
+    match one_of.items.as_slice() {
+        [first, reference @ RefOr::Ref(_)] if null(first) => Some(reference.clone()),
+        _ => None,
     }
 }
 

@@ -212,12 +212,15 @@ impl VerifyBody {
 
 impl utoipa::PartialSchema for VerifyBody {
     fn schema() -> RefOr<Schema> {
-        let only = |field: &str, what: &str, example: &str| {
+        // Each branch has a title, so that generated clients name a type
+        // for it (`VerifyKey`, `VerifySessionToken`).
+        let only = |title: &str, field: &str, what: &str, example: &str| {
             let value = ObjectBuilder::new()
                 .schema_type(Type::String)
                 .description(Some(what))
                 .examples([example]);
             ObjectBuilder::new()
+                .title(Some(title))
                 .property(field, value)
                 .required(field)
                 .additional_properties(Some(AdditionalProperties::FreeForm(false)))
@@ -227,11 +230,13 @@ impl utoipa::PartialSchema for VerifyBody {
                 "The credential to check: exactly one of `key` and `sessionToken`.",
             ))
             .item(only(
+                "VerifyKey",
                 "key",
                 "An API key (`kw_…`).",
                 "kw_07f6feb52aa649758e9e5828bb836001s6xkUPAATlmIcbupHx7I5zJP06wKkg",
             ))
             .item(only(
+                "VerifySessionToken",
                 "sessionToken",
                 "A session token (`kwst_…`).",
                 "kwst_eb6aa98e509f402d911368d1e83db14avjhTpt0nJUTlvwJRWXIEiAGv218az0",
