@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::{CredentialKind, Secret, SecretHasher};
-use crate::store::api_keys::{self as queries, StatusFilter};
+use crate::store::api_keys::{self as queries, ListFilter, StatusFilter};
 use crate::store::last_used;
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
 use crate::store::{api_key_events, is_unique_violation, key_changes, AnyConnection};
@@ -208,19 +208,32 @@ pub fn insert(
     }
 }
 
-/// The account's keys, oldest first.
+/// Which keys a list shows: those that pass every condition given.
+#[derive(Debug, Clone, Default)]
+pub struct KeyFilter {
+    pub status: Option<KeyStatus>,
+    pub role: Option<Role>,
+    pub enabled: Option<bool>,
+}
+
+/// The account's keys that pass `filter`, oldest first.
 pub async fn list(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
-    status: Asked<Option<KeyStatus>>,
+    filter: Asked<KeyFilter>,
 ) -> Result<Vec<ApiKey>, ApiError> {
     authorize(caller, account_id, Action::ListKeys)?;
-    let filter = match status? {
-        None => StatusFilter::All,
-        Some(KeyStatus::Active) => StatusFilter::Active,
-        Some(KeyStatus::Expired) => StatusFilter::Expired,
-        Some(KeyStatus::Revoked) => StatusFilter::Revoked,
+    let filter = filter?;
+    let filter = ListFilter {
+        status: match filter.status {
+            None => StatusFilter::All,
+            Some(KeyStatus::Active) => StatusFilter::Active,
+            Some(KeyStatus::Expired) => StatusFilter::Expired,
+            Some(KeyStatus::Revoked) => StatusFilter::Revoked,
+        },
+        role: filter.role.map(Role::as_str),
+        enabled: filter.enabled,
     };
     let account = caller.account_id.clone();
     kw.blocking(move |_, conn| {

@@ -14,13 +14,22 @@ pub const NAME_INDEX: &str = "api_keys_account_name_idx";
 /// What SQLite says instead of the index name.
 pub const NAME_COLUMNS: &str = "api_keys.account_id, api_keys.name";
 
-/// Which keys a list returns.
+/// Which keys a list returns, by status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
     All,
     Active,
     Expired,
     Revoked,
+}
+
+/// Which keys a list returns: those that pass every condition given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFilter {
+    pub status: StatusFilter,
+    /// The role's stored name (`account-owner`, `merchant-terminal`).
+    pub role: Option<&'static str>,
+    pub enabled: Option<bool>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &ApiKeyRow) -> QueryResult<ApiKeyRow> {
@@ -70,14 +79,20 @@ pub fn find_by_name(
 pub fn list(
     conn: &mut AnyConnection,
     account_id: &str,
-    filter: StatusFilter,
+    filter: ListFilter,
     now: PrimitiveDateTime,
 ) -> QueryResult<Vec<ApiKeyRow>> {
-    let query = api_keys::table
+    let mut query = api_keys::table
         .filter(api_keys::account_id.eq(account_id))
         .order((api_keys::created_at.asc(), api_keys::name.asc()))
         .into_boxed();
-    let query = match filter {
+    if let Some(role) = filter.role {
+        query = query.filter(api_keys::role.eq(role));
+    }
+    if let Some(enabled) = filter.enabled {
+        query = query.filter(api_keys::enabled.eq(enabled));
+    }
+    let query = match filter.status {
         StatusFilter::All => query,
         StatusFilter::Active => query.filter(api_keys::revoked_at.is_null()).filter(
             api_keys::expires_at

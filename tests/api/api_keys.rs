@@ -555,7 +555,7 @@ fn disabled_key_cannot_authenticate_until_enabled(backend: Backend) {
     assert_eq!(reply.body, invalid_authentication());
 }
 
-fn list_filters_by_status(backend: Backend) {
+fn list_filters_by_status_role_and_enabled(backend: Backend) {
     let app = spawn_app(backend);
     let account = app.create_account("Acme");
     tick();
@@ -592,8 +592,37 @@ fn list_filters_by_status(backend: Backend) {
         json!([owner_view, keep, off])
     );
     assert_eq!(list(&app, &account, "?status=revoked"), json!([gone]));
+    // Role and enabled filter too, and every filter given must hold.
+    assert_eq!(
+        list(&app, &account, "?role=account-owner"),
+        json!([owner_view])
+    );
+    assert_eq!(
+        list(&app, &account, "?role=merchant-terminal"),
+        json!([keep, gone, off])
+    );
+    assert_eq!(list(&app, &account, "?enabled=false"), json!([off]));
+    assert_eq!(
+        list(&app, &account, "?enabled=true&role=merchant-terminal"),
+        json!([keep, gone])
+    );
+    assert_eq!(
+        list(
+            &app,
+            &account,
+            "?enabled=true&role=merchant-terminal&status=active"
+        ),
+        json!([keep])
+    );
 
-    for query in ["?status=bogus", "?status=", "?status=ACTIVE"] {
+    for (query, field) in [
+        ("?status=bogus", "status"),
+        ("?status=", "status"),
+        ("?status=ACTIVE", "status"),
+        ("?role=admin", "role"),
+        ("?enabled=yes", "enabled"),
+        ("?enabled=", "enabled"),
+    ] {
         let reply = app.get(&format!("{}{query}", keys_path(&account)), owner);
         assert_eq!(reply.status, 400, "{query}: {:?}", reply.body);
         assert_eq!(
@@ -603,7 +632,7 @@ fn list_filters_by_status(backend: Backend) {
         assert_eq!(reply.body["statusCode"], 400);
         assert_eq!(reply.body["error"], "Bad Request");
         let message = reply.body["message"].as_str().unwrap();
-        assert!(message.contains("status"), "{query}: {message}");
+        assert!(message.contains(field), "{query}: {message}");
     }
 }
 
@@ -857,7 +886,7 @@ crate::on_both_backends!(
     put_enabled_changes_the_key_once,
     put_description_sets_and_clears_it,
     disabled_key_cannot_authenticate_until_enabled,
-    list_filters_by_status,
+    list_filters_by_status_role_and_enabled,
     delete_revokes_the_key_for_good,
     if_match_guards_changes,
 );

@@ -18,7 +18,13 @@ use actix_web::{delete, get, post, web, HttpResponse};
 )]
 #[get("/api/v1/api_keys")]
 pub async fn v1_list_api_keys(caller: Caller) -> Reply {
-    let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account(), Ok(None)).await?;
+    let keys = api_keys::list(
+        &caller.kw,
+        &caller.who,
+        caller.own_account(),
+        Ok(Default::default()),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(V1ApiKeyListDocument::new(keys)))
 }
 

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::super::{present, whole_number};
 use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
 use crate::error::ApiError;
-use crate::service::api_keys::{KeyUpdate, NewKey};
+use crate::service::api_keys::{KeyFilter, KeyUpdate, NewKey};
 use crate::service::Asked;
 
 /// A key as the native API renders it; `secret` only in the create and rotate responses.
@@ -171,11 +171,30 @@ pub struct KeyListQuery {
     /// every key when left out.
     #[param(value_type = Option<KeyStatus>)]
     status: Option<String>,
+    /// Only keys with this role.
+    #[param(value_type = Option<Role>)]
+    role: Option<String>,
+    /// Only keys switched on (`true`) or off (`false`).
+    #[param(value_type = Option<bool>)]
+    enabled: Option<String>,
 }
 
 impl KeyListQuery {
-    pub fn command(self) -> Asked<Option<KeyStatus>> {
-        Ok(self.status.as_deref().map(KeyStatus::parse).transpose()?)
+    pub fn command(self) -> Asked<KeyFilter> {
+        let enabled = match self.enabled.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                let rule = "enabled must be true or false";
+                return Err(ApiError::BadRequest(rule.into()));
+            }
+        };
+        Ok(KeyFilter {
+            status: self.status.as_deref().map(KeyStatus::parse).transpose()?,
+            role: self.role.as_deref().map(Role::parse).transpose()?,
+            enabled,
+        })
     }
 }
 
