@@ -52,55 +52,9 @@ fi
 # ---- the server ------------------------------------------------------------
 cargo build --quiet
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/keyward-client.XXXXXX")"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-target/debug/keyward serve --bind 127.0.0.1:0 --database-url "$work/client.db" \
-    2>"$work/server.log" &
-server_pid=$!
-
-key="" port=""
-for _ in $(seq 1 100); do
-    key="$(sed -n 's/.*shown once.*: \(kw_[A-Za-z0-9]*\).*/\1/p' "$work/server.log" | head -1)"
-    port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log" | head -1)"
-    [ -n "$key" ] && [ -n "$port" ] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-    sleep 0.1
-done
-if [ -z "$key" ] || [ -z "$port" ]; then
-    note "the server did not start; its log:"
-    sed 's/kw_[A-Za-z0-9]*/kw_<bootstrap key>/g' "$work/server.log" >&2
-    exit 1
-fi
-base="http://127.0.0.1:$port"
-
-ready=""
-for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "$base/readyz" 2>/dev/null; then ready=1; break; fi
-    sleep 0.1
-done
-if [ -z "$ready" ]; then
-    note "GET /readyz did not answer 200 within 10s; the server's log:"
-    sed 's/kw_[A-Za-z0-9]*/kw_<key>/g' "$work/server.log" >&2
-    exit 1
-fi
-
-# The owner's account id, which the native routes take in their path.
-# The key goes in on stdin (`-H @-`), so it is on no command line.
-account="$(printf 'x-api-key: %s\n' "$key" | curl -fsS "$base/api/me" -H @- |
-    sed -n 's/.*"accountId": *"\([A-Za-z0-9]*\)".*/\1/p')"
-if [ -z "$account" ]; then
-    note "GET /api/me did not give the account id"
-    exit 1
-fi
+# shellcheck source=.ci/live_server.sh
+. .ci/live_server.sh
+start_server client
 note "server on port $port, account $account"
 
 # ---- generate and install the client ----------------------------------------
@@ -149,16 +103,7 @@ root="$PWD"
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     note "the check did not finish within ${time_limit}s"
 fi
-if grep -qE "^thread '.*' panicked" "$work/server.log"; then
-    note "the server panicked:"
-    grep -EA5 "^thread '.*' panicked" "$work/server.log" | sed 's/kw_[A-Za-z0-9]*/kw_<key>/g' >&2
-    status=1
-fi
-if ! kill -0 "$server_pid" 2>/dev/null; then
-    note "the server is no longer running; the end of its log:"
-    tail -20 "$work/server.log" | sed 's/kw_[A-Za-z0-9]*/kw_<key>/g' >&2
-    status=1
-fi
+server_trouble || status=1
 
 elapsed=$((SECONDS - started))
 if [ "$status" -eq 0 ]; then

@@ -53,49 +53,13 @@ fi
 # ---- the server ------------------------------------------------------------
 cargo build --quiet
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/keyward-fuzz.XXXXXX")"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
 # No throttle: the fuzzer sends many bad credentials on purpose, and a 429
-# or a tarpit would only slow it down.
-target/debug/keyward serve --bind 127.0.0.1:0 --database-url "$work/fuzz.db" \
-    --auth-failure-limit 1000000 --auth-tarpit-ms 0 \
-    2>"$work/server.log" &
-server_pid=$!
-
-key="" key_name="" port=""
-for _ in $(seq 1 100); do
-    key="$(sed -n 's/.*shown once.*: \(kw_[A-Za-z0-9]*\).*/\1/p' "$work/server.log" | head -1)"
-    key_name="$(sed -n 's/.*account-owner key "\([A-Za-z0-9]*\)".*/\1/p' "$work/server.log" | head -1)"
-    port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log" | head -1)"
-    [ -n "$key" ] && [ -n "$key_name" ] && [ -n "$port" ] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-    sleep 0.1
-done
-if [ -z "$key" ] || [ -z "$key_name" ] || [ -z "$port" ]; then
-    note "the server did not start; its log:"
-    sed 's/kw_[A-Za-z0-9]*/kw_<bootstrap key>/g' "$work/server.log" >&2
-    exit 1
-fi
-base="http://127.0.0.1:$port"
-
-# The owner's account id, so that the native routes are fuzzed on an account
-# the key may act on rather than answering 403 to every made-up id.
-# The key goes in on stdin (`-H @-`), so it is on no command line.
-account="$(printf 'x-api-key: %s\n' "$key" | curl -fsS "$base/api/me" -H @- |
-    sed -n 's/.*"accountId": *"\([A-Za-z0-9]*\)".*/\1/p')"
-if [ -z "$account" ]; then
-    note "GET /api/me did not give the account id"
-    exit 1
-fi
+# or a tarpit would only slow it down. The account is the owner's, so that
+# the native routes are fuzzed where the key may act rather than answering
+# 403 to every made-up id.
+# shellcheck source=.ci/live_server.sh
+. .ci/live_server.sh
+start_server fuzz --auth-failure-limit 1000000 --auth-tarpit-ms 0
 note "server on port $port, account $account, seed $seed"
 
 # ---- schemathesis ------------------------------------------------------------
@@ -160,17 +124,7 @@ fi
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     note "schemathesis did not finish within ${time_limit}s"
 fi
-# A panic in a handler may still have been answered as a documented 500.
-if grep -qE "^thread '.*' panicked" "$work/server.log"; then
-    note "the server panicked:"
-    grep -EA5 "^thread '.*' panicked" "$work/server.log" | sed 's/kw_[A-Za-z0-9]*/kw_<key>/g' >&2
-    status=1
-fi
-if ! kill -0 "$server_pid" 2>/dev/null; then
-    note "the server is no longer running; the end of its log:"
-    tail -20 "$work/server.log" | sed 's/kw_[A-Za-z0-9]*/kw_<key>/g' >&2
-    status=1
-fi
+server_trouble || status=1
 
 elapsed=$((SECONDS - started))
 if [ "$status" -eq 0 ]; then
