@@ -5,10 +5,11 @@ use std::io::Write as _;
 use anyhow::{anyhow, Context as _};
 
 use crate::config::{AccountsCommand, Cli, Command, ServeArgs};
-use crate::domain::{AccountName, KeyName};
+use crate::domain::{AccountId, AccountName, KeyName};
 use crate::secret::SecretHasher;
 use crate::service::{accounts, Keyward};
 use crate::store::{self, Database};
+use crate::views::native::{AccountView, CreatedAccountView};
 use crate::{Application, ServerOptions};
 
 /// Runs the command `cli` names.
@@ -23,17 +24,35 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("keyward: {} migration(s) applied", applied.len());
             Ok(())
         }
-        Some(Command::Accounts(AccountsCommand::Create { name, key_name })) => {
+        Some(Command::Accounts(AccountsCommand::Create {
+            name,
+            key_name,
+            parent,
+        })) => {
             let name = AccountName::parse(&name)?;
             let key_name = KeyName::parse(&key_name)?;
+            let parent = parent.as_deref().map(AccountId::parse).transpose()?;
             let db = Database::open(&cli.database_url, 1)?;
             migrate(&db)?;
             let mut conn = db.get()?;
-            let created = accounts::create(&mut conn, &hasher, &name, &key_name)
+            let created = accounts::create(&mut conn, &hasher, &name, &key_name, parent.as_ref())
                 .map_err(|e| anyhow!("{e:?}"))?;
             let json = serde_json::to_string_pretty(&accounts_json(created))?;
             writeln!(std::io::stdout(), "{json}")
                 .context("the account was created but its key could not be printed")?;
+            Ok(())
+        }
+        Some(Command::Accounts(AccountsCommand::List)) => {
+            let db = Database::open(&cli.database_url, 1)?;
+            migrate(&db)?;
+            let mut conn = db.get()?;
+            let all = accounts::all(&mut conn).map_err(|e| anyhow!("{e:?}"))?;
+            let views: Vec<AccountView> = all.into_iter().map(AccountView::new).collect();
+            writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&views)?
+            )?;
             Ok(())
         }
     }
@@ -45,19 +64,20 @@ pub fn migrate(db: &Database) -> anyhow::Result<Vec<String>> {
     store::run_migrations(&mut conn).map_err(|e| anyhow!("migrations failed: {e}"))
 }
 
-/// `{"accountId", "apiKey"}`: the account and its first key as the API shows it.
+/// `{"accountId", "account", "apiKey"}`: the account and its first key as
+/// the API shows them, and the account's id on its own for scripts.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CreatedAccount {
     account_id: String,
-    api_key: crate::views::native::KeyView,
+    #[serde(flatten)]
+    created: CreatedAccountView,
 }
 
 fn accounts_json(created: accounts::NewAccount) -> CreatedAccount {
-    let secret = created.secret.expose().to_owned();
     CreatedAccount {
-        account_id: created.account_id.as_str().to_owned(),
-        api_key: crate::views::native::KeyView::with_secret(created.owner_key, secret),
+        account_id: created.account.id.as_str().to_owned(),
+        created: CreatedAccountView::new(created),
     }
 }
 
@@ -101,12 +121,12 @@ fn bootstrap(db: &Database, hasher: &SecretHasher) -> anyhow::Result<()> {
     }
     let name = AccountName::parse("Default account")?;
     let key_name = KeyName::parse("owner")?;
-    let created =
-        accounts::create(&mut conn, hasher, &name, &key_name).map_err(|e| anyhow!("{e:?}"))?;
+    let created = accounts::create(&mut conn, hasher, &name, &key_name, None)
+        .map_err(|e| anyhow!("{e:?}"))?;
     // Printed, never logged: this is the one place the secret is shown.
     eprintln!(
         "keyward: empty database, created account {} with account-owner key \"{}\"",
-        created.account_id, created.owner_key.name
+        created.account.id, created.owner_key.name
     );
     eprintln!(
         "keyward: API key (shown once, store it now): {}",

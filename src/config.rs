@@ -64,7 +64,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
     /// Create an account and its first account-owner key; prints JSON
-    /// `{"accountId", "apiKey": {..., "secret"}}` on stdout.
+    /// `{"accountId", "account", "apiKey": {..., "secret"}}` on stdout.
     Create {
         /// A human-readable name for the account.
         #[arg(long)]
@@ -72,7 +72,13 @@ pub enum AccountsCommand {
         /// The name of the first key (1-64 ASCII letters or digits).
         #[arg(long, default_value = "owner")]
         key_name: String,
+        /// Create the account as a child of this one; its owner keys then
+        /// administer the new account.
+        #[arg(long)]
+        parent: Option<String>,
     },
+    /// List every account, oldest first, as a JSON array on stdout.
+    List,
 }
 
 /// Flags of `keyward serve`.

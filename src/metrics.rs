@@ -20,6 +20,7 @@ pub struct Metrics {
 #[derive(Debug, Clone, Copy)]
 pub enum CacheName {
     Key,
+    Account,
     Token,
     Verified,
 }
@@ -28,6 +29,7 @@ impl CacheName {
     fn as_str(self) -> &'static str {
         match self {
             CacheName::Key => "key",
+            CacheName::Account => "account",
             CacheName::Token => "token",
             CacheName::Verified => "verified",
         }

@@ -8,6 +8,16 @@ const MAX_CHARS: usize = 128;
 pub struct AccountName(String);
 
 impl AccountName {
+    /// The rule of [`AccountName::parse`] as a regular expression, for the
+    /// OpenAPI document: a character that is not white space, and no
+    /// control or bidirectional formatting character anywhere. The length
+    /// is stated apart.
+    pub const PATTERN: &'static str = concat!(
+        r"^[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*",
+        r"[^\s\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]",
+        r"[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
+    );
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let trimmed = s.trim();
         let chars = trimmed.chars().count();

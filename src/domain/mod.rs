@@ -14,7 +14,7 @@ mod role;
 mod scope;
 mod timestamp;
 
-pub use account::Account;
+pub use account::{Account, MAX_DEPTH};
 pub use account_id::AccountId;
 pub use account_name::AccountName;
 pub use api_key::{ApiKey, KeyStatus};

@@ -6,6 +6,8 @@ use super::{AccountId, Crn, KeyName, Role, Scope, Timestamp};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub account_id: AccountId,
+    /// The parent of the key's account; `None` for a root account.
+    pub parent_account_id: Option<AccountId>,
     pub key_id: Uuid,
     pub key_name: KeyName,
     pub role: Role,

@@ -1,14 +1,14 @@
-//! The headers that go with a key in a response: its version as `ETag`,
+//! The headers that go with a key or an account in a response: its version as `ETag`,
 //! and `Cache-Control: no-store` on any body that holds a secret.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
-use crate::domain::ApiKey;
+use crate::domain::{Account, ApiKey};
 use crate::error::ApiError;
 use crate::secret::Secret;
-use crate::views::native::KeyView;
+use crate::views::native::{AccountView, KeyView};
 
 /// What a handler answers: a response, or an error in its path's dialect.
 pub type Reply = Result<HttpResponse, ApiError>;
@@ -21,6 +21,11 @@ fn versioned(mut builder: HttpResponseBuilder, version: i64) -> HttpResponseBuil
 /// 200 with the key, its version as `ETag`.
 pub fn key(key: ApiKey) -> HttpResponse {
     versioned(HttpResponse::Ok(), key.version).json(KeyView::new(key))
+}
+
+/// 200 with the account, its version as `ETag`.
+pub fn account(account: Account) -> HttpResponse {
+    versioned(HttpResponse::Ok(), account.version).json(AccountView::new(account))
 }
 
 /// 200 with a created or rotated key and its secret.

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::{audit, write};
-use super::{authorize, convert, Asked, Keyward};
+use super::{convert, Asked, Keyward};
 use crate::domain::permission::{self, Action};
 use crate::domain::{
     AccountId, ApiKey, Crn, Description, KeyName, KeyStatus, Principal, Role, Timestamp,
@@ -66,15 +66,15 @@ pub fn check_expiry(expires_at: Option<Timestamp>) -> Result<(), ApiError> {
     }
 }
 
-/// Creates a key in the caller's account and returns it with its secret,
-/// which is never shown again.
+/// Creates a key in the account and returns it with its secret, which is
+/// never shown again.
 pub async fn create(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
     new: Asked<NewKey>,
 ) -> Result<(ApiKey, Secret), ApiError> {
-    authorize(caller, account_id, Action::CreateKey)?;
+    let account = kw.authorize(caller, account_id, Action::CreateKey).await?;
     let new = new?;
     check_expiry(new.expires_at)?;
     // A generated name that happens to be taken (2^-71 for any two) is
@@ -82,7 +82,7 @@ pub async fn create(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match create_named(kw, caller, new.clone()).await {
+        match create_named(kw, caller, &account, new.clone()).await {
             Err(ApiError::Code(ErrorCode::ApiKeyNameTaken))
                 if new.name.is_none() && attempts < NAME_ATTEMPTS => {}
             created => return created,
@@ -106,9 +106,11 @@ fn generated_name() -> Result<KeyName, ApiError> {
 async fn create_named(
     kw: &Keyward,
     caller: &Principal,
+    account: &AccountId,
     new: NewKey,
 ) -> Result<(ApiKey, Secret), ApiError> {
     let caller = caller.clone();
+    let account = account.clone();
     let issued = kw
         .hash(kw.hasher.is_cheap(), |hasher| {
             IssuedSecret::new(hasher, Uuid::new_v4())
@@ -118,7 +120,7 @@ async fn create_named(
     let created = kw
         .blocking(move |_, conn| {
             write::as_caller(conn, &caller, None, |conn, _| {
-                insert(conn, issued, &caller.account_id, new, &caller.crn())
+                insert(conn, issued, &account, new, &caller.crn())
             })
         })
         .await;
@@ -223,7 +225,7 @@ pub async fn list(
     account_id: &str,
     filter: Asked<KeyFilter>,
 ) -> Result<Vec<ApiKey>, ApiError> {
-    authorize(caller, account_id, Action::ListKeys)?;
+    let account = kw.authorize(caller, account_id, Action::ListKeys).await?;
     let filter = filter?;
     let filter = ListFilter {
         status: match filter.status {
@@ -235,7 +237,6 @@ pub async fn list(
         role: filter.role.map(Role::as_str),
         enabled: filter.enabled,
     };
-    let account = caller.account_id.clone();
     kw.blocking(move |_, conn| {
         let mut keys = queries::list(conn, account.as_str(), filter, Timestamp::now().to_db())?
             .into_iter()
@@ -254,8 +255,7 @@ pub async fn get(
     account_id: &str,
     key: KeyRef,
 ) -> Result<ApiKey, ApiError> {
-    authorize(caller, account_id, Action::ReadKey)?;
-    let account = caller.account_id.clone();
+    let account = kw.authorize(caller, account_id, Action::ReadKey).await?;
     kw.blocking(move |_, conn| {
         let mut key = convert::api_key(find(conn, &account, &key)?)?;
         with_last_use(conn, std::slice::from_mut(&mut key))?;
@@ -276,19 +276,18 @@ pub async fn update(
     update: Asked<KeyUpdate>,
     if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<ApiKey, ApiError> {
-    if !permission::permits(caller, account_id, Action::UpdateKey) {
-        // A key that may not change keys may still switch itself off, and
-        // nothing more; anything else it asks is refused, with no word on
-        // what was wrong with it.
-        let only_disabling = update.as_ref().is_ok_and(|u| {
-            u.enabled == Some(false) && u.description.is_none() && u.expires_at.is_none()
-        });
-        let action = match only_disabling && key.is(caller) {
-            true => Action::DisableItself,
-            false => Action::UpdateKey,
-        };
-        authorize(caller, account_id, action)?;
-    }
+    let only_disabling = update.as_ref().is_ok_and(|u| {
+        u.enabled == Some(false) && u.description.is_none() && u.expires_at.is_none()
+    });
+    // A key that may not change keys may still switch itself off, and
+    // nothing more; anything else it asks is refused, with no word on what
+    // was wrong with it.
+    let action = match only_disabling && account_id == caller.account_id.as_str() && key.is(caller)
+    {
+        true => Action::DisableItself,
+        false => Action::UpdateKey,
+    };
+    let account = kw.authorize(caller, account_id, action).await?;
     let if_match = if_match?;
     let update = update?;
     if let Some(expires_at) = update.expires_at {
@@ -296,38 +295,49 @@ pub async fn update(
     }
     let caller = caller.clone();
     kw.blocking(move |kw, conn| {
-        change(kw, conn, &caller, &key, if_match, |current, row| {
-            if update.enabled == Some(true) && current.id == caller.key_id {
-                authorize(&caller, caller.account_id.as_str(), Action::EnableItself)?;
-            }
-            if current.revoked_at.is_some() {
-                return Err(ErrorCode::ApiKeyRevoked.into());
-            }
-            let mut changes = ApiKeyChanges::default();
-            let mut changed = false;
-            if let Some(enabled) = update.enabled.filter(|e| *e != current.enabled) {
-                changes.enabled = Some(enabled);
-                if !enabled {
-                    // Disabling ends the key's session tokens for good: they
-                    // are valid only while `disables` is what they were
-                    // minted under.
-                    changes.disables = Some(row.disables + 1);
+        change(
+            kw,
+            conn,
+            &caller,
+            &account,
+            &key,
+            if_match,
+            |current, row| {
+                let enabling_itself = update.enabled == Some(true) && current.id == caller.key_id;
+                if enabling_itself
+                    && !permission::allows(caller.kind(), caller.role, Action::EnableItself)
+                {
+                    return Err(ErrorCode::Forbidden.into());
                 }
-                changed = true;
-            }
-            if let Some(description) = &update.description {
-                let description = description.clone().map(Description::into_string);
-                if description != current.description {
-                    changes.description = Some(description);
+                if current.revoked_at.is_some() {
+                    return Err(ErrorCode::ApiKeyRevoked.into());
+                }
+                let mut changes = ApiKeyChanges::default();
+                let mut changed = false;
+                if let Some(enabled) = update.enabled.filter(|e| *e != current.enabled) {
+                    changes.enabled = Some(enabled);
+                    if !enabled {
+                        // Disabling ends the key's session tokens for good: they
+                        // are valid only while `disables` is what they were
+                        // minted under.
+                        changes.disables = Some(row.disables + 1);
+                    }
                     changed = true;
                 }
-            }
-            if let Some(expires_at) = update.expires_at.filter(|e| *e != current.expires_at) {
-                changes.expires_at = Some(expires_at.map(Timestamp::to_db));
-                changed = true;
-            }
-            Ok(changed.then_some(changes))
-        })
+                if let Some(description) = &update.description {
+                    let description = description.clone().map(Description::into_string);
+                    if description != current.description {
+                        changes.description = Some(description);
+                        changed = true;
+                    }
+                }
+                if let Some(expires_at) = update.expires_at.filter(|e| *e != current.expires_at) {
+                    changes.expires_at = Some(expires_at.map(Timestamp::to_db));
+                    changed = true;
+                }
+                Ok(changed.then_some(changes))
+            },
+        )
     })
     .await
 }
@@ -340,11 +350,11 @@ pub async fn revoke(
     key: KeyRef,
     if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<ApiKey, ApiError> {
-    authorize(caller, account_id, Action::RevokeKey)?;
+    let account = kw.authorize(caller, account_id, Action::RevokeKey).await?;
     let if_match = if_match?;
     let caller = caller.clone();
     kw.blocking(move |kw, conn| {
-        change(kw, conn, &caller, &key, if_match, |current, _| {
+        change(kw, conn, &caller, &account, &key, if_match, |current, _| {
             if current.revoked_at.is_some() {
                 return Ok(None);
             }
@@ -366,12 +376,13 @@ pub(crate) fn change(
     kw: &Keyward,
     conn: &mut AnyConnection,
     caller: &Principal,
+    account: &AccountId,
     key: &KeyRef,
     if_match: Option<Vec<i64>>,
     decide: impl FnOnce(&ApiKey, &ApiKeyRow) -> Result<Option<ApiKeyChanges>, ApiError>,
 ) -> Result<ApiKey, ApiError> {
     // A key's id never changes, so finding it before the transaction is safe.
-    let id = convert::api_key(find(conn, &caller.account_id, key)?)?.id;
+    let id = convert::api_key(find(conn, account, key)?)?.id;
     let actor = caller.crn();
     let mut written = write::as_caller(conn, caller, Some(id), |conn, row| {
         let row = row.ok_or(ErrorCode::ApiKeyNotFound)?;

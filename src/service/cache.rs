@@ -35,10 +35,10 @@ use quick_cache::sync::Cache;
 use uuid::Uuid;
 
 use super::convert;
-use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp};
+use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp, MAX_DEPTH};
 use crate::error::ApiError;
-use crate::store::models::ApiKeyRow;
-use crate::store::{api_keys, key_changes, last_used, Database};
+use crate::store::models::{AccountRow, ApiKeyRow};
+use crate::store::{accounts, api_keys, key_changes, last_used, Database};
 
 /// How many keys' state an instance keeps by default: about 40 MiB.
 pub const DEFAULT_CAPACITY: usize = 100_000;
@@ -103,6 +103,8 @@ pub struct CachedToken {
     pub api_key_id: Uuid,
     /// The key's `disables` when the token was minted.
     pub key_disables: i64,
+    /// The key's account chain's suspensions when the token was minted.
+    pub account_suspensions: i64,
     pub token_hash: String,
     pub scope: Scope,
     pub expires_at: Timestamp,
@@ -116,27 +118,118 @@ fn fingerprint(phc: &str) -> u64 {
     hasher.finish()
 }
 
+/// What authentication needs to know about an account: its place in the
+/// tree, which never changes, and its state, which the change log names.
+#[derive(Debug, Clone)]
+pub struct CachedAccount {
+    pub id: AccountId,
+    pub parent: Option<AccountId>,
+    pub enabled: bool,
+    pub suspensions: i64,
+}
+
+impl CachedAccount {
+    pub fn from_row(row: AccountRow) -> Self {
+        Self {
+            id: AccountId::from_trusted(row.id),
+            parent: row.parent_account_id.map(AccountId::from_trusted),
+            enabled: row.enabled,
+            suspensions: row.suspensions,
+        }
+    }
+}
+
+/// State read from the database by id and kept until the change log names
+/// it: for keys and for accounts. `None` records that the id names nothing.
+struct Entries<K, V> {
+    map: Cache<K, Option<Arc<V>>>,
+    /// Moves on every invalidation; a load started before a move is not kept.
+    generation: AtomicU64,
+}
+
+impl<K: Eq + Hash + Clone, V> Entries<K, V> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            map: Cache::new(capacity),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The entry for `id`, and whether it came from the cache. On a miss,
+    /// `load` reads it; concurrent misses for the same id wait for that
+    /// one read.
+    async fn get<F, E>(&self, id: &K, load: F) -> Result<(Option<Arc<V>>, bool), E>
+    where
+        F: Future<Output = Result<Option<V>, E>>,
+    {
+        if let Some(entry) = self.map.get(id) {
+            return Ok((entry, true));
+        }
+        let guard = match self.map.get_value_or_guard_async(id).await {
+            Ok(entry) => return Ok((entry, true)),
+            Err(guard) => guard,
+        };
+        let generation = self.generation.load(Ordering::SeqCst);
+        let entry = load.await?.map(Arc::new);
+        if self.generation.load(Ordering::SeqCst) == generation {
+            let _ = guard.insert(entry.clone());
+            // An invalidation between the check and the insert bumped the
+            // generation before removing; if it did, remove what we put back.
+            if self.generation.load(Ordering::SeqCst) != generation {
+                self.map.remove(id);
+            }
+        }
+        Ok((entry, false))
+    }
+
+    /// Puts entries read from the database where there is none; returns how
+    /// many were new.
+    fn preload(&self, entries: impl IntoIterator<Item = (K, V)>) -> usize {
+        let mut loaded = 0;
+        for (id, value) in entries {
+            if self.map.get(&id).is_none() {
+                self.map.insert(id, Some(Arc::new(value)));
+                loaded += 1;
+            }
+        }
+        loaded
+    }
+
+    fn contains(&self, id: &K) -> bool {
+        self.map.get(id).is_some()
+    }
+
+    fn invalidate(&self, id: &K) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.map.remove(id);
+    }
+
+    fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.map.clear();
+    }
+}
+
 /// The caches of one instance.
 pub struct CredentialCache {
-    keys: Cache<Uuid, Option<Arc<CachedKey>>>,
+    keys: Entries<Uuid, CachedKey>,
+    accounts: Entries<AccountId, CachedAccount>,
     tokens: Cache<Uuid, Arc<CachedToken>>,
     /// By (key id, SHA-256 of the presented secret): during a rotation's
     /// grace period a key has two good secrets.
     verified: Cache<(Uuid, [u8; 32]), u64>,
-    /// Moves on every invalidation; a load started before a move is not kept.
-    generation: AtomicU64,
     capacity: usize,
 }
 
 impl CredentialCache {
-    /// Caches for `capacity` keys and as many session tokens.
+    /// Caches for `capacity` keys and as many accounts and session tokens.
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
-            keys: Cache::new(capacity),
+            keys: Entries::new(capacity),
+            accounts: Entries::new(capacity),
             tokens: Cache::new(capacity),
             verified: Cache::new(capacity.saturating_mul(2)),
-            generation: AtomicU64::new(0),
             capacity,
         }
     }
@@ -152,50 +245,37 @@ impl CredentialCache {
     where
         F: Future<Output = Result<Option<CachedKey>, E>>,
     {
-        if let Some(key) = self.keys.get(&id) {
-            return Ok((key, true));
-        }
-        let guard = match self.keys.get_value_or_guard_async(&id).await {
-            Ok(key) => return Ok((key, true)),
-            Err(guard) => guard,
-        };
-        let generation = self.generation.load(Ordering::SeqCst);
-        let key = load.await?.map(Arc::new);
-        if self.generation.load(Ordering::SeqCst) == generation {
-            let _ = guard.insert(key.clone());
-            // An invalidation between the check and the insert bumped the
-            // generation before removing; if it did, remove what we put back.
-            if self.generation.load(Ordering::SeqCst) != generation {
-                self.keys.remove(&id);
-            }
-        }
-        Ok((key, false))
+        self.keys.get(&id, load).await
     }
 
-    /// Puts keys read from the database into the cache where it has no
-    /// entry for them. Only for [`warm`], whose reading of the change log
-    /// afterwards drops any of them that changed meanwhile.
-    fn preload(&self, keys: impl IntoIterator<Item = CachedKey>) -> usize {
-        let mut loaded = 0;
-        for key in keys {
-            if self.keys.get(&key.id).is_none() {
-                self.keys.insert(key.id, Some(Arc::new(key)));
-                loaded += 1;
-            }
-        }
-        loaded
+    /// The account's state (`None`: no such account), and whether it came
+    /// from the cache; misses load as for keys.
+    pub async fn account<F, E>(
+        &self,
+        id: &AccountId,
+        load: F,
+    ) -> Result<(Option<Arc<CachedAccount>>, bool), E>
+    where
+        F: Future<Output = Result<Option<CachedAccount>, E>>,
+    {
+        self.accounts.get(id, load).await
     }
 
     /// Drops one key's state after a change to it.
     pub fn invalidate_key(&self, id: &Uuid) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.keys.remove(id);
+        self.keys.invalidate(id);
     }
 
-    /// Drops all key state: when the change log cannot tell what changed.
-    pub fn invalidate_all_keys(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+    /// Drops one account's state after a change to it.
+    pub fn invalidate_account(&self, id: &AccountId) {
+        self.accounts.invalidate(id);
+    }
+
+    /// Drops all key and account state: when the change log cannot tell
+    /// what changed.
+    pub fn invalidate_all(&self) {
         self.keys.clear();
+        self.accounts.clear();
     }
 
     pub fn token(&self, id: &Uuid) -> Option<Arc<CachedToken>> {
@@ -220,7 +300,7 @@ impl CredentialCache {
 
     /// Entries held, for metrics: (keys, tokens, verified).
     pub fn sizes(&self) -> (usize, usize, usize) {
-        (self.keys.len(), self.tokens.len(), self.verified.len())
+        (self.keys.map.len(), self.tokens.len(), self.verified.len())
     }
 }
 
@@ -256,22 +336,25 @@ pub fn watch_changes(
                 };
                 match read_changes(&db, seen) {
                     Ok(Changes::Start(latest)) => {
-                        cache.invalidate_all_keys();
+                        cache.invalidate_all();
                         warm(&cache, &db);
                         seen = Some(latest);
                     }
                     Ok(Changes::Since(entries)) => {
-                        for (epoch, key_id) in entries {
-                            match Uuid::try_parse(&key_id) {
-                                Ok(id) => cache.invalidate_key(&id),
-                                Err(_) => cache.invalidate_all_keys(),
+                        for (epoch, named) in entries {
+                            if let Some(account) = named.strip_prefix(key_changes::ACCOUNT_PREFIX) {
+                                cache.invalidate_account(&AccountId::from_trusted(account.into()));
+                            } else if let Ok(id) = Uuid::try_parse(&named) {
+                                cache.invalidate_key(&id);
+                            } else {
+                                cache.invalidate_all();
                             }
                             seen = Some(epoch);
                         }
                     }
                     Ok(Changes::Lost(latest)) => {
-                        log::warn!("the key change log was pruned past this instance's position; dropping all cached key state");
-                        cache.invalidate_all_keys();
+                        log::warn!("the change log was pruned past this instance's position; dropping all cached key and account state");
+                        cache.invalidate_all();
                         seen = Some(latest);
                     }
                     Err(e) => {
@@ -348,12 +431,55 @@ fn load_recently_used(cache: &CredentialCache, db: &Database) -> Result<usize, S
             let mut conn = db.get().map_err(|e| e.to_string())?;
             api_keys::find_many(&mut conn, page).map_err(|e| e.to_string())?
         };
-        loaded += cache.preload(
-            rows.into_iter()
-                .filter_map(|row| CachedKey::from_row(row).ok()),
-        );
+        let keys: Vec<CachedKey> = rows
+            .into_iter()
+            .filter_map(|row| CachedKey::from_row(row).ok())
+            .collect();
+        let accounts: Vec<AccountId> = keys.iter().map(|key| key.account_id.clone()).collect();
+        loaded += cache
+            .keys
+            .preload(keys.into_iter().map(|key| (key.id, key)));
+        load_accounts(cache, db, accounts)?;
     }
     Ok(loaded)
+}
+
+/// Loads the accounts `ids` names and their ancestors, where not cached
+/// yet: a level of the tree per read, at most `MAX_DEPTH` reads.
+fn load_accounts(
+    cache: &CredentialCache,
+    db: &Database,
+    ids: Vec<AccountId>,
+) -> Result<(), String> {
+    let mut wanted: Vec<String> = ids
+        .into_iter()
+        .filter(|id| !cache.accounts.contains(id))
+        .map(|id| id.as_str().to_owned())
+        .collect();
+    for _ in 0..MAX_DEPTH {
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            break;
+        }
+        let rows = {
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            accounts::find_many(&mut conn, &wanted).map_err(|e| e.to_string())?
+        };
+        let loaded: Vec<CachedAccount> = rows.into_iter().map(CachedAccount::from_row).collect();
+        wanted = loaded
+            .iter()
+            .filter_map(|account| account.parent.clone())
+            .filter(|id| !cache.accounts.contains(id))
+            .map(|id| id.as_str().to_owned())
+            .collect();
+        cache.accounts.preload(
+            loaded
+                .into_iter()
+                .map(|account| (account.id.clone(), account)),
+        );
+    }
+    Ok(())
 }
 
 enum Changes {

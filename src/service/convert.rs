@@ -10,7 +10,13 @@ pub fn account(row: AccountRow) -> Account {
     Account {
         id: AccountId::from_trusted(row.id),
         name: AccountName::from_trusted(row.name),
+        parent_id: row.parent_account_id.map(AccountId::from_trusted),
+        enabled: row.enabled,
         created_at: Timestamp::from_db(row.created_at),
+        created_by: Crn::from_trusted(row.created_by),
+        modified_at: Timestamp::from_db(row.modified_at),
+        modified_by: Crn::from_trusted(row.modified_by),
+        version: row.version,
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::api_keys::{find, KeyRef};
-use super::{authorize, convert, Asked, Keyward};
+use super::{convert, Asked, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{Crn, Principal, Timestamp};
 use crate::error::ApiError;
@@ -57,7 +57,7 @@ pub async fn list(
     key: KeyRef,
     asked: Asked<PageAsked>,
 ) -> Result<EventPage, ApiError> {
-    authorize(caller, account_id, Action::ReadKey)?;
+    let account = kw.authorize(caller, account_id, Action::ReadKey).await?;
     let PageAsked { cursor, limit } = asked?;
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -71,7 +71,6 @@ pub async fn list(
         .map(|c| c.parse::<i64>().ok().filter(|_| cursor_like(&c)))
         .map(|v| v.ok_or_else(|| ApiError::BadRequest("cursor is not one this API gave".into())))
         .transpose()?;
-    let account = caller.account_id.clone();
     kw.blocking(move |_, conn| page(conn, &account, &key, before, limit))
         .await
 }

@@ -12,15 +12,14 @@ mod last_used;
 pub mod rotation;
 pub mod session_tokens;
 pub mod throttle;
+mod tree;
 pub mod verify;
 mod write;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::domain::permission::{self, Action};
-use crate::domain::Principal;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
@@ -28,6 +27,7 @@ use crate::store::{AnyConnection, Database};
 use cache::CredentialCache;
 use last_used::LastUsed;
 use throttle::{FailureThrottle, ThrottleSettings};
+pub use tree::Chain;
 
 /// Limits on what callers may ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,20 +161,6 @@ impl Keyward {
 /// caller may not act at all: a caller without permission learns nothing
 /// from validation.
 pub type Asked<T> = Result<T, ApiError>;
-
-/// Refuses with 403 unless `principal` may perform `action` on `account_id`.
-/// Only operations call it: no route can skip it.
-pub(crate) fn authorize(
-    principal: &Principal,
-    account_id: &str,
-    action: Action,
-) -> Result<(), ApiError> {
-    if permission::permits(principal, account_id, action) {
-        Ok(())
-    } else {
-        Err(ErrorCode::Forbidden.into())
-    }
-}
 
 impl From<diesel::result::Error> for ApiError {
     /// A connection lost mid-request is the database being unreachable

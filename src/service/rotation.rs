@@ -1,7 +1,7 @@
 //! Rotating a key's secret, with a grace period for the old one.
 
 use super::api_keys::{change, IssuedSecret, KeyRef};
-use super::{authorize, Asked, Keyward};
+use super::{Asked, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{ApiKey, Principal, Timestamp};
 use crate::error::{ApiError, ErrorCode};
@@ -23,7 +23,7 @@ pub async fn rotate(
     grace_seconds: Asked<Option<i64>>,
     if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<(ApiKey, Secret), ApiError> {
-    authorize(caller, account_id, Action::RotateKey)?;
+    let account = kw.authorize(caller, account_id, Action::RotateKey).await?;
     let if_match = if_match?;
     let grace_seconds = grace_seconds?.unwrap_or(0);
     if !(0..=MAX_GRACE_SECONDS).contains(&grace_seconds) {
@@ -45,23 +45,31 @@ pub async fn rotate(
     let secret = issued.secret.clone();
     let caller = caller.clone();
     kw.blocking(move |kw, conn| {
-        change(kw, conn, &caller, &key, if_match, |now_key, row| {
-            let now = Timestamp::now();
-            refuse_rotation(now_key, now)?;
-            let grace_until = now.plus_seconds(grace_seconds);
-            let grace_until = match now_key.expires_at {
-                Some(expiry) => grace_until.min(expiry),
-                None => grace_until,
-            };
-            let keep_previous = grace_seconds > 0 && grace_until > now;
-            Ok(Some(ApiKeyChanges {
-                secret_hash: Some(issued.secret_hash.clone()),
-                secret_hint: Some(issued.secret.hint()),
-                previous_secret_hash: Some(keep_previous.then(|| row.secret_hash.clone())),
-                previous_secret_until: Some(keep_previous.then(|| grace_until.to_db())),
-                ..ApiKeyChanges::default()
-            }))
-        })
+        change(
+            kw,
+            conn,
+            &caller,
+            &account,
+            &key,
+            if_match,
+            |now_key, row| {
+                let now = Timestamp::now();
+                refuse_rotation(now_key, now)?;
+                let grace_until = now.plus_seconds(grace_seconds);
+                let grace_until = match now_key.expires_at {
+                    Some(expiry) => grace_until.min(expiry),
+                    None => grace_until,
+                };
+                let keep_previous = grace_seconds > 0 && grace_until > now;
+                Ok(Some(ApiKeyChanges {
+                    secret_hash: Some(issued.secret_hash.clone()),
+                    secret_hint: Some(issued.secret.hint()),
+                    previous_secret_hash: Some(keep_previous.then(|| row.secret_hash.clone())),
+                    previous_secret_until: Some(keep_previous.then(|| grace_until.to_db())),
+                    ..ApiKeyChanges::default()
+                }))
+            },
+        )
     })
     .await
     .map(|key| (key, secret))

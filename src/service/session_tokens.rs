@@ -7,12 +7,14 @@
 //! in the minting transaction, with the key's row locked (see `write`), and
 //! is valid only while the key's counter still has that value, so a token
 //! minted while its key was being disabled is either refused at mint or
-//! ended by the disable.
+//! ended by the disable. Suspending the key's account, or an ancestor of
+//! it, ends its tokens for good the same way, by the sum of the chain's
+//! suspension counters (`account_suspensions`).
 
 use uuid::Uuid;
 
-use super::{authorize, write, Asked, Keyward};
-use crate::domain::permission::{self, Action};
+use super::{write, Asked, Keyward};
+use crate::domain::permission::Action;
 use crate::domain::{Principal, Scope, Timestamp};
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::{self, CredentialKind, Secret};
@@ -38,11 +40,10 @@ pub async fn mint(
 ) -> Result<MintedToken, ApiError> {
     // Which scope is asked for is known only once the request is read, so
     // a caller who may mint none here is refused before that.
-    if !permission::permits_some_scope(caller, account_id) {
-        return Err(ErrorCode::Forbidden.into());
-    }
+    kw.authorize_some_scope(caller, account_id).await?;
     let (scope, ttl_seconds) = asked?;
-    authorize(caller, account_id, Action::MintSessionToken(scope))?;
+    kw.authorize(caller, account_id, Action::MintSessionToken(scope))
+        .await?;
     let max = kw.limits.session_ttl_max_seconds;
     let ttl = ttl_seconds.unwrap_or(kw.limits.session_ttl_default_seconds.min(max));
     if !(1..=max).contains(&ttl) {
@@ -54,6 +55,7 @@ pub async fn mint(
     kw.blocking(move |_, conn| {
         write::as_caller(conn, &caller, Some(caller.key_id), |conn, key| {
             let key = key.ok_or(ErrorCode::InvalidAuthentication)?;
+            let (_, account_suspensions) = write::chain_state(conn, &key.account_id)?;
             let id = Uuid::new_v4();
             let token = Secret::generate(CredentialKind::SessionToken, id);
             let now = Timestamp::now();
@@ -68,6 +70,7 @@ pub async fn mint(
                     created_at: now.to_db(),
                     expires_at: expires_at.to_db(),
                     key_disables: key.disables,
+                    account_suspensions,
                 },
             )?;
             Ok(MintedToken {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::cache::{CachedKey, CachedToken};
-use super::Keyward;
+use super::{Chain, Keyward};
 use crate::domain::{Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::metrics::CacheName;
@@ -23,12 +23,15 @@ pub enum Verdict {
     Disabled,
     Revoked,
     Expired,
+    AccountDisabled,
 }
 
 /// `VALID`, or why not: `MALFORMED` (not a Keyward credential of the
 /// expected kind; nothing was looked up), `NOT_FOUND` (no such id, or a
-/// wrong secret), `DISABLED`, `REVOKED` or `EXPIRED` (reported only to
-/// whoever presented the real secret).
+/// wrong secret), `DISABLED`, `REVOKED`, `EXPIRED` or `ACCOUNT_DISABLED`
+/// (the key's account or an ancestor of it is suspended, or a session
+/// token was ended by such a suspension): reported only to whoever
+/// presented the real secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerifyCode {
@@ -38,6 +41,7 @@ pub enum VerifyCode {
     Disabled,
     Revoked,
     Expired,
+    AccountDisabled,
 }
 
 impl VerifyCode {
@@ -49,6 +53,7 @@ impl VerifyCode {
             VerifyCode::Disabled => "DISABLED",
             VerifyCode::Revoked => "REVOKED",
             VerifyCode::Expired => "EXPIRED",
+            VerifyCode::AccountDisabled => "ACCOUNT_DISABLED",
         }
     }
 }
@@ -63,6 +68,7 @@ impl Verdict {
             Verdict::Disabled => VerifyCode::Disabled,
             Verdict::Revoked => VerifyCode::Revoked,
             Verdict::Expired => VerifyCode::Expired,
+            Verdict::AccountDisabled => VerifyCode::AccountDisabled,
         }
     }
 }
@@ -70,7 +76,8 @@ impl Verdict {
 impl Keyward {
     /// Checks a credential as presented: format and checksum first (no I/O),
     /// then the key's state (cached, see `cache`), then the secret (argon2,
-    /// once per key and secret on each instance, off the async workers).
+    /// once per key and secret on each instance, off the async workers),
+    /// then the key's own state, then its account's chain (cached too).
     /// `client` is the caller's address, for throttling failures by address.
     pub async fn check_credential(
         &self,
@@ -152,13 +159,17 @@ impl Keyward {
             self.failed(client, Some(presented.id))?;
             return Ok(Verdict::NotFound);
         };
-        Ok(match key_verdict(&key, now) {
-            Some(refusal) => refusal,
-            None => {
-                self.last_used.record(key.id, now);
-                Verdict::Valid(principal(&key, Credential::ApiKey))
-            }
-        })
+        if let Some(refusal) = key_verdict(&key, now) {
+            return Ok(refusal);
+        }
+        let Some(chain) = self.account_chain(&key.account_id).await? else {
+            return Ok(Verdict::NotFound);
+        };
+        if !chain.enabled() {
+            return Ok(Verdict::AccountDisabled);
+        }
+        self.last_used.record(key.id, now);
+        Ok(Verdict::Valid(principal(&key, &chain, Credential::ApiKey)))
     }
 
     async fn check_session_token(
@@ -183,10 +194,16 @@ impl Keyward {
         };
         let ended_by_disable = token.key_disables != key.disables;
         let now = Timestamp::now();
+        let Some(chain) = self.account_chain(&key.account_id).await? else {
+            return Ok(Verdict::NotFound);
+        };
+        let ended_by_suspension = token.account_suspensions != chain.suspensions();
         Ok(if let Some(refusal) = key_verdict(&key, now) {
             refusal
         } else if ended_by_disable {
             Verdict::Disabled
+        } else if !chain.enabled() || ended_by_suspension {
+            Verdict::AccountDisabled
         } else if token.expires_at <= now {
             Verdict::Expired
         } else {
@@ -196,7 +213,7 @@ impl Keyward {
                 scope: token.scope,
                 expires_at: token.expires_at,
             };
-            Verdict::Valid(principal(&key, credential))
+            Verdict::Valid(principal(&key, &chain, credential))
         })
     }
 
@@ -232,6 +249,7 @@ impl Keyward {
         let cached = Arc::new(CachedToken {
             api_key_id: Uuid::try_parse(&row.api_key_id).map_err(|_| corrupt("api_key_id"))?,
             key_disables: row.key_disables,
+            account_suspensions: row.account_suspensions,
             token_hash: row.token_hash,
             scope: Scope::parse(&row.scope).map_err(|_| corrupt("scope"))?,
             expires_at: Timestamp::from_db(row.expires_at),
@@ -288,9 +306,10 @@ fn key_verdict(key: &CachedKey, now: Timestamp) -> Option<Verdict> {
     }
 }
 
-fn principal(key: &CachedKey, credential: Credential) -> Principal {
+fn principal(key: &CachedKey, chain: &Chain, credential: Credential) -> Principal {
     Principal {
         account_id: key.account_id.clone(),
+        parent_account_id: chain.parent().cloned(),
         key_id: key.id,
         key_name: key.name.clone(),
         role: key.role,

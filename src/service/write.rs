@@ -12,6 +12,9 @@
 //! write sees it and is refused, or this write commits first and the ending
 //! comes after it (and its timestamps are taken after it, too).
 //!
+//! The acting key's account and its ancestors are read there too: a
+//! suspended account's keys write nothing either.
+//!
 //! Locks are taken in one statement in key-id order, the order every other
 //! writer of several key rows uses (see `last_used`), so two writers never
 //! wait on each other in a cycle.
@@ -19,10 +22,10 @@
 use diesel::Connection;
 use uuid::Uuid;
 
-use crate::domain::{Credential, Principal, Timestamp};
+use crate::domain::{Credential, Principal, Timestamp, MAX_DEPTH};
 use crate::error::{ApiError, ErrorCode};
 use crate::store::models::ApiKeyRow;
-use crate::store::{api_keys, session_tokens, AnyConnection};
+use crate::store::{accounts, api_keys, session_tokens, AnyConnection};
 
 /// Runs `work` in one transaction, after locking the acting key's row and
 /// `target`'s (another key, if the operation acts on one) and confirming
@@ -68,11 +71,16 @@ fn confirm(
     if !key_good {
         return Err(refused());
     }
+    let (accounts_enabled, suspensions) = chain_state(conn, &key.account_id)?;
+    if !accounts_enabled {
+        return Err(refused());
+    }
     if let Credential::SessionToken { id, .. } = &caller.credential {
         let token = session_tokens::find_by_id(conn, &id.to_string())?;
         let token_good = token.is_some_and(|token| {
             token.api_key_id == key.id
                 && token.key_disables == key.disables
+                && token.account_suspensions == suspensions
                 && token.expires_at > now
         });
         if !token_good {
@@ -80,4 +88,23 @@ fn confirm(
         }
     }
     Ok(())
+}
+
+/// The chain of the account `account_id` as committed: whether it and every
+/// ancestor are enabled, and the sum of their suspension counters (what a
+/// session token minted now records). A chain that does not reach a root
+/// within `MAX_DEPTH` counts as not enabled.
+pub(crate) fn chain_state(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<(bool, i64), ApiError> {
+    let chain = accounts::chain(conn, account_id, MAX_DEPTH)?;
+    let complete = chain
+        .last()
+        .is_some_and(|root| root.parent_account_id.is_none());
+    let enabled = complete && chain.iter().all(|account| account.enabled);
+    Ok((
+        enabled,
+        chain.iter().map(|account| account.suspensions).sum(),
+    ))
 }

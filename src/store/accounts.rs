@@ -1,22 +1,93 @@
 //! Queries on `accounts`.
 
 use diesel::prelude::*;
+use time::PrimitiveDateTime;
 
-use super::models::AccountRow;
+use super::models::{AccountChanges, AccountRow};
 use super::schema::accounts;
 use super::AnyConnection;
 
-pub fn insert(conn: &mut AnyConnection, row: &AccountRow) -> QueryResult<()> {
+pub fn insert(conn: &mut AnyConnection, row: &AccountRow) -> QueryResult<AccountRow> {
     diesel::insert_into(accounts::table)
         .values(row)
-        .execute(conn)
-        .map(drop)
+        .returning(accounts::all_columns)
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AccountRow>> {
     accounts::table.find(id).first(conn).optional()
 }
 
+/// The accounts with these ids, in no particular order.
+pub fn find_many(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<AccountRow>> {
+    accounts::table.filter(accounts::id.eq_any(ids)).load(conn)
+}
+
+/// The account `id` and its ancestors, nearest first, at most `limit` of
+/// them: one read per level, which only writes and cold lookups pay.
+pub fn chain(conn: &mut AnyConnection, id: &str, limit: usize) -> QueryResult<Vec<AccountRow>> {
+    let mut chain: Vec<AccountRow> = Vec::new();
+    let mut next = Some(id.to_owned());
+    while let Some(id) = next.take().filter(|_| chain.len() < limit) {
+        let Some(row) = find(conn, &id)? else {
+            break;
+        };
+        next = row.parent_account_id.clone();
+        chain.push(row);
+    }
+    Ok(chain)
+}
+
+/// Up to `limit` children of `parent` after the position `after`
+/// (`created_at`, `id`), in that order: a keyset read on
+/// `accounts_parent_idx`, as cheap deep in the list as at its start.
+pub fn children(
+    conn: &mut AnyConnection,
+    parent: &str,
+    after: Option<(PrimitiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<AccountRow>> {
+    let mut query = accounts::table
+        .filter(accounts::parent_account_id.eq(parent))
+        .order((accounts::created_at.asc(), accounts::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((created_at, id)) = after {
+        query = query.filter(
+            accounts::created_at
+                .gt(created_at)
+                .or(accounts::created_at.eq(created_at).and(accounts::id.gt(id))),
+        );
+    }
+    query.load(conn)
+}
+
+/// Every account, oldest first: for the command line.
+pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<AccountRow>> {
+    accounts::table
+        .order((accounts::created_at.asc(), accounts::id.asc()))
+        .load(conn)
+}
+
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     accounts::table.count().get_result(conn)
+}
+
+/// Applies `changes` only if the account is still at `expected_version`;
+/// `None` means another writer got there first.
+pub fn update_if_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_version: i64,
+    changes: &AccountChanges,
+) -> QueryResult<Option<AccountRow>> {
+    diesel::update(
+        accounts::table
+            .filter(accounts::id.eq(id))
+            .filter(accounts::version.eq(expected_version)),
+    )
+    .set(changes)
+    .returning(accounts::all_columns)
+    .get_result(conn)
+    .optional()
 }

@@ -1,5 +1,8 @@
 //! The change log other instances read to keep their caches current, and
-//! the counter that numbers it (`change_epoch`).
+//! the counter that numbers it (`change_epoch`). An entry names a key by its
+//! id, or an account as `account:{accountId}` (an instance that predates
+//! accounts entries reads one as an unknown id and drops all its key state,
+//! which is safe).
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -35,6 +38,19 @@ pub fn record(
     diesel::delete(key_changes::table.filter(key_changes::epoch.le(epoch - KEEP)))
         .execute(conn)
         .map(drop)
+}
+
+/// How an entry names an account.
+pub const ACCOUNT_PREFIX: &str = "account:";
+
+/// Records that account `account_id` changed (or was created); call in the
+/// transaction of the change.
+pub fn record_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    at: PrimitiveDateTime,
+) -> QueryResult<()> {
+    record(conn, &format!("{ACCOUNT_PREFIX}{account_id}"), at)
 }
 
 /// The number of the latest change.

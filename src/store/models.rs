@@ -11,6 +11,29 @@ pub struct AccountRow {
     pub id: String,
     pub name: String,
     pub created_at: PrimitiveDateTime,
+    /// `None` for a root account.
+    pub parent_account_id: Option<String>,
+    pub enabled: bool,
+    pub created_by: String,
+    pub modified_at: PrimitiveDateTime,
+    pub modified_by: String,
+    pub version: i64,
+    /// How many times the account was suspended: with its ancestors'
+    /// counters, what a session token's `account_suspensions` must still add
+    /// up to.
+    pub suspensions: i64,
+}
+
+/// The columns a change to an account may set; `None` leaves one alone.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = accounts)]
+pub struct AccountChanges {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub suspensions: Option<i64>,
+    pub modified_at: Option<PrimitiveDateTime>,
+    pub modified_by: Option<String>,
+    pub version: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -67,6 +90,9 @@ pub struct SessionTokenRow {
     pub expires_at: PrimitiveDateTime,
     /// The key's `disables` when the token was minted.
     pub key_disables: i64,
+    /// The sum of the `suspensions` of the key's account and its ancestors
+    /// when the token was minted.
+    pub account_suspensions: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

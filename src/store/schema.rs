@@ -5,6 +5,13 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        parent_account_id -> Nullable<Text>,
+        enabled -> Bool,
+        created_by -> Text,
+        modified_at -> Timestamp,
+        modified_by -> Text,
+        version -> BigInt,
+        suspensions -> BigInt,
     }
 }
 
@@ -58,6 +65,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         key_disables -> BigInt,
+        account_suspensions -> BigInt,
     }
 }
 

@@ -18,10 +18,22 @@ fn an_owner_reads_its_account(backend: Backend) {
         before <= when && when <= time::OffsetDateTime::now_utc(),
         "{created_at}"
     );
+    let cli = format!("crn:{}:cli:keyward", account.id);
     assert_eq!(
         reply.body,
-        json!({"id": account.id, "name": "Corner Cafe", "createdAt": created_at})
+        json!({
+            "id": account.id,
+            "name": "Corner Cafe",
+            "parentAccountId": null,
+            "enabled": true,
+            "createdAt": created_at,
+            "createdBy": cli,
+            "modifiedAt": created_at,
+            "modifiedBy": cli,
+            "version": "1",
+        })
     );
+    assert_eq!(reply.header("etag"), Some("\"1\""));
 }
 
 fn no_one_else_reads_it(backend: Backend) {
@@ -51,7 +63,7 @@ fn no_one_else_reads_it(backend: Backend) {
     assert_eq!((reply.status, &reply.body), (401, &missing));
     let reply = app.delete(&path, Some(&account.owner_key));
     assert_eq!(reply.status, 405);
-    assert_eq!(reply.header("allow"), Some("GET"));
+    assert_eq!(reply.header("allow"), Some("GET, PUT"));
 }
 
 crate::on_both_backends!(an_owner_reads_its_account, no_one_else_reads_it);

@@ -239,6 +239,7 @@ fn new_secret_authenticates_as_the_new_key(backend: Backend) {
             reply.body,
             json!({
                 "accountId": account.id,
+                "parentAccountId": null,
                 "name": name,
                 "role": role,
                 "crn": crn(&account, name),
@@ -516,6 +517,7 @@ fn disabled_key_cannot_authenticate_until_enabled(backend: Backend) {
     let owner = Some(account.owner_key.as_str());
     let me_body = json!({
         "accountId": account.id,
+        "parentAccountId": null,
         "name": "Till1",
         "role": "merchant-terminal",
         "crn": crn(&account, "Till1"),

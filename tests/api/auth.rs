@@ -188,6 +188,7 @@ fn merchant_terminal_may_only_ask_who_it_is(backend: Backend) {
         reply.body,
         json!({
             "accountId": account.id,
+            "parentAccountId": null,
             "name": "Till1",
             "role": "merchant-terminal",
             "crn": crn(&account, "Till1"),

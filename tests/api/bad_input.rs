@@ -804,8 +804,11 @@ fn unknown_routes_are_404(backend: Backend) {
     for (method, path) in [
         ("GET", "/api/nope".to_owned()),
         ("GET", "/api".to_owned()),
-        ("GET", "/api/accounts".to_owned()),
-        ("POST", "/api/accounts".to_owned()),
+        ("GET", "/api/account".to_owned()),
+        (
+            "POST",
+            format!("/api/accounts/{}/accounts/nope", account.id),
+        ),
         ("GET", format!("/api/accounts/{}/nope", account.id)),
         (
             "GET",

@@ -385,10 +385,11 @@ impl TestApp {
             &self.hasher,
             &AccountName::parse(name).expect("account name"),
             &KeyName::parse("owner").expect("key name"),
+            None,
         )
         .expect("create account");
         TestAccount {
-            id: created.account_id.as_str().to_owned(),
+            id: created.account.id.as_str().to_owned(),
             owner_key: created.secret.expose().to_owned(),
             owner_name: "owner".into(),
         }

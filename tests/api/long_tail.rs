@@ -63,6 +63,7 @@ fn wrong_secret_for(id: &str) -> String {
 fn me_body(account: &TestAccount, name: &str, role: &str) -> Value {
     json!({
         "accountId": account.id,
+        "parentAccountId": null,
         "name": name,
         "role": role,
         "crn": crn(account, name),
@@ -77,6 +78,7 @@ fn valid_verdict(account: &TestAccount, key: &Value) -> Value {
         "valid": true,
         "code": "VALID",
         "accountId": account.id,
+        "parentAccountId": null,
         "keyId": key["id"],
         "name": name,
         "role": key["role"],

@@ -83,6 +83,7 @@ fn error(kind: Kind, status: u16, title: &str, message: &str) -> Value {
 fn me_body(account: &str, name: &str, role: &str) -> Value {
     json!({
         "accountId": account,
+        "parentAccountId": null,
         "name": name,
         "role": role,
         "crn": crn(&account, name),

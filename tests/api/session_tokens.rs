@@ -231,6 +231,7 @@ fn the_token_acts_for_its_key(backend: Backend) {
             200,
             &json!({
                 "accountId": account.id,
+                "parentAccountId": null,
                 "name": "owner",
                 "role": "account-owner",
                 "crn": crn(&account, "owner"),
@@ -250,6 +251,7 @@ fn the_token_acts_for_its_key(backend: Backend) {
         200,
         &json!({
             "accountId": account.id,
+            "parentAccountId": null,
             "name": "minter",
             "role": "account-owner",
             "crn": crn(&account, "minter"),
@@ -370,6 +372,7 @@ fn tokens_follow_their_key(backend: Backend) {
     let token = minted.token.as_str();
     let me_body = json!({
         "accountId": account.id,
+        "parentAccountId": null,
         "name": "minter",
         "role": "account-owner",
         "crn": crn(&account, "minter"),
@@ -415,6 +418,7 @@ fn tokens_follow_their_key(backend: Backend) {
     let token = fresh.token.as_str();
     let me_body = json!({
         "accountId": account.id,
+        "parentAccountId": null,
         "name": "minter",
         "role": "account-owner",
         "crn": crn(&account, "minter"),

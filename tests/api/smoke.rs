@@ -9,6 +9,7 @@ fn me_answers_for_the_owner_key(backend: Backend) {
         reply.body,
         serde_json::json!({
             "accountId": account.id,
+            "parentAccountId": null,
             "name": "owner",
             "role": "account-owner",
             "crn": crn(&account, "owner"),

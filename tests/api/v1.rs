@@ -221,6 +221,7 @@ fn create_shows_the_full_key_once_and_it_works(backend: Backend) {
         shown,
         json!({
             "accountId": account.id,
+            "parentAccountId": null,
             "name": name,
             "role": "account-owner",
             "crn": crn(&account, &name),
@@ -447,6 +448,7 @@ fn session_tokens_for_each_scope(backend: Backend) {
             me(&app, &token),
             json!({
                 "accountId": account.id,
+                "parentAccountId": null,
                 "name": "owner",
                 "role": "account-owner",
                 "crn": crn(&account, "owner"),
@@ -693,6 +695,7 @@ fn name_and_role_extensions_are_honoured(backend: Backend) {
         me(&app, &created.key),
         json!({
             "accountId": account.id,
+            "parentAccountId": null,
             "name": "till1",
             "role": "merchant-terminal",
             "crn": crn(&account, "till1"),

@@ -217,7 +217,7 @@ fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
         }
     }
     let has_body = operation.request_body.is_some();
-    let on_account = path.contains("{account_id}") || dialect == Dialect::V1;
+    let on_account = path.starts_with("/api/accounts") || dialect == Dialect::V1;
     let on_key = path.contains("{name}") || path.contains("{id}");
     let params = operation.parameters.as_deref().unwrap_or_default();
     let conditional = params.iter().any(|p| p.name == "If-Match");

@@ -18,12 +18,16 @@ use crate::service::Asked;
 #[serde(rename_all = "camelCase")]
 #[schema(examples(json!({
     "accountId": "r046bIHYG9OGHRq22uSr3d",
+    "parentAccountId": null,
     "name": "owner",
     "role": "account-owner",
     "crn": "crn:r046bIHYG9OGHRq22uSr3d:api-key:owner"
 })))]
 pub struct MeView {
     account_id: String,
+    /// The parent of the key's account; `null` for a root account.
+    #[schema(required = true)]
+    parent_account_id: Option<String>,
     /// The key's name (for a session token: the key that minted it).
     name: String,
     #[schema(value_type = Role)]
@@ -50,6 +54,10 @@ impl MeView {
         };
         Self {
             account_id: principal.account_id.as_str().to_owned(),
+            parent_account_id: principal
+                .parent_account_id
+                .as_ref()
+                .map(|id| id.as_str().to_owned()),
             name: principal.key_name.as_str().to_owned(),
             role: principal.role.as_str(),
             crn: principal.crn().as_str().to_owned(),
@@ -98,6 +106,7 @@ impl SessionTokenView {
         "valid": true,
         "code": "VALID",
         "accountId": "r046bIHYG9OGHRq22uSr3d",
+        "parentAccountId": null,
         "keyId": "07f6feb5-2aa6-4975-8e9e-5828bb836001",
         "name": "owner",
         "role": "account-owner",
@@ -112,6 +121,9 @@ pub struct VerdictView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     account_id: Option<String>,
+    /// The parent of the key's account (`null` for a root account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_account_id: Option<Option<String>>,
     /// The id of the key (for a session token: of the key that minted it).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, format = "uuid")]
@@ -141,6 +153,7 @@ impl VerdictView {
             valid: false,
             code: verdict.code(),
             account_id: None,
+            parent_account_id: None,
             key_id: None,
             name: None,
             role: None,
@@ -155,6 +168,7 @@ impl VerdictView {
         Self {
             valid: true,
             account_id: Some(me.account_id),
+            parent_account_id: Some(me.parent_account_id),
             key_id: Some(principal.key_id.to_string()),
             name: Some(me.name),
             role: Some(me.role),
