@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(native::session_tokens::mint_session_token)
         .service(native::accounts::create_account)
         .service(native::accounts::create_child_account)
+        .service(native::accounts::list_child_accounts)
         .service(native::accounts::get_account)
         .service(native::accounts::update_account)
         .service(v1::api_keys::v1_list_api_keys)

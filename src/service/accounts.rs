@@ -5,6 +5,7 @@
 use diesel::Connection;
 
 use super::api_keys::{self, IssuedSecret, NewKey};
+use super::paging::{self, CreatedPosition, Page, PageAsked};
 use super::{convert, write, Asked, Keyward};
 use crate::domain::permission::Action;
 use crate::domain::{
@@ -182,6 +183,30 @@ fn find(conn: &mut AnyConnection, id: &AccountId) -> Result<Account, ApiError> {
     // Accounts are never deleted; were one gone, no one could act on it.
     let row = queries::find(conn, id.as_str())?.ok_or(ErrorCode::Forbidden)?;
     Ok(convert::account(row))
+}
+
+/// A page of the account's direct children, oldest first, for a caller
+/// who may read the account.
+pub async fn list_children(
+    kw: &Keyward,
+    caller: &Principal,
+    account_id: &str,
+    asked: Asked<PageAsked>,
+) -> Result<Page<Account>, ApiError> {
+    let id = kw
+        .authorize(caller, account_id, Action::ListAccounts)
+        .await?;
+    let list = format!("accounts:{id}");
+    let (limit, after) = paging::open::<CreatedPosition>(&asked?, &list, paging::DEFAULT_LIMIT)?;
+    kw.blocking(move |_, conn| {
+        let after = after.map(|p| (p.created_at, p.id));
+        let rows = queries::children(conn, id.as_str(), after, limit + 1)?;
+        let page = paging::close(rows, limit, &list, |row| {
+            Ok(CreatedPosition::new(row.created_at, &row.id))
+        })?;
+        page.try_map(|row| Ok(convert::account(row)))
+    })
+    .await
 }
 
 /// Renames, suspends or resumes an account. Suspending or resuming needs an

@@ -1,14 +1,17 @@
 //! `/api/accounts[/{accountId}[/accounts]]`: the accounts tree.
 
-use actix_web::{get, post, put, web};
+use actix_web::{get, post, put, web, HttpResponse};
 
 use crate::http::body::Json;
 use crate::http::dialect::Caller;
 use crate::http::openapi::native;
-use crate::http::params::{AccountPath, IfMatch};
+use crate::http::params::{AccountPath, IfMatch, Query};
 use crate::http::reply::{self, Reply};
 use crate::service::accounts;
-use crate::views::native::{AccountView, CreateAccountBody, CreatedAccountView, UpdateAccountBody};
+use crate::views::native::{
+    AccountListQuery, AccountPageView, AccountView, CreateAccountBody, CreatedAccountView,
+    UpdateAccountBody,
+};
 
 /// Create a child account
 ///
@@ -47,6 +50,26 @@ pub async fn create_child_account(
     let asked = body.and_then(CreateAccountBody::command);
     let created = accounts::create_child(&caller.kw, &caller.who, &path.account_id, asked).await?;
     Ok(reply::secret_body(CreatedAccountView::new(created)))
+}
+
+/// List an account's children
+///
+/// The accounts created under this one, oldest first, a page at a time
+/// (`limit`, `pageKey`); not their descendants. Needs an `account-owner`
+/// API key of that account or of an ancestor.
+#[utoipa::path(
+    params(AccountPath, AccountListQuery),
+    responses((status = 200, description = "A page of child accounts.", body = AccountPageView)),
+)]
+#[get("/api/accounts/{account_id}/accounts")]
+pub async fn list_child_accounts(
+    caller: Caller,
+    path: web::Path<AccountPath>,
+    Query(query): Query<AccountListQuery>,
+) -> Reply {
+    let asked = query.and_then(AccountListQuery::command);
+    let page = accounts::list_children(&caller.kw, &caller.who, &path.account_id, asked).await?;
+    Ok(HttpResponse::Ok().json(AccountPageView::new(page)))
 }
 
 /// Read an account

@@ -2,13 +2,14 @@
 //! change one.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::super::present;
 use super::KeyView;
 use crate::domain::{Account, AccountName, KeyName, Timestamp};
 use crate::error::ApiError;
 use crate::service::accounts::{AccountUpdate, NewAccount, NewChild};
+use crate::service::paging::{self, Page, PageAsked};
 use crate::service::Asked;
 
 /// An account: what owns keys. Accounts form a tree: the owner keys of an
@@ -60,6 +61,48 @@ impl AccountView {
             modified_by: account.modified_by.as_str().to_owned(),
             version: account.version.to_string(),
         }
+    }
+}
+
+/// A page of child accounts, oldest first.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPageView {
+    /// At most `limit` accounts; `[]` when there are none (more).
+    items: Vec<AccountView>,
+    /// Pass as `pageKey` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    next_page_key: Option<String>,
+}
+
+impl AccountPageView {
+    pub fn new(page: Page<Account>) -> Self {
+        Self {
+            items: page.items.into_iter().map(AccountView::new).collect(),
+            next_page_key: page.next_page_key,
+        }
+    }
+}
+
+/// `?limit=…&pageKey=…`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccountListQuery {
+    /// Accounts per page, 1 to 1000; 100 when left out.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The `nextPageKey` of the previous page of this list.
+    #[serde(rename = "pageKey")]
+    page_key: Option<String>,
+}
+
+impl AccountListQuery {
+    pub fn command(self) -> Asked<PageAsked> {
+        Ok(PageAsked {
+            limit: self.limit.as_deref().map(paging::parse_limit).transpose()?,
+            page_key: self.page_key,
+        })
     }
 }
 

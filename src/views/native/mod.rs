@@ -7,7 +7,10 @@ mod error;
 mod events;
 mod key;
 
-pub use account::{AccountView, CreateAccountBody, CreatedAccountView, UpdateAccountBody};
+pub use account::{
+    AccountListQuery, AccountPageView, AccountView, CreateAccountBody, CreatedAccountView,
+    UpdateAccountBody,
+};
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
 pub use error::NativeErrorBody;
 pub use events::{EventPageView, EventsQuery};
