@@ -12,6 +12,10 @@
 //!   database read. An id that names no key is cached as such too, so that
 //!   an unknown id and a known one cost the same (see `verify`); ids are
 //!   random, so none is ever created after it was looked up.
+//! - `accounts`: each account's parent, `enabled` and suspension count, by
+//!   id, kept and dropped exactly as key state is (the change log names an
+//!   account as `account:{id}`). An account's parent never changes, so a
+//!   walk up the tree (see `tree`) reads only current or invalidated state.
 //! - `tokens`: session tokens by id. They never change once written; what
 //!   can end them (key state, expiry) is checked on every use.
 //! - `verified`: (key id, SHA-256 of the presented secret) pairs that passed
