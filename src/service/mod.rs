@@ -9,6 +9,7 @@ mod convert;
 pub mod events;
 mod health;
 mod last_used;
+pub mod paging;
 pub mod rotation;
 pub mod session_tokens;
 pub mod throttle;
