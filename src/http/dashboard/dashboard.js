@@ -105,11 +105,11 @@
     /** The last list of keys, oldest first. */
     keys: [],
     /**
-     * The key whose history the history dialog shows, the page key of its next
+     * The key whose history the history dialog shows, the cursor of its next
      * (older) page, and a counter that lets a late answer for a dialog that
      * was closed or reopened meanwhile be ignored.
      */
-    history: { name: null, pageKey: null, serial: 0 },
+    history: { name: null, cursor: null, serial: 0 },
     /** Where focus goes when the secret panel is dismissed (see showSecret). */
     secretReturn: null,
     /**
@@ -696,21 +696,21 @@
     const history = state.history;
     const serial = history.serial;
     const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
-    if (history.pageKey) query.set('pageKey', history.pageKey);
+    if (history.cursor) query.set('cursor', history.cursor);
     const page = await api('GET', `${keyPath(history.name)}/events?${query}`);
     if (serial !== state.history.serial) return false;
-    const events = page && Array.isArray(page.items) ? page.items : [];
+    const events = page && Array.isArray(page.events) ? page.events : [];
     const items = events.map(renderEvent);
     $('history-list').append(...items);
-    history.pageKey = page && typeof page.nextPageKey === 'string' ? page.nextPageKey : null;
-    $('history-more').hidden = history.pageKey === null;
+    history.cursor = page && typeof page.nextCursor === 'string' ? page.nextCursor : null;
+    $('history-more').hidden = history.cursor === null;
     $('history-empty').hidden = $('history-list').childElementCount > 0;
     return items;
   }
 
   async function showHistory(key, button) {
     const serial = state.history.serial + 1;
-    state.history = { name: key.name, pageKey: null, serial };
+    state.history = { name: key.name, cursor: null, serial };
     $('history-name').textContent = key.name;
     $('history-list').replaceChildren();
     $('history-more').hidden = true;
@@ -1098,7 +1098,7 @@
     state.keys = [];
     hideOnce($('secret-panel'), 'secret-value');
     hideOnce($('token-panel'), 'token-value');
-    state.history = { name: null, pageKey: null, serial: state.history.serial + 1 };
+    state.history = { name: null, cursor: null, serial: state.history.serial + 1 };
     state.edit = null;
     state.loads += 1;
     clearTimeout(state.expiryTimer);
