@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use super::paging::{self, CreatedPosition, Page, PageAsked};
 use super::{audit, write};
 use super::{convert, Asked, Keyward};
 use crate::domain::permission::{self, Action};
@@ -218,15 +219,41 @@ pub struct KeyFilter {
     pub enabled: Option<bool>,
 }
 
-/// The account's keys that pass `filter`, oldest first.
+/// Which keys to list and which page of them.
+#[derive(Debug, Clone, Default)]
+pub struct KeyQuery {
+    pub filter: KeyFilter,
+    /// `None`: every key that passes the filter, at once.
+    pub page: Option<PageAsked>,
+}
+
+impl KeyFilter {
+    /// The filter as a key list's identity names it (see `paging`).
+    fn identity(&self) -> String {
+        let status = self.status.map_or("*", KeyStatus::as_str);
+        let role = self.role.map_or("*", Role::as_str);
+        let enabled = self
+            .enabled
+            .map_or("*", |e| if e { "true" } else { "false" });
+        format!("status={status},role={role},enabled={enabled}")
+    }
+}
+
+/// The account's keys that pass the filter, oldest first (by `createdAt`,
+/// then `id`): all of them, or the page asked for.
 pub async fn list(
     kw: &Keyward,
     caller: &Principal,
     account_id: &str,
-    filter: Asked<KeyFilter>,
-) -> Result<Vec<ApiKey>, ApiError> {
+    asked: Asked<KeyQuery>,
+) -> Result<Page<ApiKey>, ApiError> {
     let account = kw.authorize(caller, account_id, Action::ListKeys).await?;
-    let filter = filter?;
+    let KeyQuery { filter, page } = asked?;
+    // A page key is good only for this account's list with these filters.
+    let list_identity = format!("keys:{}:{}", account.as_str(), filter.identity());
+    let page = page
+        .map(|asked| paging::open::<CreatedPosition>(&asked, &list_identity, paging::DEFAULT_LIMIT))
+        .transpose()?;
     let filter = ListFilter {
         status: match filter.status {
             None => StatusFilter::All,
@@ -238,11 +265,28 @@ pub async fn list(
         enabled: filter.enabled,
     };
     kw.blocking(move |_, conn| {
-        let mut keys = queries::list(conn, account.as_str(), filter, Timestamp::now().to_db())?
-            .into_iter()
-            .map(convert::api_key)
-            .collect::<Result<Vec<_>, _>>()?;
-        with_last_use(conn, &mut keys)?;
+        let now = Timestamp::now().to_db();
+        let rows = match &page {
+            None => Page::whole(queries::list(
+                conn,
+                account.as_str(),
+                filter,
+                now,
+                None,
+                None,
+            )?),
+            Some((limit, after)) => {
+                let after = after.as_ref().map(|p| (p.created_at, p.id.as_str()));
+                // One more than asked, to know whether another page follows.
+                let rows =
+                    queries::list(conn, account.as_str(), filter, now, after, Some(limit + 1))?;
+                paging::close(rows, *limit, &list_identity, |row: &ApiKeyRow| {
+                    Ok(CreatedPosition::new(row.created_at, &row.id))
+                })?
+            }
+        };
+        let mut keys = rows.try_map(convert::api_key)?;
+        with_last_use(conn, &mut keys.items)?;
         Ok(keys)
     })
     .await

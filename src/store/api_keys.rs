@@ -75,17 +75,34 @@ pub fn find_by_name(
         .optional()
 }
 
-/// The account's keys, oldest first.
+/// The account's keys in the order every key list uses, (`created_at`,
+/// `id`): after `after` when given (a keyset page; the index
+/// `api_keys_list_idx` starts the scan there, so a deep page costs what the
+/// first does), and at most `limit` when given.
 pub fn list(
     conn: &mut AnyConnection,
     account_id: &str,
     filter: ListFilter,
     now: PrimitiveDateTime,
+    after: Option<(PrimitiveDateTime, &str)>,
+    limit: Option<i64>,
 ) -> QueryResult<Vec<ApiKeyRow>> {
     let mut query = api_keys::table
         .filter(api_keys::account_id.eq(account_id))
-        .order((api_keys::created_at.asc(), api_keys::name.asc()))
+        .order((api_keys::created_at.asc(), api_keys::id.asc()))
         .into_boxed();
+    if let Some((created_at, id)) = after {
+        // `created_at >= c` alone bounds the index range; the rest drops
+        // the rows at `c` up to and including the last one returned.
+        query = query.filter(api_keys::created_at.ge(created_at)).filter(
+            api_keys::created_at
+                .gt(created_at)
+                .or(api_keys::id.gt(id.to_owned())),
+        );
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
     if let Some(role) = filter.role {
         query = query.filter(api_keys::role.eq(role));
     }

@@ -72,23 +72,23 @@ fn read_key(app: &TestApp, account: &TestAccount, name: &str) -> Value {
 /// Every event of the key, newest first, through every page.
 fn all_events(app: &TestApp, account: &TestAccount, name: &str) -> Vec<Value> {
     let mut events = Vec::new();
-    let mut cursor: Option<String> = None;
+    let mut page_key: Option<String> = None;
     loop {
         let mut path = format!("{}?limit=100", events_path(account, name));
-        if let Some(cursor) = &cursor {
-            path.push_str(&format!("&cursor={cursor}"));
+        if let Some(page_key) = &page_key {
+            path.push_str(&format!("&pageKey={page_key}"));
         }
         let reply = app.get(&path, Some(&account.owner_key));
         assert_eq!(reply.status, 200, "{:?}", reply.body);
         events.extend(
-            reply.body["events"]
+            reply.body["items"]
                 .as_array()
-                .expect("events")
+                .expect("items")
                 .iter()
                 .cloned(),
         );
-        match reply.body["nextCursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
+        match reply.body["nextPageKey"].as_str() {
+            Some(next) => page_key = Some(next.to_owned()),
             None => return events,
         }
     }

@@ -292,7 +292,7 @@ fn last_use_is_recorded_without_a_change(backend: Backend) {
     let events = app
         .get(&events_path(&account, "Till"), Some(&account.owner_key))
         .body;
-    assert_eq!(events["events"].as_array().unwrap().len(), 1, "{events}");
+    assert_eq!(events["items"].as_array().unwrap().len(), 1, "{events}");
 }
 
 fn audit_trail_lists_every_change(backend: Backend) {
@@ -323,7 +323,7 @@ fn audit_trail_lists_every_change(backend: Backend) {
 
     let reply = app.get(&trail, owner);
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    let events = reply.body["events"].as_array().unwrap();
+    let events = reply.body["items"].as_array().unwrap();
     assert_eq!(events.len(), 6, "{}", reply.body);
     let mut known = vec![
         (text(&created, "apiKey").to_owned(), "[apiKey as created]"),
@@ -361,23 +361,32 @@ fn audit_trail_lists_every_change(backend: Backend) {
         assert!(!text.contains(&secret[3..]), "a secret in the audit trail");
     }
 
-    // Pages of two, following the cursor.
+    // Pages of two, following the page key.
+    let versions = |page: &Value| -> Vec<Value> {
+        let items = page["items"].as_array().unwrap();
+        items.iter().map(|e| e["version"].clone()).collect()
+    };
     let page = app.get(&format!("{trail}?limit=2"), owner).body;
-    assert_eq!(page["events"].as_array().unwrap().len(), 2);
-    assert_eq!(page["nextCursor"], "5");
-    let page = app.get(&format!("{trail}?limit=2&cursor=5"), owner).body;
-    let versions: Vec<&Value> = page["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["version"])
-        .collect();
-    assert_eq!(versions, vec!["4", "3"]);
-    let page = app.get(&format!("{trail}?limit=4&cursor=3"), owner).body;
-    assert_eq!(page["events"].as_array().unwrap().len(), 2);
-    assert_eq!(page["nextCursor"], Value::Null);
+    assert_eq!(versions(&page), vec!["6", "5"]);
+    let next = page["nextPageKey"].as_str().unwrap().to_owned();
+    let page = app
+        .get(&format!("{trail}?limit=2&pageKey={next}"), owner)
+        .body;
+    assert_eq!(versions(&page), vec!["4", "3"]);
+    let next = page["nextPageKey"].as_str().unwrap().to_owned();
+    let page = app
+        .get(&format!("{trail}?limit=4&pageKey={next}"), owner)
+        .body;
+    assert_eq!(versions(&page), vec!["2", "1"]);
+    assert!(page.get("nextPageKey").is_none(), "{page}");
 
-    for bad in ["limit=0", "limit=101", "limit=x", "cursor=abc", "cursor=-1"] {
+    for bad in [
+        "limit=0",
+        "limit=1001",
+        "limit=x",
+        "pageKey=abc",
+        "pageKey=5",
+    ] {
         let reply = app.get(&format!("{trail}?{bad}"), owner);
         assert_eq!(reply.status, 400, "{bad}: {:?}", reply.body);
     }

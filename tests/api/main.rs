@@ -22,6 +22,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod outage;
+mod paging;
 mod proxies;
 mod schema;
 mod secrets_at_rest;

@@ -6,7 +6,7 @@ use crate::http::openapi::native;
 use crate::http::params::{AccountPath, IfMatch, KeyPath, Query};
 use crate::http::reply::{self, Reply};
 use crate::service::api_keys;
-use crate::views::native::{CreateKeyBody, KeyListQuery, KeyView, UpdateKeyBody};
+use crate::views::native::{CreateKeyBody, KeyListQuery, KeyListView, KeyView, UpdateKeyBody};
 use actix_web::{delete, get, post, put, web, HttpResponse};
 
 /// Create a key
@@ -36,11 +36,16 @@ pub async fn create_key(
 
 /// List the account's keys
 ///
-/// Oldest first, revoked keys included unless `status` filters them out.
-/// Needs an `account-owner` API key of that account.
+/// Oldest first (by `createdAt`, then `id`), revoked keys included unless
+/// `status` filters them out. With `limit` or `pageKey`, one page of them
+/// and the key to the next; with neither, every key in a bare array. Needs
+/// an `account-owner` API key of that account.
 #[utoipa::path(
     params(AccountPath, KeyListQuery),
-    responses((status = 200, description = "The keys; `[]` when none match.", body = [KeyView])),
+    responses((status = 200,
+        description = "The keys: a bare array (`[]` when none match) without `limit` and \
+            `pageKey`, a page with either.",
+        body = KeyListView)),
 )]
 #[get("/api/accounts/{account_id}/api-keys")]
 pub async fn list_keys(
@@ -48,9 +53,10 @@ pub async fn list_keys(
     path: web::Path<AccountPath>,
     Query(query): Query<KeyListQuery>,
 ) -> Reply {
-    let status = query.and_then(KeyListQuery::command);
-    let keys = api_keys::list(&caller.kw, &caller.who, &path.account_id, status).await?;
-    Ok(HttpResponse::Ok().json(keys.into_iter().map(KeyView::new).collect::<Vec<_>>()))
+    let asked = query.and_then(KeyListQuery::command);
+    let paged = matches!(&asked, Ok(asked) if asked.page.is_some());
+    let keys = api_keys::list(&caller.kw, &caller.who, &path.account_id, asked).await?;
+    Ok(HttpResponse::Ok().json(KeyListView::new(keys, paged)))
 }
 
 /// Read a key

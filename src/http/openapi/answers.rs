@@ -136,9 +136,10 @@ shared_responses! {
         "The request breaks a rule of the operation: a body that is not JSON of the \
          documented shape, a value out of its range or set (the session token lifetime's \
          maximum comes from the configuration), an expiry that is not in the future, a \
-         `cursor` this API did not give, a query parameter given twice, a bad `If-Match`. \
+         `pageKey` (`page[after]`) this list did not give, a query parameter given twice, a \
+         bad `If-Match`. \
          The error's `message` (`detail` in `/api/v1`) says which.",
-        ApiError::BadRequest("limit must be between 1 and 100".into()),
+        crate::service::paging::bad_limit(),
     ),
     Unauthorized = Answer::codes(&[MissingAuthentication, InvalidAuthentication]),
     Forbidden = Answer::codes(&[Forbidden]),

@@ -1,31 +1,50 @@
 //! `/api/v1/api_keys[/{id}]`: always on the caller's own account.
 
+use crate::error::ApiError;
 use crate::http::body::Json;
 use crate::http::dialect::Caller;
 use crate::http::openapi::v1;
-use crate::http::params::KeyIdPath;
+use crate::http::params::{KeyIdPath, Query};
 use crate::http::reply::{self, Reply};
-use crate::service::api_keys;
-use crate::views::v1::{V1ApiKeyDocument, V1ApiKeyListDocument, V1CreateKeyBody};
+use crate::service::api_keys::{self, KeyQuery};
+use crate::service::paging;
+use crate::views::v1::{V1ApiKeyDocument, V1ApiKeyListDocument, V1CreateKeyBody, V1KeyListQuery};
 use actix_web::{delete, get, post, web, HttpResponse};
 
 /// List the caller's keys
 ///
-/// Every key of the caller's account, oldest first, revoked ones included.
-/// Needs an `account-owner` key.
+/// Every key of the caller's account, oldest first (by `created_at`, then
+/// `id`), revoked ones included. With `page[size]` or `page[after]`, one
+/// page of them, and `links.next` when another follows. Needs an
+/// `account-owner` key.
 #[utoipa::path(
-    responses((status = 200, description = "The keys.", body = V1ApiKeyListDocument)),
+    params(V1KeyListQuery),
+    responses((status = 200, description = "The keys, or a page of them.",
+        body = V1ApiKeyListDocument)),
 )]
 #[get("/api/v1/api_keys")]
-pub async fn v1_list_api_keys(caller: Caller) -> Reply {
-    let keys = api_keys::list(
-        &caller.kw,
-        &caller.who,
-        caller.own_account(),
-        Ok(Default::default()),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(V1ApiKeyListDocument::new(keys)))
+pub async fn v1_list_api_keys(caller: Caller, Query(query): Query<V1KeyListQuery>) -> Reply {
+    let asked = query.and_then(V1KeyListQuery::command);
+    let limit = match &asked {
+        Ok(KeyQuery {
+            page: Some(page), ..
+        }) => page.limit.unwrap_or(paging::DEFAULT_LIMIT),
+        _ => paging::MAX_LIMIT,
+    };
+    let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account(), asked)
+        .await
+        .map_err(in_v1_terms)?;
+    Ok(HttpResponse::Ok().json(V1ApiKeyListDocument::new(keys, limit)))
+}
+
+/// The page key's refusal, naming the parameter as this dialect spells it.
+fn in_v1_terms(error: ApiError) -> ApiError {
+    match error {
+        ApiError::BadRequest(message) if message == paging::bad_page_key().to_string() => {
+            ApiError::BadRequest("page[after] is not one this list gave".into())
+        }
+        other => other,
+    }
 }
 
 /// Create a key

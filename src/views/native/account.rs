@@ -139,22 +139,27 @@ pub struct CreateAccountBody {
     )]
     name: String,
     /// The first key's name, 1 to 64 ASCII letters or digits; `owner` when
-    /// left out.
-    #[serde(default)]
+    /// left out. `null` is refused.
+    #[serde(default, deserialize_with = "present")]
     #[schema(
         min_length = 1,
         max_length = 64,
         pattern = "^[A-Za-z0-9]+$",
         nullable = false
     )]
-    key_name: Option<String>,
+    #[schema(value_type = Option<String>)]
+    key_name: Option<Option<String>>,
 }
 
 impl CreateAccountBody {
     pub fn command(self) -> Asked<NewChild> {
         Ok(NewChild {
             name: AccountName::parse(&self.name)?,
-            key_name: self.key_name.as_deref().map(KeyName::parse).transpose()?,
+            key_name: match self.key_name {
+                Some(None) => return Err(ApiError::BadRequest("keyName must not be null".into())),
+                Some(Some(name)) => Some(KeyName::parse(&name)?),
+                None => None,
+            },
         })
     }
 }
@@ -165,15 +170,16 @@ impl CreateAccountBody {
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"enabled": false})))]
 pub struct UpdateAccountBody {
-    /// A new name, by the rule of the create request.
-    #[serde(default)]
+    /// A new name, by the rule of the create request; `null` is refused.
+    #[serde(default, deserialize_with = "present")]
     #[schema(
         min_length = 1,
         max_length = 128,
         pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069][^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         nullable = false
     )]
-    name: Option<String>,
+    #[schema(value_type = Option<String>)]
+    name: Option<Option<String>>,
     /// `false` suspends the account, `true` resumes it; only an owner key
     /// of an ancestor may. `null` is refused.
     #[serde(default, deserialize_with = "present")]
@@ -187,7 +193,11 @@ impl UpdateAccountBody {
             Some(None) => return Err(ApiError::BadRequest("enabled must be true or false".into())),
             other => other.flatten(),
         };
-        let name = self.name.as_deref().map(AccountName::parse).transpose()?;
+        let name = match self.name {
+            Some(None) => return Err(ApiError::BadRequest("name must not be null".into())),
+            Some(Some(name)) => Some(AccountName::parse(&name)?),
+            None => None,
+        };
         if name.is_none() && enabled.is_none() {
             return Err(ApiError::BadRequest(
                 "give at least one of name, enabled".into(),

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::Timestamp;
-use crate::service::events::{self as trail, EventPage, KeyEvent, PageAsked};
+use crate::service::events::KeyEvent;
+use crate::service::paging::{self, Page, PageAsked};
 use crate::service::Asked;
 
 /// One change of a key.
@@ -42,41 +43,41 @@ impl EventView {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventPageView {
-    events: Vec<EventView>,
-    /// Pass as `cursor` for the next (older) page; `null`: no more.
-    #[schema(required = true)]
-    next_cursor: Option<String>,
+    /// At most `limit` events; `[]` when none are older than the page key.
+    items: Vec<EventView>,
+    /// Pass as `pageKey` for the next (older) page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    next_page_key: Option<String>,
 }
 
 impl EventPageView {
-    pub fn new(page: EventPage) -> Self {
+    pub fn new(page: Page<KeyEvent>) -> Self {
         Self {
-            events: page.events.into_iter().map(EventView::new).collect(),
-            next_cursor: page.next_cursor,
+            items: page.items.into_iter().map(EventView::new).collect(),
+            next_page_key: page.next_page_key,
         }
     }
 }
 
-/// `?limit=…&cursor=…`.
+/// `?limit=…&pageKey=…`.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
-    /// Events per page, 1 to 100; 20 when left out.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    /// Events per page, 1 to 1000; 20 when left out.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
-    /// The `nextCursor` of the previous page, for older events.
-    #[param(pattern = "^[1-9][0-9]{0,17}$")]
-    cursor: Option<String>,
+    /// The `nextPageKey` of the previous page of this key's events, for
+    /// older events.
+    #[serde(rename = "pageKey")]
+    page_key: Option<String>,
 }
 
 impl EventsQuery {
     pub fn command(self) -> Asked<PageAsked> {
-        let limit = self
-            .limit
-            .map(|l| l.parse::<i64>().map_err(|_| trail::bad_limit()));
         Ok(PageAsked {
-            limit: limit.transpose()?,
-            cursor: self.cursor,
+            limit: self.limit.as_deref().map(paging::parse_limit).transpose()?,
+            page_key: self.page_key,
         })
     }
 }

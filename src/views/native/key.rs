@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::super::{present, whole_number};
 use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
 use crate::error::ApiError;
-use crate::service::api_keys::{KeyFilter, KeyUpdate, NewKey};
+use crate::service::api_keys::{KeyFilter, KeyQuery, KeyUpdate, NewKey};
+use crate::service::paging::{self, Page, PageAsked};
 use crate::service::Asked;
 
 /// A key as the native API renders it; `secret` only in the create and rotate responses.
@@ -163,7 +164,7 @@ pub struct UpdateKeyBody {
     expires_at: Option<Option<String>>,
 }
 
-/// `?status=…`.
+/// `?status=…&role=…&enabled=…&limit=…&pageKey=…`.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KeyListQuery {
@@ -177,10 +178,19 @@ pub struct KeyListQuery {
     /// Only keys switched on (`true`) or off (`false`).
     #[param(value_type = Option<bool>)]
     enabled: Option<String>,
+    /// Keys per page, 1 to 1000. With `limit` or `pageKey` the answer is a
+    /// page (`{"items", "nextPageKey"}`); with neither, every key in a bare
+    /// array.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The `nextPageKey` of the page before, from this list with the same
+    /// filters; 100 keys per page unless `limit` says otherwise.
+    #[serde(rename = "pageKey")]
+    page_key: Option<String>,
 }
 
 impl KeyListQuery {
-    pub fn command(self) -> Asked<KeyFilter> {
+    pub fn command(self) -> Asked<KeyQuery> {
         let enabled = match self.enabled.as_deref() {
             None => None,
             Some("true") => Some(true),
@@ -190,11 +200,59 @@ impl KeyListQuery {
                 return Err(ApiError::BadRequest(rule.into()));
             }
         };
-        Ok(KeyFilter {
+        let filter = KeyFilter {
             status: self.status.as_deref().map(KeyStatus::parse).transpose()?,
             role: self.role.as_deref().map(Role::parse).transpose()?,
             enabled,
-        })
+        };
+        let page = match (self.limit, self.page_key) {
+            (None, None) => None,
+            (limit, page_key) => Some(PageAsked {
+                limit: limit.as_deref().map(paging::parse_limit).transpose()?,
+                page_key,
+            }),
+        };
+        Ok(KeyQuery { filter, page })
+    }
+}
+
+/// The answer to a key list: every key in a bare array when no page was
+/// asked for (the shape the API has always had), a page otherwise.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum KeyListView {
+    /// Every key that passes the filters, oldest first.
+    #[schema(title = "KeyList")]
+    All(Vec<KeyView>),
+    /// One page of them.
+    Page(KeyPageView),
+}
+
+/// A page of keys, oldest first.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyPageView {
+    /// At most `limit` keys; `[]` when none are left.
+    items: Vec<KeyView>,
+    /// Pass as `pageKey` (with the same filters) for the next page; absent
+    /// on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    next_page_key: Option<String>,
+}
+
+impl KeyListView {
+    /// `keys` as a page when `paged`, else as the bare array.
+    pub fn new(keys: Page<ApiKey>, paged: bool) -> Self {
+        let items = keys.items.into_iter().map(KeyView::new).collect();
+        if paged {
+            Self::Page(KeyPageView {
+                items,
+                next_page_key: keys.next_page_key,
+            })
+        } else {
+            Self::All(items)
+        }
     }
 }
 

@@ -14,4 +14,6 @@ pub use account::{
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
 pub use error::NativeErrorBody;
 pub use events::{EventPageView, EventsQuery};
-pub use key::{CreateKeyBody, KeyListQuery, KeyView, RotateBody, UpdateKeyBody};
+pub use key::{
+    CreateKeyBody, KeyListQuery, KeyListView, KeyPageView, KeyView, RotateBody, UpdateKeyBody,
+};

@@ -1,13 +1,15 @@
 //! A key: the documents that show one or a list, and the create request.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::super::object;
 use super::constant;
 use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
+use crate::error::ApiError;
 use crate::secret::Secret;
-use crate::service::api_keys::NewKey;
+use crate::service::api_keys::{KeyFilter, KeyQuery, NewKey};
+use crate::service::paging::{self, Page, PageAsked};
 use crate::service::Asked;
 
 /// `{"data": <api_key resource>}`.
@@ -16,10 +18,65 @@ pub struct V1ApiKeyDocument {
     data: V1ApiKeyResource,
 }
 
-/// `{"data": [<api_key resource>, …]}`, oldest first.
+/// `{"data": [<api_key resource>, …]}`, oldest first; with `links.next`
+/// when a page was asked for and another follows.
 #[derive(Serialize, ToSchema)]
 pub struct V1ApiKeyListDocument {
     data: Vec<V1ApiKeyResource>,
+    /// Only on a page (`page[size]` or `page[after]`) that is not the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    links: Option<V1PageLinks>,
+}
+
+/// Where the next page is.
+#[derive(Serialize, ToSchema)]
+pub struct V1PageLinks {
+    /// The next page's path and query, carrying no credential.
+    #[schema(examples("/api/v1/api_keys?page%5Bsize%5D=100&page%5Bafter%5D=ARjqbCrKav9AZTQyOWI5YWYtNWRhYS00ZWJkLWFkY2UtNGNiNGQzYTA3Y2JjgnF0o4kEjVT7VQ4_"))]
+    next: String,
+}
+
+/// `?page[size]=…&page[after]=…`, JSON:API's paging parameters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct V1KeyListQuery {
+    /// Keys per page, 1 to 1000 (100 when only `page[after]` is given).
+    /// Without `page[size]` and `page[after]`, every key at once.
+    #[serde(rename = "page[size]")]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    page_size: Option<String>,
+    /// Where the page starts: the `page[after]` of the `links.next` before.
+    #[serde(rename = "page[after]")]
+    page_after: Option<String>,
+}
+
+impl V1KeyListQuery {
+    /// The page asked for; `None`: every key.
+    pub fn command(self) -> Asked<KeyQuery> {
+        let page = match (self.page_size, self.page_after) {
+            (None, None) => None,
+            (size, page_key) => Some(PageAsked {
+                limit: size
+                    .as_deref()
+                    .map(|size| {
+                        paging::parse_limit(size).map_err(|_| {
+                            ApiError::BadRequest(format!(
+                                "page[size] must be between {} and {}",
+                                paging::MIN_LIMIT,
+                                paging::MAX_LIMIT
+                            ))
+                        })
+                    })
+                    .transpose()?,
+                page_key,
+            }),
+        };
+        Ok(KeyQuery {
+            filter: KeyFilter::default(),
+            page,
+        })
+    }
 }
 
 /// A key as a resource: `{"id", "type": "api_key", "attributes"}`.
@@ -72,9 +129,19 @@ impl V1ApiKeyDocument {
 }
 
 impl V1ApiKeyListDocument {
-    pub fn new(keys: Vec<ApiKey>) -> Self {
+    /// The keys of `page`, linking to the next page (`limit` keys) if any.
+    pub fn new(page: Page<ApiKey>, limit: i64) -> Self {
+        let next = page.next_page_key.map(|after| {
+            // A page key is base64url: nothing in it needs escaping.
+            format!("/api/v1/api_keys?page%5Bsize%5D={limit}&page%5Bafter%5D={after}")
+        });
         Self {
-            data: keys.into_iter().map(|key| api_key(key, None)).collect(),
+            data: page
+                .items
+                .into_iter()
+                .map(|key| api_key(key, None))
+                .collect(),
+            links: next.map(|next| V1PageLinks { next }),
         }
     }
 }

@@ -8,7 +8,9 @@ mod api_key;
 mod error;
 mod session_token;
 
-pub use api_key::{V1ApiKeyDocument, V1ApiKeyListDocument, V1CreateKeyBody};
+pub use api_key::{
+    V1ApiKeyDocument, V1ApiKeyListDocument, V1CreateKeyBody, V1KeyListQuery, V1PageLinks,
+};
 pub use error::V1ErrorDocument;
 pub use session_token::{V1MintTokenBody, V1SessionTokenDocument};
 
