@@ -30,5 +30,6 @@ mod seed_requests;
 mod session_tokens;
 mod smoke;
 mod throttle;
+mod tree;
 mod v1;
 mod verify;
