@@ -8,8 +8,9 @@
 //   cd tests/e2e && npm ci && node --test dashboard.test.mjs
 //
 // CHROMIUM_PATH overrides /usr/bin/chromium. The screenshots go to
-// target/dashboard.png (phone) and target/dashboard-1280.png, the server's
-// log to target/e2e-server.log.
+// target/dashboard.png (phone), target/dashboard-1280.png and
+// target/dashboard-child-1280.png (a child account's own owner key), the
+// server's log to target/e2e-server.log.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,6 +30,7 @@ const TARGET_DIR = process.env.CARGO_TARGET_DIR
 const BINARY = path.join(TARGET_DIR, 'debug', 'keyward');
 const SCREENSHOT = path.join(ROOT, 'target', 'dashboard.png');
 const SCREENSHOT_WIDE = path.join(ROOT, 'target', 'dashboard-1280.png');
+const SCREENSHOT_CHILD = path.join(ROOT, 'target', 'dashboard-child-1280.png');
 const SERVER_LOG = path.join(ROOT, 'target', 'e2e-server.log');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // The machine has no network: without these, Chromium's background
@@ -670,6 +672,301 @@ describe('Keyward dashboard', () => {
       ),
     );
     await closeHistory();
+  });
+
+  // ---- child accounts -----------------------------------------------------
+
+  /** The signed-in (platform) key's /api/me, and the child account created below. */
+  let platform;
+  let cafe;
+  const crumbs = () => page.locator('#account-path [data-testid="crumb"]');
+  const child = (id) => page.locator(`#children-list li[data-account-id="${id}"]`);
+  const childByName = (name) =>
+    page.locator('#children-list li[data-testid="child"]').filter({
+      has: page.locator('.child-name', { hasText: new RegExp(`^${name}$`) }),
+    });
+  /** GET /api/me with another key, without asserting success. */
+  const meStatus = (key) =>
+    fetch(`${base}/api/me`, { headers: { 'x-api-key': key } }).then((response) => response.status);
+  const shown = async (id) =>
+    eventually(async () => assert.equal(await text(page.locator('#account-id')), id));
+
+  it('shows the signed-in account in the account bar, with no Suspend of itself', async () => {
+    platform = await call('GET', '/api/me');
+    assert.equal(platform.parentAccountId, null, 'the bootstrap account is a root');
+    await shown(platform.accountId);
+    assert.equal(await text(page.locator('#account-name')), 'Default account');
+    assert.deepEqual(await crumbs().allTextContents(), ['Default account']);
+    assert.equal(await crumbs().first().getAttribute('aria-current'), 'page');
+    assert.equal(await page.locator('#account-path button').count(), 0, 'nothing above the own account');
+    assert.equal(await text(page.locator('#account-status')), 'active');
+    assert.ok(await page.locator('#account-own').isVisible());
+    assert.equal(
+      await page.locator('#account-actions').getByRole('button').count(),
+      0,
+      'the own account cannot be suspended',
+    );
+    await page.locator('#children-empty').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#keys-account')), 'of Default account');
+  });
+
+  it('creates a child account and shows its owner key once', async () => {
+    await page.getByRole('button', { name: 'Create child account…' }).click();
+    const dialog = page.locator('#child-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'child-name');
+    assert.equal(await text(page.locator('#child-parent')), 'Default account');
+
+    // Nothing typed: said in the dialog, with what to do.
+    await dialog.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('#child-error').waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#child-error-message')), /needs a name/);
+    assert.match(await text(page.locator('#child-error-next')), /^What to do: /);
+
+    await dialog.getByLabel('Account name').fill('Corner Cafe');
+    await dialog.getByLabel(/^First key name/).fill('Manager');
+    await dialog.getByRole('button', { name: 'Create account' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const panel = page.locator('#secret-panel');
+    await panel.waitFor({ state: 'visible' });
+    assert.ok(await page.getByRole('alert').isHidden());
+    const secret = await text(page.locator('#secret-value'));
+    assert.match(secret, KEY_PATTERN);
+    assert.equal(await text(page.locator('#secret-name')), 'Manager');
+    assert.match(await text(page.locator('#secret-title')), /^New account Corner Cafe, key Manager: copy it now$/);
+    assert.match(await text(page.locator('#secret-note')), /first account-owner key of Corner Cafe/);
+    assert.equal((await verifyKey(secret)).valid, true, 'the shown secret works');
+
+    const listed = await call('GET', `/api/accounts/${platform.accountId}/accounts`);
+    assert.equal(listed.items.length, 1);
+    cafe = { id: listed.items[0].id, secret };
+    assert.equal(listed.items[0].parentAccountId, platform.accountId);
+    await child(cafe.id).waitFor();
+    assert.ok(await page.locator('#children-empty').isHidden());
+    assert.equal(await text(child(cafe.id).getByTestId('child-name')), 'Corner Cafe');
+    assert.equal(await text(child(cafe.id).getByTestId('child-id')), cafe.id);
+    assert.equal(await text(child(cafe.id).getByTestId('child-status')), 'active');
+
+    await page.locator('#secret-copy').click();
+    await page.locator('#secret-dismiss').click();
+    await eventually(async () => assert.ok(await panel.isHidden()));
+    assert.equal(await page.locator('#secret-value').textContent(), '', 'the secret leaves the page');
+    assert.ok(!(await page.locator('body').innerText()).includes(secret));
+    await eventually(async () => assert.equal(await focusedLabel(), 'Open Corner Cafe'));
+  });
+
+  it('opens the child and creates a key there, recorded as made by the platform key', async () => {
+    await child(cafe.id).getByRole('button', { name: 'Open Corner Cafe' }).click();
+    await shown(cafe.id);
+    assert.equal(await text(page.locator('#account-name')), 'Corner Cafe');
+    assert.deepEqual(await crumbs().allTextContents(), ['Default account', 'Corner Cafe']);
+    assert.equal(await crumbs().last().getAttribute('aria-current'), 'page');
+    assert.ok(await page.locator('#account-own').isHidden());
+    assert.equal(await text(page.locator('#keys-account')), 'of Corner Cafe');
+    assert.ok(await page.locator('#account-actions').getByRole('button', { name: 'Suspend Corner Cafe' }).isVisible());
+    // The key list is the child's now.
+    await row('Manager').waitFor();
+    assert.equal(await row('owner').count(), 0, "the parent's keys are not listed");
+    assert.equal(await row('Manager').locator('.badge-self').count(), 0, 'not the signed-in key');
+    const managerBy = field('Manager', 'created').locator('.who');
+    assert.equal(await managerBy.getAttribute('title'), platform.crn);
+    assert.equal(await text(managerBy), 'owner (Default account)');
+    await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.id), 'account-title'));
+
+    await page.getByLabel('Name', { exact: true }).fill('Kiosk1');
+    await page.getByLabel('Role').selectOption('merchant-terminal');
+    await page.locator('#create-submit').click();
+    await page.locator('#secret-panel').waitFor({ state: 'visible' });
+    const secret = await text(page.locator('#secret-value'));
+    assert.match(secret, KEY_PATTERN);
+    await row('Kiosk1').waitFor();
+    assert.equal(await field('Kiosk1', 'created').locator('.who').getAttribute('title'), platform.crn);
+
+    const kiosk = await call('GET', `/api/accounts/${cafe.id}/api-keys/Kiosk1`);
+    assert.equal(kiosk.createdBy, platform.crn, "created by the platform key's CRN");
+    assert.equal(kiosk.role, 'merchant-terminal');
+    const inRoot = await fetch(`${base}/api/accounts/${platform.accountId}/api-keys/Kiosk1`, {
+      headers: { 'x-api-key': ownerKey },
+    });
+    assert.equal(inRoot.status, 404, 'the key went to the child, not to the root');
+    await page.locator('#secret-dismiss').click();
+    await eventually(async () => assert.equal(await page.locator('#secret-value').textContent(), ''));
+  });
+
+  it('goes back up the breadcrumb and suspends the child, whose keys then get 401', async () => {
+    assert.equal(await meStatus(cafe.secret), 200, "the child's owner key works");
+    await page.locator('#account-path').getByRole('button', { name: 'Default account' }).click();
+    await shown(platform.accountId);
+    assert.deepEqual(await crumbs().allTextContents(), ['Default account']);
+    await row('owner').waitFor();
+    assert.equal(await row('Kiosk1').count(), 0);
+    await eventually(async () => assert.equal(await focusedLabel(), 'Open Corner Cafe'), 5_000);
+
+    const dialog = page.locator('#suspend-dialog');
+    await child(cafe.id).getByRole('button', { name: 'Suspend Corner Cafe' }).click();
+    await dialog.waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#suspend-name')), 'Corner Cafe');
+    assert.match(await text(dialog), /all its descendant accounts/);
+    assert.match(await text(dialog), /session token they minted ends for good/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await text(child(cafe.id).getByTestId('child-status')), 'active');
+    assert.equal(await meStatus(cafe.secret), 200, 'a cancelled suspension changes nothing');
+
+    await child(cafe.id).getByRole('button', { name: 'Suspend Corner Cafe' }).click();
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await eventually(async () => assert.equal(await text(child(cafe.id).getByTestId('child-status')), 'suspended'));
+    assert.equal(await child(cafe.id).getAttribute('data-enabled'), 'false');
+    assert.match(await text(page.locator('#notice')), /Corner Cafe is suspended/);
+    assert.ok(await page.getByRole('alert').isHidden());
+    await eventually(async () => assert.equal(await focusedLabel(), 'Resume Corner Cafe'));
+    assert.equal((await call('GET', `/api/accounts/${cafe.id}`)).enabled, false);
+    await eventually(async () => assert.equal(await meStatus(cafe.secret), 401, "the child's key is refused"));
+    assert.equal((await verifyKey(cafe.secret)).valid, false);
+  });
+
+  it('resumes the child, whose keys work again', async () => {
+    await child(cafe.id).getByRole('button', { name: 'Resume Corner Cafe' }).click();
+    await eventually(async () => assert.equal(await text(child(cafe.id).getByTestId('child-status')), 'active'));
+    assert.match(await text(page.locator('#notice')), /Corner Cafe is resumed/);
+    await eventually(async () => assert.equal(await focusedLabel(), 'Suspend Corner Cafe'));
+    const account = await call('GET', `/api/accounts/${cafe.id}`);
+    assert.equal(account.enabled, true);
+    assert.equal(account.modifiedBy, platform.crn);
+    await eventually(async () => assert.equal(await meStatus(cafe.secret), 200));
+  });
+
+  it('says the child changed elsewhere (412) and what to do when suspending a stale copy', async () => {
+    // Another owner renames the child while the page shows it.
+    await call('PUT', `/api/accounts/${cafe.id}`, { name: 'Corner Cafe East' });
+    const dialog = page.locator('#suspend-dialog');
+    await child(cafe.id).getByRole('button', { name: 'Suspend Corner Cafe' }).click();
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#alert-message')), /^VERSION_MISMATCH$/);
+    assert.match(await text(page.locator('#alert-detail')), /^\(412 Precondition Failed\) Corner Cafe was changed by someone else/);
+    assert.match(await text(page.locator('#alert-next')), /^What to do: .*reload/i);
+    // The list shows the child as it is now, still active.
+    await eventually(async () => assert.equal(await text(child(cafe.id).getByTestId('child-name')), 'Corner Cafe East'));
+    assert.equal(await text(child(cafe.id).getByTestId('child-status')), 'active');
+    assert.equal((await call('GET', `/api/accounts/${cafe.id}`)).enabled, true, 'nothing was suspended');
+    await page.locator('#alert-dismiss').click();
+  });
+
+  it('pages child accounts with More and walks the breadcrumb down and up again', async () => {
+    // As the child's own owner key: 11 grandchildren, one more than a page.
+    for (let i = 1; i <= 11; i += 1) {
+      const response = await fetch(`${base}/api/accounts/${cafe.id}/accounts`, {
+        method: 'POST',
+        headers: { 'x-api-key': cafe.secret, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `Stall ${i}` }),
+      });
+      assert.equal(response.status, 200);
+    }
+    await child(cafe.id).getByRole('button', { name: 'Open Corner Cafe East' }).click();
+    await shown(cafe.id);
+    const children = page.locator('#children-list li[data-testid="child"]');
+    await eventually(async () => assert.equal(await children.count(), 10));
+    const more = page.getByRole('button', { name: 'More', exact: true });
+    assert.ok(await more.isVisible());
+    await more.click();
+    await eventually(async () => assert.equal(await children.count(), 11));
+    assert.ok(await more.isHidden(), 'no page left');
+    assert.deepEqual(
+      await children.getByTestId('child-name').allTextContents(),
+      Array.from({ length: 11 }, (_, i) => `Stall ${i + 1}`),
+      'oldest first',
+    );
+    await eventually(async () => assert.equal(await focusedLabel(), 'Open Stall 11'));
+    // Created by the child's own key: named relative to the path.
+    assert.equal(await text(childByName('Stall 1').locator('.who')), 'Manager');
+
+    await childByName('Stall 11').getByRole('button', { name: 'Open Stall 11' }).click();
+    await eventually(async () =>
+      assert.deepEqual(await crumbs().allTextContents(), ['Default account', 'Corner Cafe East', 'Stall 11']),
+    );
+    // The children arrive after the path is drawn.
+    await page.locator('#children-empty').waitFor({ state: 'visible' });
+    await page.locator('#account-path').getByRole('button', { name: 'Corner Cafe East' }).click();
+    await shown(cafe.id);
+    assert.deepEqual(await crumbs().allTextContents(), ['Default account', 'Corner Cafe East']);
+    await page.locator('#account-path').getByRole('button', { name: 'Default account' }).click();
+    await shown(platform.accountId);
+    assert.deepEqual(await crumbs().allTextContents(), ['Default account']);
+    await row('owner').waitFor();
+  });
+
+  it("shows a child's owner key its own account at the top, without Suspend, at 1280 px", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const wide = await context.newPage();
+      wide.setDefaultTimeout(10_000);
+      wide.on('pageerror', (error) => problems.push(`page error (child key): ${error.message}`));
+      await wide.goto(`${base}/dashboard`);
+      await wide.locator('#login-key').fill(cafe.secret);
+      await wide.locator('#login-key').press('Enter');
+      await wide.locator('tr[data-key-name="Manager"]').waitFor();
+      assert.equal(await wide.locator('#account-id').textContent(), cafe.id);
+      assert.deepEqual(
+        await wide.locator('#account-path [data-testid="crumb"]').allTextContents(),
+        ['Corner Cafe East'],
+        'nothing above the signed-in key\'s own account',
+      );
+      assert.equal(await wide.locator('#account-path button').count(), 0);
+      assert.equal(await wide.locator('#account-actions button').count(), 0, 'no Suspend of itself');
+      assert.equal(await wide.locator('tr[data-key-name="Manager"] .badge-self').count(), 1);
+      await wide.locator('#children-list li[data-testid="child"]').first().waitFor();
+      assert.ok(await wide.getByRole('button', { name: 'Suspend Stall 1', exact: true }).isVisible());
+      const overflow = await wide.evaluate(() => {
+        const section = document.getElementById('account-section');
+        const wide = [...document.querySelectorAll('body *')]
+          .filter((node) => node.getBoundingClientRect().right > document.documentElement.clientWidth)
+          .map((node) => `${node.tagName}#${node.id}.${node.className}:${Math.round(node.getBoundingClientRect().right)}`);
+        return {
+          scroll: section.scrollWidth,
+          client: section.clientWidth,
+          page: document.documentElement.scrollWidth,
+          wide: wide.slice(0, 5).join(' '),
+        };
+      });
+      assert.ok(overflow.scroll <= overflow.client, `the account bar needs ${overflow.scroll} px of ${overflow.client}`);
+      assert.ok(overflow.page <= 1280, `no sideways scrolling at 1280 px: ${overflow.page} ${overflow.wide}`);
+      // Keys made by the parent's key name the parent, which this key cannot read.
+      assert.equal(
+        await wide.locator('tr[data-key-name="Kiosk1"] [data-field="created"] .who').textContent(),
+        'owner (parent account)',
+      );
+      const table = await wide.evaluate(() => {
+        const wrap = document.querySelector('.table-wrap');
+        return { display: getComputedStyle(document.getElementById('keys-table')).display, scroll: wrap.scrollWidth, client: wrap.clientWidth };
+      });
+      assert.equal(table.display, 'table');
+      assert.ok(table.scroll <= table.client, `the key table needs ${table.scroll} px of ${table.client}`);
+      mkdirSync(path.dirname(SCREENSHOT_CHILD), { recursive: true });
+      await wide.screenshot({ path: SCREENSHOT_CHILD, fullPage: true });
+
+      // A merchant-terminal key of the child never gets that far.
+      const kiosk = await fetch(`${base}/api/accounts/${cafe.id}/api-keys`, {
+        method: 'POST',
+        headers: { 'x-api-key': cafe.secret, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Kiosk2', role: 'merchant-terminal' }),
+      }).then((response) => response.json());
+      await wide.getByRole('button', { name: 'Log out' }).click();
+      await wide.locator('#login-key').fill(kiosk.secret);
+      await wide.locator('#login-key').press('Enter');
+      await wide.getByRole('alert').waitFor({ state: 'visible' });
+      assert.match(await wide.locator('#alert-message').textContent(), /merchant-terminal/);
+      assert.ok(await wide.locator('#account-section').isHidden());
+      assert.equal(await wide.evaluate(() => sessionStorage.length), 0);
+    } finally {
+      await context.close();
+    }
   });
 
   it('mints a show_card session token and shows it once', async () => {

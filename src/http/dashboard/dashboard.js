@@ -1,5 +1,5 @@
-// Keyward dashboard: manages the API keys of one account with an
-// account-owner key. Plain browser JavaScript, no build step.
+// Keyward dashboard: manages the API keys of an account, and its child
+// accounts, with an account-owner key. Plain browser JavaScript, no build step.
 //
 // Rules this file keeps:
 // - The key lives only in sessionStorage (this tab) and in memory, and leaves
@@ -105,11 +105,11 @@
     /** The last list of keys, oldest first. */
     keys: [],
     /**
-     * The key whose history the history dialog shows, the cursor of its next
+     * The key whose history the history dialog shows, the page key of its next
      * (older) page, and a counter that lets a late answer for a dialog that
      * was closed or reopened meanwhile be ignored.
      */
-    history: { name: null, cursor: null, serial: 0 },
+    history: { name: null, pageKey: null, serial: 0 },
     /** Where focus goes when the secret panel is dismissed (see showSecret). */
     secretReturn: null,
     /**
@@ -122,7 +122,22 @@
     loads: 0,
     /** The timer that reloads the list when the next key expires. */
     expiryTimer: null,
+    /**
+     * The accounts from the signed-in key's own one (first) down to the one
+     * the page shows (last), as GET /api/accounts/{id} answered. Every key
+     * action acts on the last; the page never goes above the first.
+     */
+    path: [],
+    /** The loaded child accounts of the shown account, oldest first. */
+    children: [],
+    /** The pageKey of the next page of children; null when all are loaded. */
+    childrenNext: null,
+    /** Counts account switches and child list loads, so that only the latest is drawn. */
+    views: 0,
   };
+
+  /** Child accounts per page of the account bar. */
+  const CHILDREN_PAGE = 10;
 
   /** Events per page of a key's history. */
   const HISTORY_PAGE = 20;
@@ -209,7 +224,13 @@
     throw new DashboardError(message, { status: response.status, reason, detail, next });
   }
 
-  const keysPath = () => `/api/accounts/${encodeURIComponent(state.me.accountId)}/api-keys`;
+  /** The account the page shows, whose keys every key action acts on. */
+  const viewed = () => (state.path.length > 0 ? state.path[state.path.length - 1] : null);
+  const viewedId = () => (viewed() ? viewed().id : state.me.accountId);
+  /** Whether the page shows the signed-in key's own account. */
+  const atOwnAccount = () => state.me !== null && viewedId() === state.me.accountId;
+  const accountPath = (id) => `/api/accounts/${encodeURIComponent(id)}`;
+  const keysPath = () => `${accountPath(viewedId())}/api-keys`;
   const keyPath = (name) => `${keysPath()}/${encodeURIComponent(name)}`;
 
   // ---- messages ----------------------------------------------------------
@@ -304,12 +325,28 @@
     );
   }
 
-  /** `crn:{account}:api-key:owner` -> `owner`; the full CRN stays in the title. */
+  /**
+   * `crn:{account}:api-key:owner` -> `owner` for the shown account's keys,
+   * `owner (Account name)` for a key of another account on the path (a parent
+   * that manages this one), `owner (account {id})` for others; the full CRN
+   * stays in the title.
+   */
   function crnLabel(crn) {
-    const prefix = state.me ? `crn:${state.me.accountId}:` : '';
-    if (prefix && crn.startsWith(`${prefix}api-key:`)) return crn.slice(prefix.length + 8);
-    if (prefix && crn === `${prefix}cli:keyward`) return 'keyward CLI';
-    return crn;
+    if (!state.me || typeof crn !== 'string') return String(crn);
+    const match = /^crn:([^:]+):(.*)$/.exec(crn);
+    if (!match) return crn;
+    const [, accountId, rest] = match;
+    let what = null;
+    if (rest.startsWith('api-key:')) what = rest.slice(8);
+    else if (rest === 'cli:keyward') what = 'keyward CLI';
+    if (what === null) return crn;
+    if (accountId === viewedId()) return what;
+    const known = state.path.find((account) => account.id === accountId);
+    if (known) return `${what} (${known.name})`;
+    // Above the signed-in key's own account, which this key cannot read.
+    const top = state.path[0];
+    if (top && accountId === top.parentAccountId) return `${what} (parent account)`;
+    return `${what} (account ${accountId})`;
   }
 
   function audit(crn, at) {
@@ -325,7 +362,7 @@
     return el('span', { className: `badge badge-${tone}` }, text);
   }
 
-  const isSelf = (key) => state.me !== null && key.name === state.me.name;
+  const isSelf = (key) => atOwnAccount() && key.name === state.me.name;
 
   /** A time, or `never` for null (expiry, last use). */
   function timeOrNever(iso) {
@@ -696,21 +733,21 @@
     const history = state.history;
     const serial = history.serial;
     const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
-    if (history.cursor) query.set('cursor', history.cursor);
+    if (history.pageKey) query.set('pageKey', history.pageKey);
     const page = await api('GET', `${keyPath(history.name)}/events?${query}`);
     if (serial !== state.history.serial) return false;
-    const events = page && Array.isArray(page.events) ? page.events : [];
+    const events = page && Array.isArray(page.items) ? page.items : [];
     const items = events.map(renderEvent);
     $('history-list').append(...items);
-    history.cursor = page && typeof page.nextCursor === 'string' ? page.nextCursor : null;
-    $('history-more').hidden = history.cursor === null;
+    history.pageKey = page && typeof page.nextPageKey === 'string' ? page.nextPageKey : null;
+    $('history-more').hidden = history.pageKey === null;
     $('history-empty').hidden = $('history-list').childElementCount > 0;
     return items;
   }
 
   async function showHistory(key, button) {
     const serial = state.history.serial + 1;
-    state.history = { name: key.name, cursor: null, serial };
+    state.history = { name: key.name, pageKey: null, serial };
     $('history-name').textContent = key.name;
     $('history-list').replaceChildren();
     $('history-more').hidden = true;
@@ -762,6 +799,391 @@
     if (button.dataset.action === 'history') showHistory(key, button);
     if (button.dataset.action === 'edit') openEdit(key, 'edit');
     if (button.dataset.action === 'expiry') openEdit(key, 'expiry');
+  }
+
+
+  // ---- accounts: the shown account, its path and its children ----------
+
+  const accountStatus = (account) => (account.enabled ? 'active' : 'suspended');
+
+  /** The first suspended account on the path above the shown one, if any. */
+  function suspendedAbove() {
+    return state.path.slice(0, -1).find((account) => !account.enabled) || null;
+  }
+
+  /** A Suspend…/Resume button for `account`, as the children list and the bar use it. */
+  function suspendButton(account, where) {
+    const verb = account.enabled ? 'Suspend' : 'Resume';
+    return el(
+      'button',
+      {
+        type: 'button',
+        className: account.enabled ? 'button-danger-quiet' : '',
+        'data-action': account.enabled ? 'suspend' : 'resume',
+        'data-account-id': account.id,
+        'data-where': where,
+        'data-testid': account.enabled ? 'account-suspend' : 'account-resume',
+        'aria-label': `${verb} ${account.name}`,
+      },
+      account.enabled ? 'Suspend…' : 'Resume',
+    );
+  }
+
+  /** Draws the shown account: path, name, id, status and its own actions. */
+  function renderAccount() {
+    const account = viewed();
+    if (!account) return;
+    const crumbs = state.path.map((step, index) => {
+      const last = index === state.path.length - 1;
+      return el(
+        'li',
+        { 'data-account-id': step.id },
+        last
+          ? el('span', { className: 'crumb-current', 'aria-current': 'page', 'data-testid': 'crumb' }, step.name)
+          : el(
+              'button',
+              { type: 'button', className: 'crumb', 'data-index': index, 'data-testid': 'crumb' },
+              step.name,
+            ),
+      );
+    });
+    $('account-path').replaceChildren(...crumbs);
+    $('account-name').textContent = account.name;
+    $('account-id').textContent = account.id;
+    $('keys-account').textContent = `of ${account.name}`;
+    $('account-status').replaceChildren(
+      badge(accountStatus(account), account.enabled ? 'active' : 'suspended'),
+    );
+    $('account-own').hidden = !atOwnAccount();
+    // No account may suspend itself: the signed-in key's own account has no button.
+    $('account-actions').replaceChildren(...(atOwnAccount() ? [] : [suspendButton(account, 'bar')]));
+    const blocker = suspendedAbove();
+    const blocked = $('account-blocked');
+    if (!account.enabled) {
+      blocked.textContent = `${account.name} is suspended: its keys and its descendants' keys do not work until it is resumed.`;
+    } else if (blocker) {
+      blocked.textContent = `${blocker.name} is suspended, so the keys of ${account.name}, which is below it, do not work until it is resumed.`;
+    } else {
+      blocked.textContent = '';
+    }
+    blocked.hidden = blocked.textContent === '';
+    $('child-parent').textContent = account.name;
+  }
+
+  function renderChild(account) {
+    return el(
+      'li',
+      {
+        className: `child${account.enabled ? '' : ' is-suspended'}`,
+        'data-testid': 'child',
+        'data-account-id': account.id,
+        'data-enabled': String(account.enabled),
+      },
+      el(
+        'span',
+        { className: 'child-main' },
+        el('span', { className: 'child-name', 'data-testid': 'child-name' }, account.name),
+        el('code', { className: 'child-id', 'data-testid': 'child-id' }, account.id),
+      ),
+      el(
+        'span',
+        { className: 'child-status', 'data-testid': 'child-status' },
+        badge(accountStatus(account), account.enabled ? 'active' : 'suspended'),
+      ),
+      el(
+        'span',
+        { className: 'child-created' },
+        'created ',
+        el('span', { className: 'who', title: account.createdBy }, crnLabel(account.createdBy)),
+        ' ',
+        timeElement(account.createdAt),
+      ),
+      el(
+        'span',
+        { className: 'child-actions' },
+        el(
+          'button',
+          {
+            type: 'button',
+            'data-action': 'open',
+            'data-account-id': account.id,
+            'data-testid': 'account-open',
+            'aria-label': `Open ${account.name}`,
+          },
+          'Open',
+        ),
+        suspendButton(account, 'list'),
+      ),
+    );
+  }
+
+  function renderChildren() {
+    const list = $('children-list');
+    const active = document.activeElement;
+    const focused = active && list.contains(active) ? active.closest('li[data-account-id]') : null;
+    list.replaceChildren(...state.children.map(renderChild));
+    $('children-empty').hidden = state.children.length > 0;
+    $('children-more').hidden = state.childrenNext === null;
+    if (focused) focusChild(focused.dataset.accountId, active.dataset.action || '');
+  }
+
+  /** Focuses a child's action (or its Open button); false if it is not listed. */
+  function focusChild(id, action) {
+    const row = $('children-list').querySelector(`li[data-account-id="${CSS.escape(id)}"]`);
+    if (!row) return false;
+    const swapped = { suspend: 'resume', resume: 'suspend' }[action];
+    const target =
+      (action && row.querySelector(`[data-action="${action}"]`)) ||
+      (swapped && row.querySelector(`[data-action="${swapped}"]`)) ||
+      row.querySelector('[data-action="open"]');
+    target.focus();
+    return true;
+  }
+
+  /**
+   * Loads the shown account's children: the first page again (`reset`), or
+   * the next one. Resolves with the newly listed accounts, or null if a
+   * switch or a later load overtook it.
+   */
+  async function loadChildren({ reset }) {
+    const serial = ++state.views;
+    const id = viewedId();
+    const query = new URLSearchParams({ limit: String(CHILDREN_PAGE) });
+    if (!reset && state.childrenNext) query.set('pageKey', state.childrenNext);
+    const page = await api('GET', `${accountPath(id)}/accounts?${query}`);
+    if (serial !== state.views || !state.key || viewedId() !== id) return null;
+    const items = page && Array.isArray(page.items) ? page.items : [];
+    state.children = reset ? items : state.children.concat(items);
+    state.childrenNext = page && typeof page.nextPageKey === 'string' ? page.nextPageKey : null;
+    renderChildren();
+    return items;
+  }
+
+  async function onChildrenMore(event) {
+    clearAlert();
+    const button = event.currentTarget;
+    await busy(button, async () => {
+      const before = state.children.length;
+      const items = await loadChildren({ reset: false });
+      if (!items) return;
+      // Where the button was, or the first newly listed account once it is gone.
+      const first = state.children[before];
+      if (button.hidden && first) focusChild(first.id, 'open');
+      notify(`${state.children.length} child accounts listed${state.childrenNext ? '; there are more' : ''}.`);
+    });
+  }
+
+  /**
+   * Shows the account `path` ends with: reads it (and its children and keys)
+   * afresh, then every key action acts on it. `focus` runs once it is drawn.
+   */
+  async function showAccount(path, focus) {
+    const target = path[path.length - 1];
+    const serial = ++state.views;
+    const account = await api('GET', accountPath(target.id));
+    if (serial !== state.views || !state.key) return;
+    state.path = path.slice(0, -1).concat([account]);
+    state.children = [];
+    state.childrenNext = null;
+    // The previous account's keys leave the page before this one's arrive.
+    state.keys = [];
+    state.loads += 1;
+    $('keys-body').replaceChildren();
+    $('keys-empty').hidden = true;
+    $('children-list').replaceChildren();
+    $('children-empty').hidden = true;
+    $('children-more').hidden = true;
+    renderAccount();
+    await Promise.all([loadChildren({ reset: true }), loadKeys()]);
+    if (viewedId() !== account.id) return;
+    notify(`Showing account ${account.name}: key actions now act on it.`);
+    focus();
+  }
+
+  async function openChild(account, button) {
+    await busy(button, () =>
+      showAccount(state.path.concat([account]), () => $('account-title').focus()),
+    );
+  }
+
+  async function onPathClick(event) {
+    const button = event.target.closest('button[data-index]');
+    if (!button) return;
+    clearAlert();
+    const index = Number(button.dataset.index);
+    if (!Number.isInteger(index) || index < 0 || index >= state.path.length - 1) return;
+    // Back up to an account on the path; never above the signed-in key's own.
+    const from = viewed().id;
+    await busy(button, () =>
+      showAccount(state.path.slice(0, index + 1), () => {
+        if (!focusChild(from, 'open')) $('account-title').focus();
+      }),
+    );
+  }
+
+  function findAccount(id) {
+    return state.children.find((child) => child.id === id) || state.path.find((step) => step.id === id) || null;
+  }
+
+  function onChildrenClick(event) {
+    const button = event.target.closest('button[data-action]');
+    if (!button) return;
+    const account = findAccount(button.dataset.accountId);
+    if (!account) return;
+    clearAlert();
+    if (button.dataset.action === 'open') openChild(account, button);
+    if (button.dataset.action === 'suspend') setEnabled(account, false, button);
+    if (button.dataset.action === 'resume') setEnabled(account, true, button);
+  }
+
+  /** Puts a changed account in the children list and on the path. */
+  function replaceAccount(updated) {
+    state.children = state.children.map((child) => (child.id === updated.id ? updated : child));
+    state.path = state.path.map((step) => (step.id === updated.id ? updated : step));
+  }
+
+  /** Focus after a suspend or resume: the same account's button, wherever it is now. */
+  function refocusAccount(id, where, action) {
+    if (where === 'list' && focusChild(id, action)) return;
+    const button = $('account-actions').querySelector('button[data-action]');
+    if (where === 'bar' && button) button.focus();
+    else $('account-title').focus();
+  }
+
+  /** Suspends (`enabled` false, after the dialog confirms it) or resumes an account. */
+  async function setEnabled(account, enabled, button) {
+    const where = button.dataset.where;
+    if (!enabled) {
+      $('suspend-name').textContent = account.name;
+      if (!(await confirmWith($('suspend-dialog')))) {
+        refocusAccount(account.id, where, 'suspend');
+        return;
+      }
+    }
+    await busy(button, async () => {
+      try {
+        const updated = await api('PUT', accountPath(account.id), {
+          body: { enabled },
+          ifMatch: account.version,
+        });
+        replaceAccount(updated);
+        renderAccount();
+        renderChildren();
+        notify(
+          enabled
+            ? `${updated.name} is resumed: its keys work again. Session tokens that ended with the suspension stay ended.`
+            : `${updated.name} is suspended: its keys and its descendants' keys no longer work.`,
+        );
+      } catch (error) {
+        if (error instanceof DashboardError && error.status === 412) {
+          error.detail = `${account.name} was changed by someone else since this page loaded it, so nothing was changed.`;
+          error.next = 'Reload: the account has been reloaded here; check it, then try again.';
+          await reloadAccounts().catch(() => {});
+        } else if (error instanceof DashboardError && error.status === 403) {
+          error.detail = `This key may not ${enabled ? 'resume' : 'suspend'} ${account.name}: only an owner key of an account above it may, and no account can suspend itself.`;
+          error.next = 'Sign in with an account-owner key of its parent account (or one above), then try again.';
+        }
+        throw error;
+      }
+    });
+    if (state.key) refocusAccount(account.id, where, enabled ? 'resume' : 'suspend');
+  }
+
+  /** Reads the shown account and its first page of children again. */
+  async function reloadAccounts() {
+    const id = viewedId();
+    const account = await api('GET', accountPath(id));
+    if (!state.key || viewedId() !== id) return;
+    replaceAccount(account);
+    renderAccount();
+    await loadChildren({ reset: true });
+  }
+
+  function openChildDialog() {
+    clearAlert();
+    const dialog = $('child-dialog');
+    $('child-form').reset();
+    clearErrorIn('child-error');
+    $('child-parent').textContent = viewed().name;
+    dialog.returnValue = '';
+    dialog.addEventListener(
+      'close',
+      () => {
+        clearErrorIn('child-error');
+        if (dialog.returnValue !== 'created' && state.key) $('child-create').focus();
+      },
+      { once: true },
+    );
+    dialog.showModal();
+    $('child-name').focus();
+  }
+
+  async function onChildSubmit(event) {
+    event.preventDefault();
+    const dialog = $('child-dialog');
+    const submit = $('child-submit');
+    const parent = viewed();
+    clearErrorIn('child-error');
+    const name = $('child-name').value.trim();
+    const keyName = $('child-key-name').value.trim();
+    submit.disabled = true;
+    dialog.setAttribute('aria-busy', 'true');
+    try {
+      if (!name) {
+        throw new DashboardError('The account needs a name', {
+          next: 'Type a name, such as “Corner Cafe”, then create it.',
+        });
+      }
+      if (keyName && !/^[A-Za-z0-9]{1,64}$/.test(keyName)) {
+        throw new DashboardError('The first key name may have only letters and digits', {
+          detail: 'At most 64 of them, no spaces.',
+          next: 'Correct the key name, or leave it empty for “owner”.',
+        });
+      }
+      const body = { name };
+      if (keyName) body.keyName = keyName;
+      const created = await api('POST', `${accountPath(parent.id)}/accounts`, { body });
+      if (!state.key) return;
+      const account = created.account;
+      dialog.close('created');
+      showSecret(
+        `New account ${account.name}, key`,
+        created.apiKey,
+        `The first account-owner key of ${account.name} (id ${account.id}). Hand it to whoever runs that account; your own owner keys can manage it too.`,
+        () => {
+          if (!focusChild(account.id, 'open')) $('children-title').focus();
+        },
+      );
+      notify(`Account ${account.name} created under ${parent.name}.`);
+      if (viewedId() === parent.id) {
+        // It is the newest child, so the last one: list it where it belongs.
+        if (state.childrenNext === null && !state.children.some((child) => child.id === account.id)) {
+          state.children = state.children.concat([account]);
+          renderChildren();
+        } else {
+          await loadChildren({ reset: true }).catch(fail);
+        }
+      }
+    } catch (error) {
+      if (error instanceof DashboardError && error.status === 401) {
+        if (dialog.open) dialog.close('failed');
+        fail(error);
+        return;
+      }
+      if (!dialog.open) {
+        fail(error);
+        return;
+      }
+      if (error instanceof DashboardError && error.status === 400 && !error.detail) {
+        error.next = /depth|deep/i.test(error.message)
+          ? 'Create it under an account higher up instead.'
+          : 'Correct the name, then create the account again.';
+      }
+      showErrorIn('child-error', error);
+    } finally {
+      submit.disabled = false;
+      dialog.removeAttribute('aria-busy');
+    }
   }
 
   // ---- editing description and expiry -----------------------------------
@@ -960,7 +1382,8 @@
    * panel puts focus back on `returnTo` (a row action), else on the create form.
    */
   function showSecret(kind, key, note, returnTo = null) {
-    state.secretReturn = returnTo ? { name: key.name, action: returnTo } : null;
+    state.secretReturn =
+      typeof returnTo === 'function' ? { focus: returnTo } : returnTo ? { name: key.name, action: returnTo } : null;
     $('secret-kind').textContent = kind;
     $('secret-name').textContent = key.name;
     $('secret-value').textContent = key.secret;
@@ -1038,7 +1461,7 @@
     const body = { scope };
     if (ttl) body.ttlSeconds = Number(ttl);
     await busy($('mint-submit'), async () => {
-      const minted = await api('POST', `/api/accounts/${encodeURIComponent(state.me.accountId)}/session-tokens`, {
+      const minted = await api('POST', `${accountPath(viewedId())}/session-tokens`, {
         body,
       });
       $('token-scope').textContent = minted.scope;
@@ -1078,15 +1501,18 @@
         next: 'Sign in with an account-owner API key.',
       });
     }
+    const own = await api('GET', accountPath(me.accountId), { key });
     state.key = key;
     state.me = me;
+    state.path = [own];
     sessionStorage.setItem(STORAGE_KEY, key);
     $('whoami-name').textContent = me.name;
     $('whoami-account').textContent = me.accountId;
     $('login-view').hidden = true;
     $('session-bar').hidden = false;
     $('app-view').hidden = false;
-    await loadKeys();
+    renderAccount();
+    await Promise.all([loadChildren({ reset: true }), loadKeys()]);
     $('keys-title').focus();
   }
 
@@ -1098,16 +1524,26 @@
     state.keys = [];
     hideOnce($('secret-panel'), 'secret-value');
     hideOnce($('token-panel'), 'token-value');
-    state.history = { name: null, cursor: null, serial: state.history.serial + 1 };
+    state.history = { name: null, pageKey: null, serial: state.history.serial + 1 };
     state.edit = null;
     state.loads += 1;
+    state.views += 1;
+    state.path = [];
+    state.children = [];
+    state.childrenNext = null;
+    $('account-path').replaceChildren();
+    $('children-list').replaceChildren();
+    $('account-actions').replaceChildren();
+    for (const id of ['account-name', 'account-id', 'account-status', 'keys-account']) $(id).textContent = '';
     clearTimeout(state.expiryTimer);
     state.expiryTimer = null;
     $('history-list').replaceChildren();
     $('keys-body').replaceChildren();
     $('whoami-name').textContent = '';
     $('whoami-account').textContent = '';
-    for (const form of [$('create-form'), $('mint-form'), $('login-form'), $('edit-form')]) form.reset();
+    for (const form of [$('create-form'), $('mint-form'), $('login-form'), $('edit-form'), $('child-form')]) {
+      form.reset();
+    }
     for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
     $('app-view').hidden = true;
     $('session-bar').hidden = true;
@@ -1145,7 +1581,8 @@
       hideOnce($('secret-panel'), 'secret-value');
       const back = state.secretReturn;
       state.secretReturn = null;
-      if (back) refocus(back.name, back.action);
+      if (back && back.focus) back.focus();
+      else if (back) refocus(back.name, back.action);
       else $('create-name').focus();
     });
     $('token-dismiss').addEventListener('click', () => {
@@ -1161,7 +1598,14 @@
     $('edit-cancel').addEventListener('click', () => $('edit-dialog').close('cancel'));
     $('edit-never').addEventListener('change', onNeverChange);
     $('history-more').addEventListener('click', loadOlder);
-    for (const id of ['revoke', 'disable-self', 'rotate']) {
+    $('children-list').addEventListener('click', onChildrenClick);
+    $('account-actions').addEventListener('click', onChildrenClick);
+    $('account-path').addEventListener('click', onPathClick);
+    $('children-more').addEventListener('click', onChildrenMore);
+    $('child-create').addEventListener('click', openChildDialog);
+    $('child-form').addEventListener('submit', onChildSubmit);
+    $('child-cancel').addEventListener('click', () => $('child-dialog').close('cancel'));
+    for (const id of ['revoke', 'disable-self', 'rotate', 'suspend']) {
       const dialog = $(`${id}-dialog`);
       $(`${id}-cancel`).addEventListener('click', () => dialog.close('cancel'));
       $(`${id}-confirm`).addEventListener('click', () => dialog.close('confirm'));
