@@ -31,18 +31,26 @@ from typing import Any
 
 from keyward_client import AuthenticatedClient, Client
 from keyward_client.api.native import (
+    create_account,
     create_key,
     get_key,
     get_me,
+    list_child_accounts,
     list_keys,
     mint_session_token,
+    update_account,
     update_key,
     verify_credential,
 )
 from keyward_client.api.operations import healthz_head, readyz
 from keyward_client.models import (
+    AccountPageView,
+    AccountView,
+    CreateAccountBody,
+    CreatedAccountView,
     CreateKeyBody,
     HealthStatus,
+    KeyPageView,
     KeyStatus,
     KeyView,
     MeView,
@@ -51,6 +59,7 @@ from keyward_client.models import (
     Role,
     Scope,
     SessionTokenView,
+    UpdateAccountBody,
     UpdateKeyBody,
     VerdictView,
     VerifyKey,
@@ -301,6 +310,50 @@ def run(base_url: str, owner_key: str, account: str) -> None:
         account, client=as_token, body=CreateKeyBody(name=name + "x", role=Role.MERCHANT_TERMINAL)
     )
     equal(expect(response, HTTPStatus.FORBIDDEN, NativeErrorBody).message, "FORBIDDEN", "error.message")
+
+    step("GET /api/accounts/{account_id}/api-keys?limit=1: a page and its nextPageKey")
+    page = expect(list_keys.sync_detailed(account, client=owner, limit=1), HTTPStatus.OK, KeyPageView)
+    equal(len(page.items), 1, "keys on a page of 1")
+    check(isinstance(page.next_page_key, str), "a page of 1 out of 2 keys has no nextPageKey")
+    rest = expect(
+        list_keys.sync_detailed(account, client=owner, limit=1000, page_key=page.next_page_key),
+        HTTPStatus.OK,
+        KeyPageView,
+    )
+    check(isinstance(rest.next_page_key, Unset), "the last page has a nextPageKey")
+    names = [k.name for k in page.items + rest.items]
+    equal(sorted(names), sorted({me.name, name}), "the keys across both pages")
+
+    child_name = "Client check store " + secrets.token_hex(3)
+    step("POST /api/accounts: a child account with its first owner key")
+    response = create_account.sync_detailed(client=owner, body=CreateAccountBody(name=child_name))
+    child = expect(response, HTTPStatus.OK, CreatedAccountView)
+    equal(response.headers.get("cache-control"), "no-store", "create account Cache-Control")
+    equal(child.account.name, child_name, "child.account.name")
+    equal(child.account.parent_account_id, account, "child.account.parentAccountId")
+    equal(child.account.created_by, me.crn, "child.account.createdBy")
+    equal(child.api_key.role, Role.ACCOUNT_OWNER, "child.apiKey.role")
+    equal(child.api_key.created_by, me.crn, "child.apiKey.createdBy")
+    child_key = child.api_key.secret
+    check(isinstance(child_key, str), "the child's first key has no secret")
+
+    step("GET /api/accounts/{account_id}/accounts: the child is listed")
+    children = expect(
+        list_child_accounts.sync_detailed(account, client=owner, limit=1000), HTTPStatus.OK, AccountPageView
+    )
+    equal([a.id for a in children.items if a.name == child_name], [child.account.id], "the child in the list")
+
+    step("PUT /api/accounts/{child}: suspend; its key verifies ACCOUNT_DISABLED")
+    response = update_account.sync_detailed(
+        child.account.id, client=owner, body=UpdateAccountBody(enabled=False), if_match='"1"'
+    )
+    suspended = expect(response, HTTPStatus.OK, AccountView)
+    equal(suspended.enabled, False, "suspended.enabled")
+    equal(suspended.version, "2", "suspended.version")
+    verdict = expect(
+        verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=child_key)), HTTPStatus.OK, VerdictView
+    )
+    equal(verdict.code, VerifyCode.ACCOUNT_DISABLED, "verdict.code of the suspended child's key")
 
 
 def main() -> int:
