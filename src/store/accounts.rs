@@ -53,11 +53,12 @@ pub fn children(
         .limit(limit)
         .into_boxed();
     if let Some((created_at, id)) = after {
-        query = query.filter(
-            accounts::created_at
-                .gt(created_at)
-                .or(accounts::created_at.eq(created_at).and(accounts::id.gt(id))),
-        );
+        // `created_at >= c` alone bounds the index range (as in
+        // `api_keys::list`); the rest drops the rows at `c` up to and
+        // including the last one returned.
+        query = query
+            .filter(accounts::created_at.ge(created_at))
+            .filter(accounts::created_at.gt(created_at).or(accounts::id.gt(id)));
     }
     query.load(conn)
 }
