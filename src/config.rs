@@ -145,6 +145,13 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_LAST_USED_FLUSH", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=60))]
     pub last_used_flush: u64,
+
+    /// How long a use of a key with limits waits for the database to count
+    /// it, in milliseconds. Past it, a rate limit admits the use uncounted
+    /// and credits refuse it (`LIMITS_UNAVAILABLE`).
+    #[arg(long, env = "KEYWARD_LIMITS_BUDGET_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub limits_budget_ms: u64,
 }
 
 impl ServeArgs {
@@ -184,6 +191,7 @@ impl ServeArgs {
                 tarpit: Duration::from_millis(self.auth_tarpit_ms),
             },
             last_used_flush: Duration::from_secs(self.last_used_flush),
+            limits_budget: Duration::from_millis(self.limits_budget_ms),
         }
     }
 

@@ -33,6 +33,10 @@ pub enum ApiError {
     /// 429: too many failed attempts; retry after this many seconds.
     #[error("RATE_LIMIT_EXCEEDED")]
     TooManyRequests(u64),
+    /// 429: the key's own rate limit is spent until its window ends, this
+    /// many seconds from now.
+    #[error("RATE_LIMIT_EXCEEDED")]
+    RateLimited(u64),
     /// 503: the database could not be reached in time.
     #[error("SERVICE_UNAVAILABLE")]
     Unavailable(#[source] anyhow::Error),
@@ -53,7 +57,9 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed.status(),
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests(_) => ErrorCode::RateLimitExceeded.status(),
+            ApiError::TooManyRequests(_) | ApiError::RateLimited(_) => {
+                ErrorCode::RateLimitExceeded.status()
+            }
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable.status(),
             ApiError::Internal(_) => ErrorCode::InternalError.status(),
         }
@@ -76,6 +82,9 @@ impl ApiError {
                 builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
                 // Make a flooding client pay for a new connection each time.
                 builder.force_close();
+            }
+            ApiError::RateLimited(seconds) => {
+                builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             _ => {}
         }

@@ -13,6 +13,7 @@ pub struct Metrics {
     latency: HistogramVec,
     auth_outcomes: IntCounterVec,
     cache_lookups: IntCounterVec,
+    limit_decisions: IntCounterVec,
     pool: IntGaugeVec,
 }
 
@@ -72,6 +73,15 @@ impl Metrics {
             ),
             &["cache", "result"],
         )?;
+        let limit_decisions = IntCounterVec::new(
+            Opts::new(
+                "keyward_limit_decisions_total",
+                "Uses of keys with limits, by outcome (admitted, rate_limited, usage_exceeded, \
+                 unavailable); those answered by the time-budget policy are admitted or \
+                 unavailable with fallback=\"true\".",
+            ),
+            &["outcome", "fallback"],
+        )?;
         let pool = IntGaugeVec::new(
             Opts::new(
                 "keyward_db_pool_connections",
@@ -83,6 +93,7 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(auth_outcomes.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
+        registry.register(Box::new(limit_decisions.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         Ok(Self {
             registry,
@@ -90,6 +101,7 @@ impl Metrics {
             latency,
             auth_outcomes,
             cache_lookups,
+            limit_decisions,
             pool,
         })
     }
@@ -105,6 +117,15 @@ impl Metrics {
 
     pub fn auth_outcome(&self, code: &str) {
         self.auth_outcomes.with_label_values(&[code]).inc();
+    }
+
+    /// A use of a key with limits was decided: `fallback` when the time
+    /// budget's policy decided it.
+    pub fn limit_decision(&self, outcome: &str, fallback: bool) {
+        let fallback = if fallback { "true" } else { "false" };
+        self.limit_decisions
+            .with_label_values(&[outcome, fallback])
+            .inc();
     }
 
     pub fn cache_lookup(&self, cache: CacheName, hit: bool) {

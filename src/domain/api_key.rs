@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::{AccountId, Crn, Invalid, KeyName, Role, Timestamp};
+use super::{AccountId, Crn, Invalid, KeyName, RateLimit, Refill, Role, Timestamp};
 
 /// `revoked` is permanent; `expired` is reached at the key's `expiresAt`. Whether a key is switched on is `enabled`, apart from this.
 // Disabling (`enabled = false`) is the reversible switch and does not
@@ -54,6 +54,18 @@ pub struct ApiKey {
     pub expires_at: Option<Timestamp>,
     /// The last time it authenticated, to about a minute (written in the background).
     pub last_used_at: Option<Timestamp>,
+    pub rate_limit: Option<RateLimit>,
+    /// `Some` when verify spends the key's credits: how they refill.
+    pub credits: Option<CreditsPolicy>,
+    /// The credits left, read apart from the key like its last use; `None`
+    /// for a key without credits, or one read without its counters.
+    pub credits_remaining: Option<i64>,
+}
+
+/// That a key spends credits, and how they refill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditsPolicy {
+    pub refill: Option<Refill>,
 }
 
 impl ApiKey {

@@ -165,6 +165,7 @@ mod tests {
             key_name: crate::domain::KeyName::parse("k").unwrap(),
             role,
             credential: crate::domain::Credential::ApiKey,
+            limits: Default::default(),
         }
     }
 

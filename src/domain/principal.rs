@@ -1,5 +1,6 @@
 use uuid::Uuid;
 
+use super::limits::KeyLimits;
 use super::{AccountId, Crn, KeyName, Role, Scope, Timestamp};
 
 /// Who is calling: the key behind the credential, and how it was presented.
@@ -12,6 +13,8 @@ pub struct Principal {
     pub key_name: KeyName,
     pub role: Role,
     pub credential: Credential,
+    /// What the key may spend: its own requests count against its rate limit.
+    pub limits: KeyLimits,
 }
 
 /// The two kinds of credential: an API key (`kw_…`) and a session token

@@ -39,6 +39,33 @@ impl Timestamp {
         self.0.assume_utc().unix_timestamp().div_euclid(60)
     }
 
+    /// Whole seconds since the Unix epoch.
+    pub fn unix_seconds(self) -> i64 {
+        self.0.assume_utc().unix_timestamp()
+    }
+
+    /// The instant `seconds` after the Unix epoch; the nearest representable
+    /// one when out of range.
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        let t = OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(if seconds < 0 {
+            OffsetDateTime::UNIX_EPOCH
+        } else {
+            OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)
+        });
+        Self::from_utc(t)
+    }
+
+    /// 00:00 UTC of this instant's day.
+    pub fn start_of_day(self) -> Self {
+        Self(self.0.date().midnight())
+    }
+
+    /// 00:00 UTC of the first day of this instant's month.
+    pub fn start_of_month(self) -> Self {
+        let date = self.0.date().replace_day(1).unwrap_or(self.0.date());
+        Self(date.midnight())
+    }
+
     pub fn plus_seconds(self, seconds: i64) -> Self {
         Self(self.0.saturating_add(Duration::seconds(seconds)))
     }

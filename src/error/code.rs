@@ -92,7 +92,9 @@ impl ErrorCode {
                 "`If-Match` names a version the key is no longer at; nothing changed"
             }
             ErrorCode::RateLimitExceeded => {
-                "too many failed authentications from this address or against this key id"
+                "too many failed authentications from this address or against this key id, or \
+                 the key's own rate limit is spent until its window ends (`Retry-After` says \
+                 when to try again)"
             }
             ErrorCode::InternalError => {
                 "a fault in Keyward or an unexpected database error; the cause is in the \

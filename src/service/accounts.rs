@@ -113,12 +113,7 @@ fn insert(
             suspensions: 0,
         },
     )?;
-    let new = NewKey {
-        name: Some(key_name.clone()),
-        role: Role::AccountOwner,
-        description: None,
-        expires_at: None,
-    };
+    let new = NewKey::plain(Some(key_name.clone()), Role::AccountOwner);
     let (owner_key, secret) = api_keys::insert(conn, issued, &id, new, actor)?;
     key_changes::record_account(conn, id.as_str(), now)?;
     Ok(NewAccount {

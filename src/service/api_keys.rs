@@ -7,13 +7,15 @@ use super::paging::{self, CreatedPosition, Page, PageAsked};
 use super::{audit, write};
 use super::{convert, Asked, Keyward};
 use crate::domain::permission::{self, Action};
+use crate::domain::limits::balance_at;
 use crate::domain::{
-    AccountId, ApiKey, Crn, Description, KeyName, KeyStatus, Principal, Role, Timestamp,
+    AccountId, ApiKey, Credits, Crn, Description, KeyName, KeyStatus, Principal, RateLimit, Role,
+    Timestamp,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::{CredentialKind, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, ListFilter, StatusFilter};
-use crate::store::last_used;
+use crate::store::{last_used, limits};
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
 use crate::store::{api_key_events, is_unique_violation, key_changes, AnyConnection};
 use diesel::Connection;
@@ -44,6 +46,22 @@ pub struct NewKey {
     pub description: Option<Description>,
     /// Must be in the future (see `check_expiry`).
     pub expires_at: Option<Timestamp>,
+    pub rate_limit: Option<RateLimit>,
+    pub credits: Option<Credits>,
+}
+
+impl NewKey {
+    /// A key with a name and a role, and nothing else set.
+    pub fn plain(name: Option<KeyName>, role: Role) -> Self {
+        Self {
+            name,
+            role,
+            description: None,
+            expires_at: None,
+            rate_limit: None,
+            credits: None,
+        }
+    }
 }
 
 /// A change to a key; `None` leaves a field as it is.
@@ -54,6 +72,22 @@ pub struct KeyUpdate {
     pub description: Option<Option<Description>>,
     /// `Some(None)` removes the expiry.
     pub expires_at: Option<Option<Timestamp>>,
+    /// `Some(None)` removes the rate limit.
+    pub rate_limit: Option<Option<RateLimit>>,
+    /// `Some(Some(_))` sets the balance and the refill; `Some(None)` stops
+    /// the key spending credits.
+    pub credits: Option<Option<Credits>>,
+}
+
+impl KeyUpdate {
+    /// Whether the update asks for nothing but switching the key off.
+    pub fn only_disables(&self) -> bool {
+        self.enabled == Some(false)
+            && self.description.is_none()
+            && self.expires_at.is_none()
+            && self.rate_limit.is_none()
+            && self.credits.is_none()
+    }
 }
 
 /// Refuses an expiry that is not in the future: a key that would be born,
@@ -191,11 +225,21 @@ pub fn insert(
         previous_secret_hash: None,
         previous_secret_until: None,
         disables: 0,
+        rate_limit: new.rate_limit.map(|r| r.limit),
+        rate_window_seconds: new.rate_limit.map(|r| r.window_seconds),
+        has_credits: new.credits.is_some(),
+        credits_refill_amount: new.credits.and_then(|c| c.refill).map(|r| r.amount),
+        credits_refill_interval: (new.credits.and_then(|c| c.refill))
+            .map(|r| r.interval.as_str().to_owned()),
     };
     let inserted = conn.transaction(|conn| {
         let row = queries::insert(conn, &row)?;
-        let key = convert::api_key(row)
+        if let Some(credits) = new.credits {
+            limits::set_credits(conn, &row.id, credits.remaining, now)?;
+        }
+        let mut key = convert::api_key(row)
             .map_err(|e| diesel::result::Error::QueryBuilderError(format!("{e:?}").into()))?;
+        key.credits_remaining = new.credits.map(|c| c.remaining);
         api_key_events::insert(conn, &audit::created(&key))?;
         Ok::<_, diesel::result::Error>(key)
     });
@@ -286,7 +330,7 @@ pub async fn list(
             }
         };
         let mut keys = rows.try_map(convert::api_key)?;
-        with_last_use(conn, &mut keys.items)?;
+        with_usage(conn, &mut keys.items)?;
         Ok(keys)
     })
     .await
@@ -302,7 +346,7 @@ pub async fn get(
     let account = kw.authorize(caller, account_id, Action::ReadKey).await?;
     kw.blocking(move |_, conn| {
         let mut key = convert::api_key(find(conn, &account, &key)?)?;
-        with_last_use(conn, std::slice::from_mut(&mut key))?;
+        with_usage(conn, std::slice::from_mut(&mut key))?;
         Ok(key)
     })
     .await
@@ -320,9 +364,7 @@ pub async fn update(
     update: Asked<KeyUpdate>,
     if_match: Asked<Option<Vec<i64>>>,
 ) -> Result<ApiKey, ApiError> {
-    let only_disabling = update.as_ref().is_ok_and(|u| {
-        u.enabled == Some(false) && u.description.is_none() && u.expires_at.is_none()
-    });
+    let only_disabling = update.as_ref().is_ok_and(KeyUpdate::only_disables);
     // A key that may not change keys may still switch itself off, and
     // nothing more; anything else it asks is refused, with no word on what
     // was wrong with it.
@@ -379,7 +421,25 @@ pub async fn update(
                     changes.expires_at = Some(expires_at.map(Timestamp::to_db));
                     changed = true;
                 }
-                Ok(changed.then_some(changes))
+                if let Some(rate_limit) = update.rate_limit.filter(|r| *r != current.rate_limit) {
+                    changes.rate_limit = Some(rate_limit.map(|r| r.limit));
+                    changes.rate_window_seconds = Some(rate_limit.map(|r| r.window_seconds));
+                    changed = true;
+                }
+                let mut balance = None;
+                if let Some(credits) = update.credits.filter(|c| !same_credits(current, *c)) {
+                    let refill = credits.and_then(|c| c.refill);
+                    changes.has_credits = Some(credits.is_some());
+                    changes.credits_refill_amount = Some(refill.map(|r| r.amount));
+                    changes.credits_refill_interval =
+                        Some(refill.map(|r| r.interval.as_str().to_owned()));
+                    balance = Some(credits.map(|c| c.remaining));
+                    changed = true;
+                }
+                Ok(changed.then_some(KeyChange {
+                    columns: changes,
+                    balance,
+                }))
             },
         )
     })
@@ -402,10 +462,13 @@ pub async fn revoke(
             if current.revoked_at.is_some() {
                 return Ok(None);
             }
-            Ok(Some(ApiKeyChanges {
-                revoked_at: Some(Some(Timestamp::now().to_db())),
-                ..ApiKeyChanges::default()
-            }))
+            Ok(Some(
+                ApiKeyChanges {
+                    revoked_at: Some(Some(Timestamp::now().to_db())),
+                    ..ApiKeyChanges::default()
+                }
+                .into(),
+            ))
         })
     })
     .await
@@ -423,21 +486,26 @@ pub(crate) fn change(
     account: &AccountId,
     key: &KeyRef,
     if_match: Option<Vec<i64>>,
-    decide: impl FnOnce(&ApiKey, &ApiKeyRow) -> Result<Option<ApiKeyChanges>, ApiError>,
+    decide: impl FnOnce(&ApiKey, &ApiKeyRow) -> Result<Option<KeyChange>, ApiError>,
 ) -> Result<ApiKey, ApiError> {
     // A key's id never changes, so finding it before the transaction is safe.
     let id = convert::api_key(find(conn, account, key)?)?.id;
     let actor = caller.crn();
     let mut written = write::as_caller(conn, caller, Some(id), |conn, row| {
         let row = row.ok_or(ErrorCode::ApiKeyNotFound)?;
-        let current = convert::api_key(row.clone())?;
+        let mut current = convert::api_key(row.clone())?;
+        with_usage(conn, std::slice::from_mut(&mut current))?;
         if if_match
             .as_ref()
             .is_some_and(|versions| !versions.contains(&current.version))
         {
             return Err(ErrorCode::VersionMismatch.into());
         }
-        let Some(mut changes) = decide(&current, &row)? else {
+        let Some(KeyChange {
+            columns: mut changes,
+            balance,
+        }) = decide(&current, &row)?
+        else {
             return Ok(current);
         };
         let now = Timestamp::now().to_db();
@@ -448,23 +516,72 @@ pub(crate) fn change(
         // stays as a guard against a writer that skipped the lock.
         let row = queries::update_if_version(conn, &row.id, current.version, &changes)?
             .ok_or(ErrorCode::ConcurrentModification)?;
-        let after = convert::api_key(row)?;
+        let mut after = convert::api_key(row)?;
+        after.credits_remaining = current.credits_remaining.filter(|_| after.credits.is_some());
+        match balance {
+            Some(Some(remaining)) => {
+                limits::set_credits(conn, &after.id.to_string(), remaining, now)?;
+                after.credits_remaining = Some(remaining);
+            }
+            Some(None) => limits::remove_credits(conn, &after.id.to_string())?,
+            None => {}
+        }
         let rotated = changes.secret_hash.is_some();
         api_key_events::insert(conn, &audit::changed(&current, &after, &actor, rotated))?;
         key_changes::record(conn, &after.id.to_string(), now)?;
         Ok(after)
     })?;
     kw.cache.invalidate_key(&id);
-    with_last_use(conn, std::slice::from_mut(&mut written))?;
+    with_usage(conn, std::slice::from_mut(&mut written))?;
     Ok(written)
 }
 
-/// Fills in the keys' last uses from their table.
-fn with_last_use(conn: &mut AnyConnection, keys: &mut [ApiKey]) -> Result<(), ApiError> {
+/// What a change writes: the key's columns, and its credits balance when
+/// the change sets it (`Some(Some(n))`) or removes it (`Some(None)`).
+pub(crate) struct KeyChange {
+    pub columns: ApiKeyChanges,
+    pub balance: Option<Option<i64>>,
+}
+
+impl From<ApiKeyChanges> for KeyChange {
+    fn from(columns: ApiKeyChanges) -> Self {
+        Self {
+            columns,
+            balance: None,
+        }
+    }
+}
+
+/// Whether `credits` (as a change asks) is what the key has now.
+fn same_credits(key: &ApiKey, credits: Option<Credits>) -> bool {
+    match (key.credits, credits) {
+        (None, None) => true,
+        (Some(policy), Some(asked)) => {
+            policy.refill == asked.refill && key.credits_remaining == Some(asked.remaining)
+        }
+        _ => false,
+    }
+}
+
+/// Fills in the keys' last uses and credits left from their tables.
+fn with_usage(conn: &mut AnyConnection, keys: &mut [ApiKey]) -> Result<(), ApiError> {
     let ids: Vec<String> = keys.iter().map(|key| key.id.to_string()).collect();
     let uses = last_used::of(conn, &ids)?;
+    let with_credits: Vec<String> = keys
+        .iter()
+        .zip(&ids)
+        .filter(|(key, _)| key.credits.is_some())
+        .map(|(_, id)| id.clone())
+        .collect();
+    let balances = limits::credits_of(conn, &with_credits)?;
+    let now = Timestamp::now();
     for (key, id) in keys.iter_mut().zip(&ids) {
         key.last_used_at = uses.get(id).copied().map(Timestamp::from_db);
+        if let (Some(policy), Some((remaining, refilled_at))) = (key.credits, balances.get(id)) {
+            let refilled_at = Timestamp::from_db(*refilled_at);
+            let (balance, _) = balance_at(*remaining, refilled_at, policy.refill, now);
+            key.credits_remaining = Some(balance);
+        }
     }
     Ok(())
 }

@@ -23,6 +23,12 @@ pub fn created(after: &ApiKey) -> ApiKeyEventRow {
     if let Some(expires_at) = after.expires_at {
         note("expiresAt", json!(expires_at.to_string()));
     }
+    if after.rate_limit.is_some() {
+        note("rateLimit", rate_limit(after));
+    }
+    if after.credits.is_some() {
+        note("credits", credits(after));
+    }
     row(after, &after.created_by, vec!["created"], changes)
 }
 
@@ -55,11 +61,35 @@ pub fn changed(before: &ApiKey, after: &ApiKey, actor: &Crn, rotated: bool) -> A
         let show = |t: Option<Timestamp>| json!(t.map(|t| t.to_string()));
         note("expiresAt", show(before.expires_at), show(after.expires_at));
     }
+    if before.rate_limit != after.rate_limit {
+        kinds.push("rate_limit_set");
+        note("rateLimit", rate_limit(before), rate_limit(after));
+    }
+    if (before.credits, before.credits_remaining) != (after.credits, after.credits_remaining) {
+        kinds.push("credits_set");
+        note("credits", credits(before), credits(after));
+    }
     if before.revoked_at.is_none() && after.revoked_at.is_some() {
         kinds.push("revoked");
         note("status", json!("active"), json!("revoked"));
     }
     row(after, actor, kinds, changes)
+}
+
+/// A key's rate limit as events show it: as the API does, or `null`.
+fn rate_limit(key: &ApiKey) -> Value {
+    json!(key
+        .rate_limit
+        .map(|r| json!({"limit": r.limit, "windowSeconds": r.window_seconds})))
+}
+
+/// A key's credits as events show them: the balance the change left (or
+/// found) and the refill, or `null`.
+fn credits(key: &ApiKey) -> Value {
+    json!(key.credits.map(|policy| json!({
+        "remaining": key.credits_remaining,
+        "refill": policy.refill.map(|r| json!({"amount": r.amount, "interval": r.interval.as_str()})),
+    })))
 }
 
 fn row(key: &ApiKey, actor: &Crn, kinds: Vec<&str>, changes: Map<String, Value>) -> ApiKeyEventRow {

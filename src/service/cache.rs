@@ -39,6 +39,7 @@ use quick_cache::sync::Cache;
 use uuid::Uuid;
 
 use super::convert;
+use crate::domain::limits::KeyLimits;
 use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp, MAX_DEPTH};
 use crate::error::ApiError;
 use crate::store::models::{AccountRow, ApiKeyRow};
@@ -63,6 +64,7 @@ pub struct CachedKey {
     pub expires_at: Option<Timestamp>,
     /// The secret the last rotation replaced, and until when it still works.
     pub previous_secret: Option<(String, Timestamp)>,
+    pub limits: KeyLimits,
 }
 
 impl CachedKey {
@@ -86,6 +88,10 @@ impl CachedKey {
             disables,
             expires_at: key.expires_at,
             previous_secret,
+            limits: KeyLimits {
+                rate: key.rate_limit,
+                credits: key.credits,
+            },
         })
     }
 

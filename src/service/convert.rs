@@ -2,7 +2,10 @@
 
 use uuid::Uuid;
 
-use crate::domain::{Account, AccountId, AccountName, ApiKey, Crn, KeyName, Role, Timestamp};
+use crate::domain::{
+    Account, AccountId, AccountName, ApiKey, CreditsPolicy, Crn, Invalid, KeyName, RateLimit,
+    Refill, RefillInterval, Role, Timestamp,
+};
 use crate::error::ApiError;
 use crate::store::models::{AccountRow, ApiKeyRow};
 
@@ -25,6 +28,9 @@ pub fn account(row: AccountRow) -> Account {
 pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
     let id = Uuid::try_parse(&row.id)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("api_keys.id {:?}: {e}", row.id)))?;
+    let corrupt = |what: &str, e: Invalid| ApiError::internal(anyhow::anyhow!("the {what} of key {id}: {e}"));
+    let rate_limit = rate_limit(&row).map_err(|e| corrupt("rate limit", e))?;
+    let credits = credits_policy(&row).map_err(|e| corrupt("credits", e))?;
     let role = Role::parse(&row.role)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("api_keys.role of {id}: {e}")))?;
     Ok(ApiKey {
@@ -43,5 +49,33 @@ pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
         revoked_at: row.revoked_at.map(Timestamp::from_db),
         expires_at: row.expires_at.map(Timestamp::from_db),
         last_used_at: None,
+        rate_limit,
+        credits,
+        credits_remaining: None,
     })
+}
+
+/// The key's rate limit as stored; both columns or neither.
+pub fn rate_limit(row: &ApiKeyRow) -> Result<Option<RateLimit>, Invalid> {
+    match (row.rate_limit, row.rate_window_seconds) {
+        (Some(limit), Some(window)) => RateLimit::new(limit, window).map(Some),
+        (None, None) => Ok(None),
+        _ => Err(Invalid("half a rate limit".into())),
+    }
+}
+
+/// Whether the key spends credits, and its refill as stored.
+pub fn credits_policy(row: &ApiKeyRow) -> Result<Option<CreditsPolicy>, Invalid> {
+    if !row.has_credits {
+        return Ok(None);
+    }
+    let refill = match (row.credits_refill_amount, &row.credits_refill_interval) {
+        (Some(amount), Some(interval)) => Some(Refill {
+            amount,
+            interval: RefillInterval::parse(interval)?,
+        }),
+        (None, None) => None,
+        _ => return Err(Invalid("half a refill".into())),
+    };
+    Ok(Some(CreditsPolicy { refill }))
 }

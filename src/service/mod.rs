@@ -9,6 +9,7 @@ mod convert;
 pub mod events;
 mod health;
 mod last_used;
+pub mod limits;
 pub mod paging;
 pub mod rotation;
 pub mod session_tokens;
@@ -27,6 +28,10 @@ use crate::store::{AnyConnection, Database};
 
 use cache::CredentialCache;
 use last_used::LastUsed;
+use limits::Limiter;
+
+/// How often ended rate windows are deleted.
+const PRUNE_WINDOWS: Duration = Duration::from_secs(60);
 use throttle::{FailureThrottle, ThrottleSettings};
 pub use tree::Chain;
 
@@ -59,6 +64,8 @@ pub struct Tuning {
     pub throttle: ThrottleSettings,
     /// How often noted uses are written to `lastUsedAt`.
     pub last_used_flush: Duration,
+    /// How long a use of a key with limits waits to be counted.
+    pub limits_budget: Duration,
 }
 
 impl Default for Tuning {
@@ -68,6 +75,7 @@ impl Default for Tuning {
             cache_capacity: cache::DEFAULT_CAPACITY,
             throttle: ThrottleSettings::default(),
             last_used_flush: Duration::from_secs(30),
+            limits_budget: Duration::from_millis(250),
         }
     }
 }
@@ -82,6 +90,7 @@ pub struct Keyward {
     throttle: Arc<FailureThrottle>,
     pub metrics: Arc<Metrics>,
     last_used: Arc<LastUsed>,
+    limiter: Arc<Limiter>,
 }
 
 impl Keyward {
@@ -109,6 +118,8 @@ impl Keyward {
             db.clone(),
             tuning.last_used_flush,
         );
+        let limiter = Arc::new(Limiter::new(tuning.limits_budget));
+        limits::prune_in_background(Arc::downgrade(&limiter), db.clone(), PRUNE_WINDOWS);
         Ok(Self {
             db,
             hasher: Arc::new(hasher),
@@ -117,6 +128,7 @@ impl Keyward {
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
             metrics: Arc::new(Metrics::new().map_err(std::io::Error::other)?),
             last_used,
+            limiter,
         })
     }
 

@@ -61,13 +61,16 @@ pub async fn rotate(
                     None => grace_until,
                 };
                 let keep_previous = grace_seconds > 0 && grace_until > now;
-                Ok(Some(ApiKeyChanges {
+                Ok(Some(
+                    ApiKeyChanges {
                     secret_hash: Some(issued.secret_hash.clone()),
                     secret_hint: Some(issued.secret.hint()),
                     previous_secret_hash: Some(keep_previous.then(|| row.secret_hash.clone())),
                     previous_secret_until: Some(keep_previous.then(|| grace_until.to_db())),
                     ..ApiKeyChanges::default()
-                }))
+                }
+                    .into(),
+                ))
             },
         )
     })

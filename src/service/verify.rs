@@ -6,6 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::cache::{CachedKey, CachedToken};
+use super::limits::{Ask, Outcome, Standing};
 use super::{Chain, Keyward};
 use crate::domain::{Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
@@ -24,6 +25,9 @@ pub enum Verdict {
     Revoked,
     Expired,
     AccountDisabled,
+    RateLimited,
+    UsageExceeded,
+    LimitsUnavailable,
 }
 
 /// `VALID`, or why not: `MALFORMED` (not a Keyward credential of the
@@ -31,7 +35,10 @@ pub enum Verdict {
 /// wrong secret), `DISABLED`, `REVOKED`, `EXPIRED` or `ACCOUNT_DISABLED`
 /// (the key's account or an ancestor of it is suspended, or a session
 /// token was ended by such a suspension): reported only to whoever
-/// presented the real secret.
+/// presented the real secret. Then, for a valid key with limits (see
+/// `limits`): `USAGE_EXCEEDED` (fewer credits left than the cost),
+/// `RATE_LIMITED` (the window is full) or `LIMITS_UNAVAILABLE` (the
+/// credits could not be counted within the time budget).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerifyCode {
@@ -42,6 +49,9 @@ pub enum VerifyCode {
     Revoked,
     Expired,
     AccountDisabled,
+    RateLimited,
+    UsageExceeded,
+    LimitsUnavailable,
 }
 
 impl VerifyCode {
@@ -54,6 +64,9 @@ impl VerifyCode {
             VerifyCode::Revoked => "REVOKED",
             VerifyCode::Expired => "EXPIRED",
             VerifyCode::AccountDisabled => "ACCOUNT_DISABLED",
+            VerifyCode::RateLimited => "RATE_LIMITED",
+            VerifyCode::UsageExceeded => "USAGE_EXCEEDED",
+            VerifyCode::LimitsUnavailable => "LIMITS_UNAVAILABLE",
         }
     }
 }
@@ -69,11 +82,38 @@ impl Verdict {
             Verdict::Revoked => VerifyCode::Revoked,
             Verdict::Expired => VerifyCode::Expired,
             Verdict::AccountDisabled => VerifyCode::AccountDisabled,
+            Verdict::RateLimited => VerifyCode::RateLimited,
+            Verdict::UsageExceeded => VerifyCode::UsageExceeded,
+            Verdict::LimitsUnavailable => VerifyCode::LimitsUnavailable,
         }
     }
 }
 
 impl Keyward {
+    /// `POST /api/verify`: the verdict on a credential of the kind given
+    /// and, for a valid key with limits, its use counted at `cost` credits
+    /// (0 only looks), with where its limits stand.
+    pub async fn verify(
+        &self,
+        presented: &str,
+        kind: CredentialKind,
+        client: Option<IpAddr>,
+        cost: i64,
+    ) -> Result<(Verdict, Standing), ApiError> {
+        let verdict = self.check_credential_as(presented, Some(kind), client).await?;
+        let Verdict::Valid(principal) = &verdict else {
+            return Ok((verdict, Standing::default()));
+        };
+        let admission = (self.admit(principal.key_id, principal.limits, Ask::verify(cost))).await;
+        let verdict = match admission.outcome {
+            Outcome::Admitted => verdict,
+            Outcome::RateLimited => Verdict::RateLimited,
+            Outcome::UsageExceeded => Verdict::UsageExceeded,
+            Outcome::Unavailable => Verdict::LimitsUnavailable,
+        };
+        Ok((verdict, admission.standing))
+    }
+
     /// Checks a credential as presented: format and checksum first (no I/O),
     /// then the key's state (cached, see `cache`), then the secret (argon2,
     /// once per key and secret on each instance, off the async workers),
@@ -314,5 +354,6 @@ fn principal(key: &CachedKey, chain: &Chain, credential: Credential) -> Principa
         key_name: key.name.clone(),
         role: key.role,
         credential,
+        limits: key.limits,
     }
 }

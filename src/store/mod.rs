@@ -6,6 +6,7 @@ pub mod api_keys;
 mod connection;
 pub mod key_changes;
 pub mod last_used;
+pub mod limits;
 mod migrations;
 pub mod models;
 pub mod schema;

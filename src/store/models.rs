@@ -59,6 +59,14 @@ pub struct ApiKeyRow {
     /// How many times the key was disabled: its session tokens are valid only
     /// while this equals the value they were minted under.
     pub disables: i64,
+    /// Uses allowed per `rate_window_seconds`; both or neither are set.
+    pub rate_limit: Option<i64>,
+    pub rate_window_seconds: Option<i64>,
+    /// Whether verify spends credits (`api_key_credits` has the balance).
+    pub has_credits: bool,
+    /// What a refill sets the balance to, and when (`daily`, `monthly`).
+    pub credits_refill_amount: Option<i64>,
+    pub credits_refill_interval: Option<String>,
 }
 
 /// The columns a change to a key may set; `None` leaves a column alone.
@@ -77,6 +85,11 @@ pub struct ApiKeyChanges {
     pub modified_at: Option<PrimitiveDateTime>,
     pub modified_by: Option<String>,
     pub version: Option<i64>,
+    pub rate_limit: Option<Option<i64>>,
+    pub rate_window_seconds: Option<Option<i64>>,
+    pub has_credits: Option<bool>,
+    pub credits_refill_amount: Option<Option<i64>>,
+    pub credits_refill_interval: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

@@ -35,6 +35,27 @@ diesel::table! {
         previous_secret_hash -> Nullable<Text>,
         previous_secret_until -> Nullable<Timestamp>,
         disables -> BigInt,
+        rate_limit -> Nullable<BigInt>,
+        rate_window_seconds -> Nullable<BigInt>,
+        has_credits -> Bool,
+        credits_refill_amount -> Nullable<BigInt>,
+        credits_refill_interval -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_key_credits (api_key_id) {
+        api_key_id -> Text,
+        remaining -> BigInt,
+        refilled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_windows (api_key_id, window_start) {
+        api_key_id -> Text,
+        window_start -> BigInt,
+        used -> BigInt,
     }
 }
 
@@ -80,7 +101,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_epoch,
     api_key_events,
     api_key_last_used,
-    key_changes
+    key_changes,
+    api_key_credits,
+    rate_windows
 );
 
 diesel::table! {

@@ -21,6 +21,22 @@ where
     Deserialize::deserialize(deserializer).map(Some)
 }
 
+/// Like [`present`] for a nested object: absent is `None`, `null` is
+/// `Some(None)`, and only `{…}` is read (see [`object`]).
+pub fn present_object<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Only<T>(T);
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Only<T> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            object(deserializer).map(Only)
+        }
+    }
+    Option::<Only<T>>::deserialize(deserializer).map(|found| Some(found.map(|Only(t)| t)))
+}
+
 /// For nested objects: refuses the array form serde would otherwise accept
 /// for a struct (its fields in order), so only `{…}` is read, whatever the
 /// format (a JSON object, or `api_key[…]` fields of a form).

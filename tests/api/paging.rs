@@ -62,6 +62,11 @@ fn insert_keys(
                 previous_secret_hash: None,
                 previous_secret_until: None,
                 disables: 0,
+                rate_limit: None,
+                rate_window_seconds: None,
+                has_credits: false,
+                credits_refill_amount: None,
+                credits_refill_interval: None,
             }
         })
         .collect();

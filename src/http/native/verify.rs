@@ -30,12 +30,12 @@ pub async fn verify_credential(
     ClientAddress(client): ClientAddress,
     body: Json<VerifyBody>,
 ) -> Reply {
-    let (presented, kind) = body.0.and_then(VerifyBody::command)?;
+    let asked = body.0.and_then(VerifyBody::command)?;
     // Throttled like any other authentication, by the caller's address and
     // by key id: otherwise this route would be a way to guess secrets, or to
     // probe for key ids, without limit.
-    let verdict = kw
-        .check_credential_as(&presented, Some(kind), client)
+    let (verdict, standing) = kw
+        .verify(&asked.credential, asked.kind, client, asked.cost)
         .await?;
-    Ok(HttpResponse::Ok().json(VerdictView::new(&verdict)))
+    Ok(HttpResponse::Ok().json(VerdictView::with_standing(&verdict, standing)))
 }

@@ -10,6 +10,8 @@ use super::super::{present, whole_number};
 use crate::domain::{Credential, CredentialKind, Principal, Role, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::service::session_tokens::MintedToken;
+use crate::domain::limits::MAX_CREDITS;
+use crate::service::limits::Standing;
 use crate::service::verify::{Verdict, VerifyCode};
 use crate::service::Asked;
 
@@ -145,9 +147,50 @@ pub struct VerdictView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     expires_at: Option<Timestamp>,
+    /// For a key with a rate limit, once its secret checked out: uses left
+    /// in this window and when the next starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    rate_limit: Option<RateStandingView>,
+    /// For a key that spends credits, once its secret checked out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    credits: Option<CreditStandingView>,
+}
+
+/// Where a key's rate limit stands after a verify.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RateStandingView {
+    limit: i64,
+    /// Uses left in this window.
+    remaining: i64,
+    /// When the next window starts.
+    reset_at: Timestamp,
+}
+
+/// What is left of a key's credits after a verify.
+#[derive(Serialize, ToSchema)]
+pub struct CreditStandingView {
+    remaining: i64,
 }
 
 impl VerdictView {
+    /// The verdict, with where the key's limits stand when they were counted.
+    pub fn with_standing(verdict: &Verdict, standing: Standing) -> Self {
+        Self {
+            rate_limit: standing.rate.map(|r| RateStandingView {
+                limit: r.limit,
+                remaining: r.remaining,
+                reset_at: r.reset_at,
+            }),
+            credits: standing
+                .credits
+                .map(|remaining| CreditStandingView { remaining }),
+            ..Self::new(verdict)
+        }
+    }
+
     pub fn new(verdict: &Verdict) -> Self {
         let invalid = Self {
             valid: false,
@@ -160,6 +203,8 @@ impl VerdictView {
             crn: None,
             scope: None,
             expires_at: None,
+            rate_limit: None,
+            credits: None,
         };
         let Verdict::Valid(principal) = verdict else {
             return invalid;
@@ -209,18 +254,40 @@ pub struct VerifyBody {
     key: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     session_token: Option<Option<String>>,
+    #[serde(default, deserialize_with = "whole_number")]
+    cost: Option<i64>,
+}
+
+/// What verify is asked: the credential, the kind it claims to be, and the
+/// credits a use of it costs.
+pub struct VerifyAsked {
+    pub credential: String,
+    pub kind: CredentialKind,
+    pub cost: i64,
 }
 
 impl VerifyBody {
-    /// The credential and what kind it claims to be.
-    pub fn command(self) -> Asked<(String, CredentialKind)> {
-        match (self.key, self.session_token) {
-            (Some(Some(key)), None) => Ok((key, CredentialKind::ApiKey)),
-            (None, Some(Some(token))) => Ok((token, CredentialKind::SessionToken)),
-            _ => Err(ApiError::BadRequest(
-                "give exactly one of key, sessionToken".into(),
-            )),
+    pub fn command(self) -> Asked<VerifyAsked> {
+        let (credential, kind) = match (self.key, self.session_token) {
+            (Some(Some(key)), None) => (key, CredentialKind::ApiKey),
+            (None, Some(Some(token))) => (token, CredentialKind::SessionToken),
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "give exactly one of key, sessionToken".into(),
+                ))
+            }
+        };
+        let cost = self.cost.unwrap_or(1);
+        if !(0..=MAX_CREDITS).contains(&cost) {
+            return Err(ApiError::BadRequest(format!(
+                "cost must be between 0 and {MAX_CREDITS}"
+            )));
         }
+        Ok(VerifyAsked {
+            credential,
+            kind,
+            cost,
+        })
     }
 }
 
@@ -233,10 +300,19 @@ impl utoipa::PartialSchema for VerifyBody {
                 .schema_type(Type::String)
                 .description(Some(what))
                 .examples([example]);
+            let cost = ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(MAX_CREDITS))
+                .description(Some(
+                    "Credits a use costs, for a key that spends credits: 1 when left out, \
+                     0 to look without counting anything.",
+                ));
             ObjectBuilder::new()
                 .title(Some(title))
                 .property(field, value)
                 .required(field)
+                .property("cost", cost)
                 .additional_properties(Some(AdditionalProperties::FreeForm(false)))
         };
         OneOfBuilder::new()

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::super::{present, whole_number};
+use super::super::{present, present_object, whole_number};
+use super::{CreditsView, RateLimitView};
 use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
 use crate::error::ApiError;
 use crate::service::api_keys::{KeyFilter, KeyQuery, KeyUpdate, NewKey};
@@ -54,6 +55,14 @@ pub struct KeyView {
     /// The masked key: `...` and its last 6 characters.
     #[schema(examples("...01RAOq"))]
     api_key: String,
+    /// Only for a key with a rate limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    rate_limit: Option<RateLimitView>,
+    /// Only for a key that spends credits: the balance now, and its refill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    credits: Option<CreditsView>,
     /// Create and rotate responses only: the full key, never shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -90,6 +99,7 @@ impl KeyView {
     }
 
     pub fn new(key: ApiKey) -> Self {
+        let (rate_limit, credits) = (RateLimitView::of(&key), CreditsView::of(&key));
         Self {
             status: key.status().as_str(),
             account_id: key.account_id.as_str().to_owned(),
@@ -107,6 +117,8 @@ impl KeyView {
             expires_at: key.expires_at,
             last_used_at: key.last_used_at,
             api_key: key.hint,
+            rate_limit,
+            credits,
             secret: None,
         }
     }
@@ -142,6 +154,14 @@ pub struct CreateKeyBody {
     #[serde(default, rename = "expiresAt")]
     #[schema(value_type = Option<Timestamp>)]
     expires_at: Option<String>,
+    /// Uses allowed per window; `null` or absent: none.
+    #[serde(default, rename = "rateLimit", deserialize_with = "present_object")]
+    #[schema(value_type = Option<RateLimitView>)]
+    rate_limit: Option<Option<RateLimitView>>,
+    /// Credits to spend on verifies; `null` or absent: none.
+    #[serde(default, deserialize_with = "present_object")]
+    #[schema(value_type = Option<CreditsView>)]
+    credits: Option<Option<CreditsView>>,
 }
 
 /// A change to a key: at least one of the fields. A field left out keeps
@@ -162,6 +182,14 @@ pub struct UpdateKeyBody {
     #[serde(default, deserialize_with = "present", rename = "expiresAt")]
     #[schema(value_type = Option<Timestamp>)]
     expires_at: Option<Option<String>>,
+    /// Sets the rate limit; `null` removes it.
+    #[serde(default, deserialize_with = "present_object", rename = "rateLimit")]
+    #[schema(value_type = Option<RateLimitView>)]
+    rate_limit: Option<Option<RateLimitView>>,
+    /// Sets the balance (and refill); `null` stops the key spending credits.
+    #[serde(default, deserialize_with = "present_object")]
+    #[schema(value_type = Option<CreditsView>)]
+    credits: Option<Option<CreditsView>>,
 }
 
 /// `?status=…&role=…&enabled=…&limit=…&pageKey=…`.
@@ -267,6 +295,10 @@ impl CreateKeyBody {
                 .map(Description::parse)
                 .transpose()?,
             expires_at: self.expires_at.as_deref().map(parse_expiry).transpose()?,
+            rate_limit: (self.rate_limit.flatten())
+                .map(RateLimitView::command)
+                .transpose()?,
+            credits: self.credits.flatten().map(CreditsView::command).transpose()?,
         })
     }
 }
@@ -283,16 +315,30 @@ impl UpdateKeyBody {
         let expires_at = (self.expires_at)
             .map(|e| e.as_deref().map(parse_expiry).transpose())
             .transpose()?;
-        if enabled.is_none() && description.is_none() && expires_at.is_none() {
-            return Err(ApiError::BadRequest(
-                "give at least one of enabled, description, expiresAt".into(),
-            ));
-        }
-        Ok(KeyUpdate {
+        let rate_limit = (self.rate_limit)
+            .map(|r| r.map(RateLimitView::command).transpose())
+            .transpose()?;
+        let credits = (self.credits)
+            .map(|c| c.map(CreditsView::command).transpose())
+            .transpose()?;
+        let update = KeyUpdate {
             enabled,
             description,
             expires_at,
-        })
+            rate_limit,
+            credits,
+        };
+        if update.enabled.is_none()
+            && update.description.is_none()
+            && update.expires_at.is_none()
+            && update.rate_limit.is_none()
+            && update.credits.is_none()
+        {
+            return Err(ApiError::BadRequest(
+                "give at least one of enabled, description, expiresAt, rateLimit, credits".into(),
+            ));
+        }
+        Ok(update)
     }
 }
 

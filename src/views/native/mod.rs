@@ -6,6 +6,7 @@ mod credential;
 mod error;
 mod events;
 mod key;
+mod limits;
 
 pub use account::{
     AccountListQuery, AccountPageView, AccountView, CreateAccountBody, CreatedAccountView,
@@ -14,6 +15,7 @@ pub use account::{
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
 pub use error::NativeErrorBody;
 pub use events::{EventPageView, EventsQuery};
+pub use limits::{CreditsView, RateLimitView, RefillView};
 pub use key::{
     CreateKeyBody, KeyListQuery, KeyListView, KeyPageView, KeyView, RotateBody, UpdateKeyBody,
 };

@@ -205,6 +205,8 @@ impl V1CreateKeyAttributes {
                 .map(Description::parse)
                 .transpose()?,
             expires_at: None,
+            rate_limit: None,
+            credits: None,
         })
     }
 }
