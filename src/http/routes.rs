@@ -48,9 +48,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(v1::session_tokens::v1_create_session_token)
         .service(openapi)
         .service(dashboard::dashboard)
-        .service(dashboard::dashboard_script)
-        .service(dashboard::dashboard_style)
-        .service(dashboard::dashboard_icon);
+        .service(dashboard::dashboard_file);
 }
 
 /// The OpenAPI document: the paths [`routes`] registers, on the shared

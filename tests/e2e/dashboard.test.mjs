@@ -198,6 +198,27 @@ describe('Keyward dashboard', () => {
     await editDialog().waitFor({ state: 'hidden' });
   };
   const focusedLabel = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+  /**
+   * The page's script modules as the server serves them, by name: main.js
+   * and, transitively, every module it imports (imports are `./name.js`).
+   */
+  const modules = async () => {
+    const found = new Map();
+    const pending = ['main.js'];
+    while (pending.length > 0) {
+      const name = pending.shift();
+      if (found.has(name)) continue;
+      const response = await fetch(`${base}/dashboard/${name}`);
+      assert.equal(response.status, 200, name);
+      const source = await response.text();
+      found.set(name, source);
+      for (const [, from] of source.matchAll(/^(?:import\b[^;]*?|\}) from '([^']+)';$/gm)) {
+        assert.match(from, /^\.\/[a-z-]+\.js$/, `${name} imports ${from}: not a relative module path`);
+        pending.push(from.slice(2));
+      }
+    }
+    return found;
+  };
   const keysApi = async () => `/api/accounts/${(await call('GET', '/api/me')).accountId}/api-keys`;
   let till2Secret;
   let till2Expiry;
@@ -259,7 +280,7 @@ describe('Keyward dashboard', () => {
     assert.doesNotMatch(html, /\son[a-z]+=|\sstyle=/, 'no inline handlers or styles');
 
     for (const [file, type] of [
-      ['dashboard.js', 'text/javascript; charset=utf-8'],
+      ['main.js', 'text/javascript; charset=utf-8'],
       ['dashboard.css', 'text/css; charset=utf-8'],
       ['icon.svg', 'image/svg+xml'],
     ]) {
@@ -268,11 +289,78 @@ describe('Keyward dashboard', () => {
       assert.equal(asset.headers.get('content-type'), type, file);
       assert.equal(asset.headers.get('x-content-type-options'), 'nosniff', file);
     }
-    const script = await (await fetch(`${base}/dashboard/dashboard.js`)).text();
-    assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|localStorage/);
+    for (const [name, script] of await modules()) {
+      assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|localStorage/, name);
+    }
 
     const post = await fetch(`${base}/dashboard`, { method: 'POST' });
     assert.equal(post.status, 405);
+  });
+
+  it('serves every module the page loads with the policy and no-cache, and 404 for others', async () => {
+    const policy = (await fetch(`${base}/dashboard`)).headers.get('content-security-policy');
+    const expected = await modules();
+    assert.ok(expected.size > 1, 'main.js imports the other modules');
+
+    const probe = await browser.newPage();
+    try {
+      const scripts = [];
+      probe.on('response', (response) => {
+        if (response.request().resourceType() === 'script') scripts.push(response);
+      });
+      const errors = [];
+      probe.on('pageerror', (error) => errors.push(error.message));
+      await probe.goto(`${base}/dashboard`);
+      await probe.locator('#login-key').waitFor();
+      // The script ran: it focuses the key field once it is wired up.
+      await eventually(async () =>
+        assert.equal(await probe.evaluate(() => document.activeElement?.id), 'login-key'),
+      );
+      assert.deepEqual(errors, []);
+
+      const loaded = scripts.map((response) => new URL(response.url()).pathname).sort();
+      assert.deepEqual(loaded, [...expected.keys()].map((name) => `/dashboard/${name}`).sort());
+      for (const response of scripts) {
+        const file = new URL(response.url()).pathname;
+        const headers = await response.allHeaders();
+        assert.equal(response.status(), 200, file);
+        assert.equal(headers['content-type'], 'text/javascript; charset=utf-8', file);
+        assert.equal(headers['content-security-policy'], policy, file);
+        assert.equal(headers['cache-control'], 'no-cache', file);
+        assert.equal(headers['x-content-type-options'], 'nosniff', file);
+        assert.equal(headers['x-frame-options'], 'DENY', file);
+        assert.equal(headers['referrer-policy'], 'no-referrer', file);
+      }
+    } finally {
+      await probe.close();
+    }
+
+    // Every file the OpenAPI document lists carries the same headers.
+    const openapi = await (await fetch(`${base}/api/openapi.json`)).json();
+    const [parameter] = openapi.paths['/dashboard/{file}'].get.parameters;
+    const listed = parameter.schema.enum;
+    for (const name of expected.keys()) assert.ok(listed.includes(name), `${name} is documented`);
+    for (const name of listed) {
+      for (const method of ['GET', 'HEAD']) {
+        const response = await fetch(`${base}/dashboard/${name}`, { method });
+        assert.equal(response.status, 200, `${method} ${name}`);
+        assert.equal(response.headers.get('content-security-policy'), policy, `${method} ${name}`);
+        assert.equal(response.headers.get('cache-control'), 'no-cache', `${method} ${name}`);
+        assert.equal(response.headers.get('x-content-type-options'), 'nosniff', `${method} ${name}`);
+        assert.equal(response.headers.get('x-frame-options'), 'DENY', `${method} ${name}`);
+        assert.equal(response.headers.get('referrer-policy'), 'no-referrer', `${method} ${name}`);
+      }
+    }
+
+    for (const file of ['x.js', 'dashboard.js', 'index.html', 'Main.js']) {
+      const unknown = await fetch(`${base}/dashboard/${file}`);
+      assert.equal(unknown.status, 404, file);
+      assert.deepEqual(
+        await unknown.json(),
+        { statusCode: 404, error: 'Not Found', message: 'ROUTE_NOT_FOUND' },
+        file,
+      );
+    }
   });
 
   it('refuses a wrong key with the API message in the alert', async () => {

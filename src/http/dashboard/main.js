@@ -1,0 +1,106 @@
+// Keyward dashboard: manages the API keys of an account, and its child
+// accounts, with an account-owner key. Plain browser JavaScript modules, no
+// build step, one per concept; this one, the page's entry, wires the page's
+// controls to the others and starts.
+//
+// Rules every module keeps:
+// - The key lives only in sessionStorage (this tab) and in memory, and leaves
+//   the page only as the x-api-key header of a same-origin fetch.
+// - Text from the API reaches the page only through textContent.
+// - The full secret of a new key or session token is shown once and removed
+//   from the page when its panel is dismissed.
+// - Imports are relative (`./api.js`), so they resolve under /dashboard/,
+//   and each file is listed in src/http/dashboard.rs, which serves it.
+
+import { state, STORAGE_KEY } from './state.js';
+import { busy, clearAlert, notify, showError } from './messages.js';
+import { $ } from './dom.js';
+import { loadKeys, onTableClick, refocus } from './key-table.js';
+import { loadOlder } from './history.js';
+import {
+  onChildrenClick,
+  onChildrenMore,
+  onChildSubmit,
+  onPathClick,
+  openChildDialog,
+} from './accounts.js';
+import { onEditSubmit, onNeverChange } from './edit.js';
+import { copy, hideOnce } from './secrets.js';
+import { logout, onCreate, onLogin, onMint, signIn } from './forms.js';
+
+function wire() {
+  $('login-form').addEventListener('submit', onLogin);
+  $('create-form').addEventListener('submit', onCreate);
+  $('mint-form').addEventListener('submit', onMint);
+  $('keys-body').addEventListener('click', onTableClick);
+  $('keys-refresh').addEventListener('click', (event) => {
+    clearAlert();
+    busy(event.currentTarget, async () => {
+      await loadKeys();
+      notify('The list is up to date.');
+    });
+  });
+  $('logout').addEventListener('click', () => {
+    clearAlert();
+    logout();
+    notify('Logged out. The key is no longer stored in this tab.');
+  });
+  $('alert-dismiss').addEventListener('click', () => {
+    clearAlert();
+    $('main').focus();
+  });
+  $('secret-copy').addEventListener('click', () => copy('secret-value', 'key'));
+  $('token-copy').addEventListener('click', () => copy('token-value', 'token'));
+  $('secret-dismiss').addEventListener('click', () => {
+    hideOnce($('secret-panel'), 'secret-value');
+    const back = state.secretReturn;
+    state.secretReturn = null;
+    if (back && back.focus) back.focus();
+    else if (back) refocus(back.name, back.action);
+    else $('create-name').focus();
+  });
+  $('token-dismiss').addEventListener('click', () => {
+    hideOnce($('token-panel'), 'token-value');
+    $('mint-scope').focus();
+  });
+  $('rotate-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    $('rotate-dialog').close('confirm');
+  });
+  $('history-close').addEventListener('click', () => $('history-dialog').close());
+  $('edit-form').addEventListener('submit', onEditSubmit);
+  $('edit-cancel').addEventListener('click', () => $('edit-dialog').close('cancel'));
+  $('edit-never').addEventListener('change', onNeverChange);
+  $('history-more').addEventListener('click', loadOlder);
+  $('children-list').addEventListener('click', onChildrenClick);
+  $('account-actions').addEventListener('click', onChildrenClick);
+  $('account-path').addEventListener('click', onPathClick);
+  $('children-more').addEventListener('click', onChildrenMore);
+  $('child-create').addEventListener('click', openChildDialog);
+  $('child-form').addEventListener('submit', onChildSubmit);
+  $('child-cancel').addEventListener('click', () => $('child-dialog').close('cancel'));
+  for (const id of ['revoke', 'disable-self', 'rotate', 'suspend']) {
+    const dialog = $(`${id}-dialog`);
+    $(`${id}-cancel`).addEventListener('click', () => dialog.close('cancel'));
+    $(`${id}-confirm`).addEventListener('click', () => dialog.close('confirm'));
+  }
+}
+
+async function start() {
+  wire();
+  const saved = sessionStorage.getItem(STORAGE_KEY);
+  if (!saved) {
+    $('login-key').focus();
+    return;
+  }
+  // A reload in the same tab: sign in again with the stored key.
+  $('login-view').hidden = true;
+  try {
+    await signIn(saved);
+  } catch (error) {
+    logout();
+    showError(error);
+  }
+}
+
+start();
