@@ -174,11 +174,26 @@ mod tests {
             interval: RefillInterval::Monthly,
         });
         let set = at("2026-11-30T23:59:59Z");
-        assert_eq!(balance_at(3, set, daily, at("2026-11-30T23:59:59.999Z")), (3, false));
-        assert_eq!(balance_at(3, set, daily, at("2026-12-01T00:00:00Z")), (50, true));
-        assert_eq!(balance_at(3, set, monthly, at("2026-12-01T00:00:00Z")), (50, true));
+        assert_eq!(
+            balance_at(3, set, daily, at("2026-11-30T23:59:59.999Z")),
+            (3, false)
+        );
+        assert_eq!(
+            balance_at(3, set, daily, at("2026-12-01T00:00:00Z")),
+            (50, true)
+        );
+        assert_eq!(
+            balance_at(3, set, monthly, at("2026-12-01T00:00:00Z")),
+            (50, true)
+        );
         let mid = at("2026-12-02T08:00:00Z");
-        assert_eq!(balance_at(3, mid, monthly, at("2026-12-31T23:00:00Z")), (3, false));
-        assert_eq!(balance_at(3, set, None, at("2030-01-01T00:00:00Z")), (3, false));
+        assert_eq!(
+            balance_at(3, mid, monthly, at("2026-12-31T23:00:00Z")),
+            (3, false)
+        );
+        assert_eq!(
+            balance_at(3, set, None, at("2030-01-01T00:00:00Z")),
+            (3, false)
+        );
     }
 }

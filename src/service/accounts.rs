@@ -85,9 +85,10 @@ pub fn create(
     })
 }
 
-/// Inserts the account and its first key, and names the account in the
-/// change log (an instance may have looked its id up before). Call in a
-/// transaction.
+/// Inserts the account and its first key. Call in a transaction. Nothing
+/// goes to the change log: no instance holds state for an id that did not
+/// exist (ids are random; see `cache`), and an entry would drop the cached
+/// state of an account that is in use, for nothing.
 fn insert(
     conn: &mut AnyConnection,
     issued: IssuedSecret,
@@ -115,7 +116,6 @@ fn insert(
     )?;
     let new = NewKey::plain(Some(key_name.clone()), Role::AccountOwner);
     let (owner_key, secret) = api_keys::insert(conn, issued, &id, new, actor)?;
-    key_changes::record_account(conn, id.as_str(), now)?;
     Ok(NewAccount {
         account: convert::account(row),
         owner_key,

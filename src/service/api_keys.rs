@@ -6,8 +6,8 @@ use uuid::Uuid;
 use super::paging::{self, CreatedPosition, Page, PageAsked};
 use super::{audit, write};
 use super::{convert, Asked, Keyward};
-use crate::domain::permission::{self, Action};
 use crate::domain::limits::balance_at;
+use crate::domain::permission::{self, Action};
 use crate::domain::{
     AccountId, ApiKey, Credits, Crn, Description, KeyName, KeyStatus, Principal, RateLimit, Role,
     Timestamp,
@@ -15,9 +15,9 @@ use crate::domain::{
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::{CredentialKind, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, ListFilter, StatusFilter};
-use crate::store::{last_used, limits};
 use crate::store::models::{ApiKeyChanges, ApiKeyRow};
 use crate::store::{api_key_events, is_unique_violation, key_changes, AnyConnection};
+use crate::store::{last_used, limits};
 use diesel::Connection;
 
 /// How a request names a key: by name (native API) or by id (/api/v1).
@@ -517,7 +517,9 @@ pub(crate) fn change(
         let row = queries::update_if_version(conn, &row.id, current.version, &changes)?
             .ok_or(ErrorCode::ConcurrentModification)?;
         let mut after = convert::api_key(row)?;
-        after.credits_remaining = current.credits_remaining.filter(|_| after.credits.is_some());
+        after.credits_remaining = current
+            .credits_remaining
+            .filter(|_| after.credits.is_some());
         match balance {
             Some(Some(remaining)) => {
                 limits::set_credits(conn, &after.id.to_string(), remaining, now)?;

@@ -113,8 +113,10 @@ pub struct CachedToken {
     pub api_key_id: Uuid,
     /// The key's `disables` when the token was minted.
     pub key_disables: i64,
-    /// The key's account chain's suspensions when the token was minted.
+    /// The suspensions of the token's account chain when it was minted.
     pub account_suspensions: i64,
+    /// The account it was minted on, when not its key's (a descendant).
+    pub account_id: Option<AccountId>,
     pub token_hash: String,
     pub scope: Scope,
     pub expires_at: Timestamp,
@@ -192,9 +194,19 @@ impl<K: Eq + Hash + Clone, V> Entries<K, V> {
         Ok((entry, false))
     }
 
+    /// Where invalidation stands: take it before reading entries to
+    /// [`preload`](Self::preload).
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
     /// Puts entries read from the database where there is none; returns how
-    /// many were new.
-    fn preload(&self, entries: impl IntoIterator<Item = (K, V)>) -> usize {
+    /// many were new. Nothing, when an invalidation came since `read_at`
+    /// (the generation taken before they were read): some may be stale.
+    fn preload(&self, entries: impl IntoIterator<Item = (K, V)>, read_at: u64) -> usize {
+        if self.generation() != read_at {
+            return 0;
+        }
         let mut loaded = 0;
         for (id, value) in entries {
             if self.map.get(&id).is_none() {
@@ -437,6 +449,7 @@ fn load_recently_used(cache: &CredentialCache, db: &Database) -> Result<usize, S
     };
     let mut loaded = 0;
     for page in ids.chunks(PAGE) {
+        let read_at = cache.keys.generation();
         let rows = {
             let mut conn = db.get().map_err(|e| e.to_string())?;
             api_keys::find_many(&mut conn, page).map_err(|e| e.to_string())?
@@ -446,9 +459,7 @@ fn load_recently_used(cache: &CredentialCache, db: &Database) -> Result<usize, S
             .filter_map(|row| CachedKey::from_row(row).ok())
             .collect();
         let accounts: Vec<AccountId> = keys.iter().map(|key| key.account_id.clone()).collect();
-        loaded += cache
-            .keys
-            .preload(keys.into_iter().map(|key| (key.id, key)));
+        loaded += (cache.keys).preload(keys.into_iter().map(|key| (key.id, key)), read_at);
         load_accounts(cache, db, accounts)?;
     }
     Ok(loaded)
@@ -472,6 +483,7 @@ fn load_accounts(
         if wanted.is_empty() {
             break;
         }
+        let read_at = cache.accounts.generation();
         let rows = {
             let mut conn = db.get().map_err(|e| e.to_string())?;
             accounts::find_many(&mut conn, &wanted).map_err(|e| e.to_string())?
@@ -483,11 +495,8 @@ fn load_accounts(
             .filter(|id| !cache.accounts.contains(id))
             .map(|id| id.as_str().to_owned())
             .collect();
-        cache.accounts.preload(
-            loaded
-                .into_iter()
-                .map(|account| (account.id.clone(), account)),
-        );
+        let entries = loaded.into_iter().map(|a| (a.id.clone(), a));
+        cache.accounts.preload(entries, read_at);
     }
     Ok(())
 }

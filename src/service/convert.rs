@@ -28,7 +28,8 @@ pub fn account(row: AccountRow) -> Account {
 pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
     let id = Uuid::try_parse(&row.id)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("api_keys.id {:?}: {e}", row.id)))?;
-    let corrupt = |what: &str, e: Invalid| ApiError::internal(anyhow::anyhow!("the {what} of key {id}: {e}"));
+    let corrupt =
+        |what: &str, e: Invalid| ApiError::internal(anyhow::anyhow!("the {what} of key {id}: {e}"));
     let rate_limit = rate_limit(&row).map_err(|e| corrupt("rate limit", e))?;
     let credits = credits_policy(&row).map_err(|e| corrupt("credits", e))?;
     let role = Role::parse(&row.role)

@@ -275,7 +275,10 @@ fn settle(
             let cost = if ask.peek { 1 } else { ask.cost };
             let outcome = if credits.is_some_and(|(balance, _)| balance < cost) {
                 Outcome::UsageExceeded
-            } else if window.zip(used).is_some_and(|((rate, _, _), n)| n >= rate.limit) {
+            } else if window
+                .zip(used)
+                .is_some_and(|((rate, _, _), n)| n >= rate.limit)
+            {
                 Outcome::RateLimited
             } else {
                 Outcome::Admitted
@@ -323,13 +326,10 @@ pub fn prune_in_background(limiter: Weak<Limiter>, db: Database, interval: Durat
             if limiter.upgrade().is_none() {
                 return;
             }
-            let pruned = db
-                .get()
-                .map_err(|e| e.to_string())
-                .and_then(|mut conn| {
-                    counters::prune_ended_windows(&mut conn, Timestamp::now().unix_seconds())
-                        .map_err(|e| e.to_string())
-                });
+            let pruned = db.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                counters::prune_ended_windows(&mut conn, Timestamp::now().unix_seconds())
+                    .map_err(|e| e.to_string())
+            });
             if let Err(e) = pruned {
                 log::warn!("cannot prune ended rate windows: {e}");
             }

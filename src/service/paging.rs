@@ -227,6 +227,15 @@ impl Position for CreatedPosition {
         let (nanos, id) = bytes.split_at(8);
         let nanos = i64::from_be_bytes(nanos.try_into().ok()?);
         let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).ok()?;
+        // Ids are UUIDs or account ids: letters, digits and hyphens. Anything
+        // else (a NUL, say) is no position, even under a check that holds.
+        let id_like = |id: &[u8]| {
+            (1..=64).contains(&id.len())
+                && id.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        };
+        if !id_like(id) {
+            return None;
+        }
         Some(Self {
             created_at: PrimitiveDateTime::new(at.date(), at.time()),
             id: String::from_utf8(id.to_vec()).ok()?,

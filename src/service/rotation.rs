@@ -63,12 +63,12 @@ pub async fn rotate(
                 let keep_previous = grace_seconds > 0 && grace_until > now;
                 Ok(Some(
                     ApiKeyChanges {
-                    secret_hash: Some(issued.secret_hash.clone()),
-                    secret_hint: Some(issued.secret.hint()),
-                    previous_secret_hash: Some(keep_previous.then(|| row.secret_hash.clone())),
-                    previous_secret_until: Some(keep_previous.then(|| grace_until.to_db())),
-                    ..ApiKeyChanges::default()
-                }
+                        secret_hash: Some(issued.secret_hash.clone()),
+                        secret_hint: Some(issued.secret.hint()),
+                        previous_secret_hash: Some(keep_previous.then(|| row.secret_hash.clone())),
+                        previous_secret_until: Some(keep_previous.then(|| grace_until.to_db())),
+                        ..ApiKeyChanges::default()
+                    }
                     .into(),
                 ))
             },

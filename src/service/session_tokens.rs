@@ -42,8 +42,13 @@ pub async fn mint(
     // a caller who may mint none here is refused before that.
     kw.authorize_some_scope(caller, account_id).await?;
     let (scope, ttl_seconds) = asked?;
-    kw.authorize(caller, account_id, Action::MintSessionToken(scope))
+    let account = kw
+        .authorize(caller, account_id, Action::MintSessionToken(scope))
         .await?;
+    // Minted on a descendant's path, the token also ends with that
+    // descendant's suspension: its chain (which runs through the key's own
+    // account) is the one it records and is checked against.
+    let on_descendant = (account != caller.account_id).then_some(account);
     let max = kw.limits.session_ttl_max_seconds;
     let ttl = ttl_seconds.unwrap_or(kw.limits.session_ttl_default_seconds.min(max));
     if !(1..=max).contains(&ttl) {
@@ -55,7 +60,14 @@ pub async fn mint(
     kw.blocking(move |_, conn| {
         write::as_caller(conn, &caller, Some(caller.key_id), |conn, key| {
             let key = key.ok_or(ErrorCode::InvalidAuthentication)?;
-            let (_, account_suspensions) = write::chain_state(conn, &key.account_id)?;
+            let chain_of = on_descendant
+                .as_ref()
+                .map_or(key.account_id.as_str(), |a| a.as_str());
+            let (enabled, account_suspensions) = write::chain_state(conn, chain_of)?;
+            if !enabled {
+                // A suspension of the descendant committed before this.
+                return Err(ErrorCode::Forbidden.into());
+            }
             let id = Uuid::new_v4();
             let token = Secret::generate(CredentialKind::SessionToken, id);
             let now = Timestamp::now();
@@ -71,6 +83,7 @@ pub async fn mint(
                     expires_at: expires_at.to_db(),
                     key_disables: key.disables,
                     account_suspensions,
+                    account_id: on_descendant.map(|a| a.as_str().to_owned()),
                 },
             )?;
             Ok(MintedToken {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::cache::{CachedKey, CachedToken};
 use super::limits::{Ask, Outcome, Standing};
 use super::{Chain, Keyward};
-use crate::domain::{Credential, Principal, Scope, Timestamp};
+use crate::domain::{AccountId, Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::metrics::CacheName;
 use crate::secret::{self, CredentialKind, Presented, SecretHasher};
@@ -100,7 +100,9 @@ impl Keyward {
         client: Option<IpAddr>,
         cost: i64,
     ) -> Result<(Verdict, Standing), ApiError> {
-        let verdict = self.check_credential_as(presented, Some(kind), client).await?;
+        let verdict = self
+            .check_credential_as(presented, Some(kind), client)
+            .await?;
         let Verdict::Valid(principal) = &verdict else {
             return Ok((verdict, Standing::default()));
         };
@@ -237,12 +239,22 @@ impl Keyward {
         let Some(chain) = self.account_chain(&key.account_id).await? else {
             return Ok(Verdict::NotFound);
         };
-        let ended_by_suspension = token.account_suspensions != chain.suspensions();
+        // A token minted on a descendant's path answers to that account's
+        // chain, which runs through its key's account.
+        let descendant = match &token.account_id {
+            Some(account) => match self.account_chain(account).await? {
+                Some(descendant) => Some(descendant),
+                None => return Ok(Verdict::NotFound),
+            },
+            None => None,
+        };
+        let minted_on = descendant.as_ref().unwrap_or(&chain);
+        let ended_by_suspension = token.account_suspensions != minted_on.suspensions();
         Ok(if let Some(refusal) = key_verdict(&key, now) {
             refusal
         } else if ended_by_disable {
             Verdict::Disabled
-        } else if !chain.enabled() || ended_by_suspension {
+        } else if !minted_on.enabled() || ended_by_suspension {
             Verdict::AccountDisabled
         } else if token.expires_at <= now {
             Verdict::Expired
@@ -290,6 +302,7 @@ impl Keyward {
             api_key_id: Uuid::try_parse(&row.api_key_id).map_err(|_| corrupt("api_key_id"))?,
             key_disables: row.key_disables,
             account_suspensions: row.account_suspensions,
+            account_id: row.account_id.map(AccountId::from_trusted),
             token_hash: row.token_hash,
             scope: Scope::parse(&row.scope).map_err(|_| corrupt("scope"))?,
             expires_at: Timestamp::from_db(row.expires_at),

@@ -76,13 +76,19 @@ fn confirm(
         return Err(refused());
     }
     if let Credential::SessionToken { id, .. } = &caller.credential {
-        let token = session_tokens::find_by_id(conn, &id.to_string())?;
-        let token_good = token.is_some_and(|token| {
-            token.api_key_id == key.id
-                && token.key_disables == key.disables
-                && token.account_suspensions == suspensions
-                && token.expires_at > now
-        });
+        let Some(token) = session_tokens::find_by_id(conn, &id.to_string())? else {
+            return Err(refused());
+        };
+        // A token minted on a descendant's path answers to that chain.
+        let (chain_enabled, chain_suspensions) = match &token.account_id {
+            Some(account) => chain_state(conn, account)?,
+            None => (true, suspensions),
+        };
+        let token_good = token.api_key_id == key.id
+            && token.key_disables == key.disables
+            && chain_enabled
+            && token.account_suspensions == chain_suspensions
+            && token.expires_at > now;
         if !token_good {
             return Err(refused());
         }
@@ -90,15 +96,18 @@ fn confirm(
     Ok(())
 }
 
-/// The chain of the account `account_id` as committed: whether it and every
-/// ancestor are enabled, and the sum of their suspension counters (what a
-/// session token minted now records). A chain that does not reach a root
-/// within `MAX_DEPTH` counts as not enabled.
+/// The chain of the account `account_id` as committed, locked until the
+/// transaction ends (see `accounts::chain_locked`), so that a suspension of
+/// any of its accounts comes wholly before or wholly after the
+/// transaction: whether it and every ancestor are enabled, and the sum of
+/// their suspension counters (what a session token minted now records). A
+/// chain that does not reach a root within `MAX_DEPTH` counts as not
+/// enabled.
 pub(crate) fn chain_state(
     conn: &mut AnyConnection,
     account_id: &str,
 ) -> Result<(bool, i64), ApiError> {
-    let chain = accounts::chain(conn, account_id, MAX_DEPTH)?;
+    let chain = accounts::chain_locked(conn, account_id, MAX_DEPTH)?;
     let complete = chain
         .last()
         .is_some_and(|root| root.parent_account_id.is_none());

@@ -26,10 +26,36 @@ pub fn find_many(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<Ac
 /// The account `id` and its ancestors, nearest first, at most `limit` of
 /// them: one read per level, which only writes and cold lookups pay.
 pub fn chain(conn: &mut AnyConnection, id: &str, limit: usize) -> QueryResult<Vec<AccountRow>> {
+    walk(conn, id, limit, find)
+}
+
+/// Like [`chain`], with every row read share-locked until the transaction
+/// ends (PostgreSQL; SQLite's one write lock orders its transactions
+/// anyway): a change to any of these accounts then waits for the
+/// transaction, or the transaction reads what the change committed.
+pub fn chain_locked(
+    conn: &mut AnyConnection,
+    id: &str,
+    limit: usize,
+) -> QueryResult<Vec<AccountRow>> {
+    walk(conn, id, limit, |conn, id| match conn {
+        AnyConnection::Postgres(conn) => {
+            accounts::table.find(id).for_share().first(conn).optional()
+        }
+        AnyConnection::Sqlite(_) => find(conn, id),
+    })
+}
+
+fn walk(
+    conn: &mut AnyConnection,
+    id: &str,
+    limit: usize,
+    read: impl Fn(&mut AnyConnection, &str) -> QueryResult<Option<AccountRow>>,
+) -> QueryResult<Vec<AccountRow>> {
     let mut chain: Vec<AccountRow> = Vec::new();
     let mut next = Some(id.to_owned());
     while let Some(id) = next.take().filter(|_| chain.len() < limit) {
-        let Some(row) = find(conn, &id)? else {
+        let Some(row) = read(conn, &id)? else {
             break;
         };
         next = row.parent_account_id.clone();

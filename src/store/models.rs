@@ -106,6 +106,8 @@ pub struct SessionTokenRow {
     /// The sum of the `suspensions` of the key's account and its ancestors
     /// when the token was minted.
     pub account_suspensions: i64,
+    /// The account it was minted on when not its key's: a descendant.
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

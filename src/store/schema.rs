@@ -87,6 +87,7 @@ diesel::table! {
         expires_at -> Timestamp,
         key_disables -> BigInt,
         account_suspensions -> BigInt,
+        account_id -> Nullable<Text>,
     }
 }
 

@@ -37,6 +37,22 @@ where
     Option::<Only<T>>::deserialize(deserializer).map(|found| Some(found.map(|Only(t)| t)))
 }
 
+/// Like [`whole_number`], telling `null` (`Some(None)`) from absent (`None`).
+pub fn present_whole_number<'de, D>(deserializer: D) -> Result<Option<Option<i64>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Whole(i64);
+    impl<'de> Deserialize<'de> for Whole {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            whole_number(deserializer)?
+                .map(Whole)
+                .ok_or_else(|| de::Error::custom("expected a whole number"))
+        }
+    }
+    Option::<Whole>::deserialize(deserializer).map(|found| Some(found.map(|Whole(n)| n)))
+}
+
 /// For nested objects: refuses the array form serde would otherwise accept
 /// for a struct (its fields in order), so only `{…}` is read, whatever the
 /// format (a JSON object, or `api_key[…]` fields of a form).

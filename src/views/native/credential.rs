@@ -6,12 +6,12 @@ use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder,
 use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
-use super::super::{present, whole_number};
+use super::super::{present, present_whole_number, whole_number};
+use crate::domain::limits::MAX_CREDITS;
 use crate::domain::{Credential, CredentialKind, Principal, Role, Scope, Timestamp};
 use crate::error::ApiError;
-use crate::service::session_tokens::MintedToken;
-use crate::domain::limits::MAX_CREDITS;
 use crate::service::limits::Standing;
+use crate::service::session_tokens::MintedToken;
 use crate::service::verify::{Verdict, VerifyCode};
 use crate::service::Asked;
 
@@ -254,8 +254,8 @@ pub struct VerifyBody {
     key: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     session_token: Option<Option<String>>,
-    #[serde(default, deserialize_with = "whole_number")]
-    cost: Option<i64>,
+    #[serde(default, deserialize_with = "present_whole_number")]
+    cost: Option<Option<i64>>,
 }
 
 /// What verify is asked: the credential, the kind it claims to be, and the
@@ -277,7 +277,11 @@ impl VerifyBody {
                 ))
             }
         };
-        let cost = self.cost.unwrap_or(1);
+        let cost = match self.cost {
+            None => 1,
+            Some(None) => return Err(ApiError::BadRequest("cost must not be null".into())),
+            Some(Some(cost)) => cost,
+        };
         if !(0..=MAX_CREDITS).contains(&cost) {
             return Err(ApiError::BadRequest(format!(
                 "cost must be between 0 and {MAX_CREDITS}"

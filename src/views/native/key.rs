@@ -298,7 +298,11 @@ impl CreateKeyBody {
             rate_limit: (self.rate_limit.flatten())
                 .map(RateLimitView::command)
                 .transpose()?,
-            credits: self.credits.flatten().map(CreditsView::command).transpose()?,
+            credits: self
+                .credits
+                .flatten()
+                .map(CreditsView::command)
+                .transpose()?,
         })
     }
 }

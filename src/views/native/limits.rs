@@ -92,7 +92,9 @@ impl CreditsView {
         let refill = match self.refill.flatten() {
             None => None,
             Some(refill) => Some(Refill {
-                amount: refill.amount.ok_or_else(|| missing("credits.refill.amount"))?,
+                amount: refill
+                    .amount
+                    .ok_or_else(|| missing("credits.refill.amount"))?,
                 interval: RefillInterval::parse(&refill.interval)?,
             }),
         };

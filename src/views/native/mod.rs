@@ -15,7 +15,7 @@ pub use account::{
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
 pub use error::NativeErrorBody;
 pub use events::{EventPageView, EventsQuery};
-pub use limits::{CreditsView, RateLimitView, RefillView};
 pub use key::{
     CreateKeyBody, KeyListQuery, KeyListView, KeyPageView, KeyView, RotateBody, UpdateKeyBody,
 };
+pub use limits::{CreditsView, RateLimitView, RefillView};
