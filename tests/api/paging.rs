@@ -25,7 +25,34 @@ crate::on_both_backends!(
     filters_hold_on_every_page,
     events_page_with_limit_and_page_key,
     v1_pages_follow_links_next,
+    a_forged_position_that_passes_the_check_is_refused,
 );
+
+/// The check in a page key is not a secret: anyone can make one that
+/// passes it. A position whose id no list could hold (a NUL, a quote, an
+/// empty id) is still refused as a page key, never handed to the database.
+fn a_forged_position_that_passes_the_check_is_refused(backend: Backend) {
+    use keyward::service::paging::{encode, CreatedPosition};
+    let app = spawn_app(backend);
+    let account = app.create_account("Acme");
+    let list = format!("keys:{}:status=*,role=*,enabled=*", account.id);
+    let at = PrimitiveDateTime::new(
+        OffsetDateTime::now_utc().date(),
+        OffsetDateTime::now_utc().time(),
+    );
+    let bad = error_body(400, "Bad Request", "pageKey is not one this list gave");
+    for id in ["a\u{0}b", "it's", "", "é"] {
+        let forged = encode(&list, &CreatedPosition::new(at, id));
+        let path = format!("{}?limit=2&pageKey={forged}", keys_path(&account));
+        let reply = app.get(&path, Some(&account.owner_key));
+        assert_eq!((reply.status, &reply.body), (400, &bad), "{id:?}");
+    }
+    // The same forgery with an id-shaped id is a position like any other.
+    let forged = encode(&list, &CreatedPosition::new(at, "zzzz"));
+    let path = format!("{}?limit=2&pageKey={forged}", keys_path(&account));
+    let reply = app.get(&path, Some(&account.owner_key));
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+}
 
 /// `count` keys inserted straight into the database, `per_instant` sharing
 /// each `created_at` (so that the order by id is what separates them), all

@@ -1478,6 +1478,72 @@ fn bad_create_requests_create_nothing(backend: Backend) {
     assert_eq!(rows(&app), (before.0 + 2, before.1 + 2));
 }
 
+/// A token the platform's key mints on the store's path is the platform
+/// key's, and also answers to the store: suspending the store ends it for
+/// good, as it ends the store's own tokens, while the platform's tokens
+/// minted on its own path live on.
+fn a_token_minted_on_a_descendant_ends_with_it(backend: Backend) {
+    let app = spawn_app(backend);
+    let tree = build_tree(&app);
+    let (platform, store) = (&tree.platform, &tree.store.account);
+    let (on_store, _) = mint(&app, &store.id, &platform.owner_key);
+    let (on_platform, _) = mint(&app, &platform.id, &platform.owner_key);
+    let valid = verify_token(&app, &on_store);
+    assert_eq!(valid["valid"], json!(true), "{valid}");
+    assert_eq!(
+        valid["accountId"],
+        json!(platform.id),
+        "the token is the platform key's"
+    );
+
+    let reply = put_account(
+        &app,
+        &store.id,
+        &platform.owner_key,
+        None,
+        &json!({"enabled": false}),
+    );
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(verify_token(&app, &on_store), account_disabled());
+    assert_reply(&me(&app, &on_store), 401, &invalid_authentication());
+    // Minting on the suspended store is refused; the platform is untouched.
+    let reply = app.post(
+        &tokens_path(&store.id),
+        Some(&platform.owner_key),
+        &json!({ "scope": "card" }),
+    );
+    assert_reply(&reply, 403, &forbidden());
+    assert_eq!(verify_token(&app, &on_platform)["valid"], json!(true));
+
+    let reply = put_account(
+        &app,
+        &store.id,
+        &platform.owner_key,
+        None,
+        &json!({"enabled": true}),
+    );
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(
+        verify_token(&app, &on_store),
+        account_disabled(),
+        "not revived"
+    );
+    let (fresh, _) = mint(&app, &store.id, &platform.owner_key);
+    assert_eq!(verify_token(&app, &fresh)["valid"], json!(true));
+    // Suspending the merchant above the store ends the fresh one too.
+    let merchant = &tree.merchant.account;
+    let reply = put_account(
+        &app,
+        &merchant.id,
+        &platform.owner_key,
+        None,
+        &json!({"enabled": false}),
+    );
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(verify_token(&app, &fresh), account_disabled());
+    assert_eq!(verify_token(&app, &on_platform)["valid"], json!(true));
+}
+
 crate::on_both_backends!(
     a_platform_builds_and_runs_a_three_level_tree,
     nothing_acts_above_or_beside_itself,
@@ -1488,4 +1554,5 @@ crate::on_both_backends!(
     me_and_verify_name_the_parent,
     the_command_line_creates_children_and_lists_accounts,
     bad_create_requests_create_nothing,
+    a_token_minted_on_a_descendant_ends_with_it,
 );
