@@ -117,6 +117,36 @@ pub struct V1ApiKeyAttributes {
     created_at: Timestamp,
     #[schema(required = true)]
     revoked_at: Option<Timestamp>,
+    /// Extension, only for a key with a rate limit (set in the native API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    rate_limit: Option<V1RateLimit>,
+    /// Extension, only for a key that spends credits: the balance now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    credits: Option<V1Credits>,
+}
+
+/// A key's rate limit: `limit` uses per fixed window of `window_seconds`.
+#[derive(Serialize, ToSchema)]
+pub struct V1RateLimit {
+    limit: i64,
+    window_seconds: i64,
+}
+
+/// A key's credits: what is left, and how they refill (`null`: never).
+#[derive(Serialize, ToSchema)]
+pub struct V1Credits {
+    remaining: i64,
+    #[schema(required = true)]
+    refill: Option<V1Refill>,
+}
+
+/// Sets the balance to `amount` every `interval` (`daily`, `monthly`), in UTC.
+#[derive(Serialize, ToSchema)]
+pub struct V1Refill {
+    amount: i64,
+    interval: &'static str,
 }
 
 impl V1ApiKeyDocument {
@@ -158,6 +188,17 @@ fn api_key(key: ApiKey, secret: Option<&Secret>) -> V1ApiKeyResource {
             description: key.description,
             created_at: key.created_at,
             revoked_at: key.revoked_at,
+            rate_limit: key.rate_limit.map(|r| V1RateLimit {
+                limit: r.limit,
+                window_seconds: r.window_seconds,
+            }),
+            credits: key.credits.map(|policy| V1Credits {
+                remaining: key.credits_remaining.unwrap_or_default(),
+                refill: policy.refill.map(|r| V1Refill {
+                    amount: r.amount,
+                    interval: r.interval.as_str(),
+                }),
+            }),
         },
     }
 }
