@@ -11,6 +11,12 @@ Then, per backend, the long tail: many keys with real secrets used at random
 from one address (see measure_long_tail). Hashing those secrets needs the
 argon2-cffi package, which bench/run.sh installs in a virtual environment
 under target/.
+
+Then, per backend, two parts of their own (--only pages,tree): a page of 100
+keys from an account with 1,000,000 keys, first and after key 900,000
+(measure_pages), and authentication with keys of accounts three levels deep
+against root accounts' keys (measure_tree). Their figures take turns under
+wrk (interleaved), so that the noise of a shared host cancels in the ratios.
 """
 
 import argparse
@@ -37,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -50,6 +57,9 @@ SEED_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2VlZGVkc2VlZGVk$" + "A" * 43
 # Named, so that columns added later (all nullable) need no change here.
 SEED_COLUMNS = ("id, account_id, name, role, enabled, secret_hash, secret_hint, "
                 "created_at, created_by, modified_at, modified_by, version")
+# The accounts columns a row needs since the accounts tree (migration
+# 000007): PostgreSQL has no default for the bookkeeping ones.
+ACCOUNT_COLUMNS = "id, name, created_at, created_by, modified_at, modified_by"
 PHC = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")
 # wrk threads, for every figure.
 THREADS = 2
@@ -121,8 +131,21 @@ def hash_all(secrets_, params):
 
 # --- databases ---------------------------------------------------------------
 
+def random_account_id():
+    return "".join(random.choice(string.ascii_letters + string.digits) for _ in range(22))
+
+
+def db_time(moment):
+    """A UTC time as the server writes it into SQLite's text columns:
+    milliseconds, trailing zeros dropped, no fraction on a whole second.
+    SQLite compares these as text, so a list's order and a page key's
+    position are only right if every row is written the same way."""
+    text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3].rstrip("0")
+    return text.rstrip(".")
+
+
 def now_text():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return db_time(datetime.datetime.now(datetime.timezone.utc))
 
 
 class BenchDatabase:
@@ -153,31 +176,67 @@ class BenchDatabase:
         """Bulk-inserts `count` keys into an account of their own."""
         if count <= 0:
             return
-        account = "".join(random.choice(string.ascii_letters + string.digits) for _ in range(22))
+        account = random_account_id()
+        self.insert_accounts([(account, "Seed")])
+        self.fill(account, count)
+
+    def insert_accounts(self, accounts, parent=None):
+        """Inserts root accounts (or children of `parent`) as (id, name) rows,
+        with the bookkeeping `keyward accounts create` writes."""
         now = now_text()
+        rows = [(account, name, now, f"crn:{account}:cli:keyward", now, f"crn:{account}:cli:keyward",
+                 parent) for account, name in accounts]
+        sql = (f"INSERT INTO accounts ({ACCOUNT_COLUMNS}, parent_account_id) "
+               "VALUES (?,?,?,?,?,?,?)")
+        if self.backend == "sqlite":
+            con = sqlite3.connect(self.url)
+            con.executemany(sql, rows)
+            con.commit()
+            con.close()
+        else:
+            data = io.StringIO()
+            csv.writer(data).writerows(rows)
+            subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-c",
+                            f"COPY accounts ({ACCOUNT_COLUMNS}, parent_account_id) "
+                            "FROM STDIN WITH (FORMAT csv)"],
+                           input=data.getvalue(), check=True, capture_output=True, text=True)
+
+    def fill(self, account, count, spread_ms=0):
+        """Bulk-inserts `count` filler keys (names seed0...) into `account`.
+        With `spread_ms`, key i is created i × spread_ms milliseconds after
+        the first, the last one just before now, as keys created over time
+        are; without, all at once."""
+        if count <= 0:
+            return
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as the server keeps it
+        first = now - datetime.timedelta(milliseconds=spread_ms * count)
+        stamp = db_time(now)
         crn = f"crn:{account}:cli:keyward"
         if self.backend == "sqlite":
             con = sqlite3.connect(self.url)
-            con.execute("INSERT INTO accounts (id, name, created_at) VALUES (?, 'Seed', ?)", (account, now))
             batch = 100_000
+            step = datetime.timedelta(milliseconds=spread_ms)
             for start in range(0, count, batch):
-                rows = [
-                    (str(uuid.uuid4()), account, f"seed{i}", "merchant-terminal", 1,
-                     SEED_HASH, "...AAAAAA", now, crn, now, crn, 1)
-                    for i in range(start, min(count, start + batch))
-                ]
+                rows = []
+                for i in range(start, min(count, start + batch)):
+                    at = db_time(first + step * i) if spread_ms else stamp
+                    rows.append((str(uuid.uuid4()), account, f"seed{i}", "merchant-terminal", 1,
+                                 SEED_HASH, "...AAAAAA", at, crn, at, crn, 1))
                 con.executemany(f"INSERT INTO api_keys ({SEED_COLUMNS}) "
                                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             con.commit()
             con.execute("ANALYZE")
             con.close()
         else:
+            first_text = first.strftime("%Y-%m-%d %H:%M:%S.%f")
+            at = (f"TIMESTAMP '{first_text}' + i * INTERVAL '{spread_ms} milliseconds'"
+                  if spread_ms else f"TIMESTAMP '{stamp}'")
             psql(self.url, f"""
-                INSERT INTO accounts (id, name, created_at) VALUES ('{account}', 'Seed', '{now}');
                 INSERT INTO api_keys ({SEED_COLUMNS})
                 SELECT gen_random_uuid()::text, '{account}', 'seed' || i, 'merchant-terminal', true,
-                       '{SEED_HASH}', '...AAAAAA', '{now}', '{crn}', '{now}', '{crn}', 1
-                FROM generate_series(1, {count}) AS i;
+                       '{SEED_HASH}', '...AAAAAA', {at}, '{crn}', {at}, '{crn}', 1
+                FROM generate_series(0, {count - 1}) AS i;
             """)
             self.settle()
 
@@ -191,10 +250,15 @@ class BenchDatabase:
     def insert_keys(self, account, keys):
         """Bulk-inserts (id, name, secret_hash, secret_hint) rows into `account`,
         with the named columns, then refreshes the planner's statistics."""
+        self.insert_key_rows([(key_id, account, name, phc, hint) for key_id, name, phc, hint in keys])
+
+    def insert_key_rows(self, keys):
+        """Bulk-inserts (id, account, name, secret_hash, secret_hint) rows,
+        with the named columns, then refreshes the planner's statistics."""
         now = now_text()
-        crn = f"crn:{account}:cli:keyward"
-        rows = [(key_id, account, name, "merchant-terminal", True, phc, hint, now, crn, now, crn, 1)
-                for key_id, name, phc, hint in keys]
+        rows = [(key_id, account, name, "merchant-terminal", True, phc, hint, now,
+                 f"crn:{account}:cli:keyward", now, f"crn:{account}:cli:keyward", 1)
+                for key_id, account, name, phc, hint in keys]
         if self.backend == "sqlite":
             con = sqlite3.connect(self.url)
             con.executemany(f"INSERT INTO api_keys ({SEED_COLUMNS}) "
@@ -382,6 +446,8 @@ def parse_wrk(output):
         elif line.startswith("status "):
             _, code, count = line.split()
             result["statuses"][int(code)] = int(count)
+        elif line.startswith("invalid "):
+            result["invalid"] = int(line.split()[1])
         elif line.startswith("pass "):
             _, answers, seconds, keys = line.split()
             result["pass"] = {"answers": int(answers), "seconds": float(seconds), "keys": int(keys)}
@@ -779,6 +845,280 @@ def measure_long_tail(backend, args, workdir, material):
     return rows, info
 
 
+# --- pages and the accounts tree ---------------------------------------------------
+
+def interleaved(base, figures, rounds, seconds, connections):
+    """Each figure (name, path, headers, script, env) for `rounds` wrk runs
+    of `seconds`, taking turns so that drift of the host lands on all of them
+    alike: in order in even rounds, in reverse in odd ones (A B, B A, ...).
+    Per figure: the mean over the rounds of req/s, p50 and p99, summed
+    non-2xx answers, statuses and socket errors, and `rounds_rps`."""
+    runs = {name: [] for name, *_ in figures}
+    for r in range(rounds):
+        for name, path, headers, script, env in (figures if r % 2 == 0 else figures[::-1]):
+            runs[name].append(wrk(base + path, seconds, connections, headers, script, env))
+    combined = {}
+    for name, results in runs.items():
+        statuses = {}
+        for result in results:
+            for code, n in result["statuses"].items():
+                statuses[code] = statuses.get(code, 0) + n
+        mean = lambda field: sum(r[field] for r in results) / len(results)
+        combined[name] = dict(rps=mean("rps"), p50=mean("p50"), p99=mean("p99"),
+                              non2xx=sum(r["non2xx"] for r in results),
+                              socket_errors=sum(r["socket_errors"] for r in results),
+                              statuses=statuses, rounds_rps=[r["rps"] for r in results],
+                              invalid=sum(r.get("invalid", 0) for r in results))
+    return combined
+
+
+def get_json(connection, path, key):
+    """GET on a keep-alive connection: the parsed body; HarnessError unless 200."""
+    connection.request("GET", path, headers={"x-api-key": key})
+    response = connection.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise HarnessError(f"GET {path} answered {response.status}: {body[:300]!r}")
+    return json.loads(body)
+
+
+def walk_pages(server, account, owner, upto, limit):
+    """Walks the account's key list `limit` at a time from the start until
+    `upto` keys have been listed (a multiple of `limit`): the nextPageKey of
+    the last page read, and the ids listed, each checked to come once."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    seen, page_key, pages = set(), None, 0
+    try:
+        while len(seen) < upto:
+            path = f"/api/accounts/{account}/api-keys?limit={limit}"
+            if page_key:
+                path += "&pageKey=" + urllib.parse.quote(page_key, safe="")
+            page = get_json(connection, path, owner)
+            pages += 1
+            items = page.get("items", []) if isinstance(page, dict) else []
+            if len(items) != limit or not page.get("nextPageKey"):
+                raise HarnessError(f"page {pages} of the walk: {len(items)} items, nextPageKey "
+                                   f"{page.get('nextPageKey') if isinstance(page, dict) else None!r}; "
+                                   f"expected {limit} and a next page")
+            for item in items:
+                if item["id"] in seen:
+                    raise HarnessError(f"page {pages} of the walk lists key {item['id']} again")
+                seen.add(item["id"])
+            page_key = page["nextPageKey"]
+    finally:
+        connection.close()
+    return page_key, seen, pages
+
+
+def measure_pages(backend, args, workdir):
+    """Listing a page of 100 keys from an account with args.page_keys keys:
+    the first page, and the page after the first args.page_deep keys.
+
+    The keys are bulk-inserted into the account of `keyward accounts
+    create`, created 1 ms apart (so the list's (createdAt, id) order is
+    their insertion order); their hashes belong to no secret, as nothing
+    authenticates with them. The server walks to the deep page itself
+    (limit=1000 per request), so the page key is one it gave; then /healthz,
+    the first page and the deep page take turns under wrk."""
+    total, deep = args.page_keys, args.page_deep
+    walk_limit = min(1000, deep)
+    if deep <= 0 or deep % walk_limit or deep + 100 >= total:
+        raise HarnessError(f"--page-deep {deep:,} must be a positive multiple of 1,000 "
+                           f"(or below it) with a full page after it in --page-keys {total:,}")
+    seconds, conns, rounds = args.round_seconds, args.connections, args.rounds
+    deep_label = f"GET page of 100 after key {deep:,}"
+    labels = ("GET /healthz", "GET first page of 100", deep_label)
+    info = dict(backend=backend, keys=total, deep=deep)
+    rows = []
+    database = BenchDatabase(backend, args.postgres_url, workdir)
+    try:
+        account, owner_key = database.prepare("Pages")
+        owner = owner_key["secret"]
+        keys_path = f"/api/accounts/{account}/api-keys"
+
+        # Does this server page key lists at all? Asked on the one key the
+        # account has, before spending the time to seed a million.
+        server = Server(database.url, workdir)
+        try:
+            probe = server.call("GET", keys_path + "?limit=1", owner)
+        finally:
+            server.stop()
+        if not (isinstance(probe, dict) and isinstance(probe.get("items"), list)):
+            missing = (f"not measured: this keyward does not page key lists "
+                       f"(GET …/api-keys?limit=1 answered a bare {type(probe).__name__})")
+            log(f"{backend} pages: {missing}")
+            return [dict(backend=backend, keys=total, figure=label, missing=missing)
+                    for label in labels[1:]], info
+
+        log(f"{backend} pages: seeding {total - 1:,} keys into the owner's account")
+        started = time.time()
+        database.fill(account, total - 1, spread_ms=1)
+        info["seed_seconds"] = time.time() - started
+        log(f"{backend} pages: seeded in {info['seed_seconds']:.1f} s")
+
+        server = Server(database.url, workdir)
+        try:
+            server.call("GET", "/api/me", owner)
+            started = time.time()
+            page_key, seen, pages = walk_pages(server, account, owner, deep, walk_limit)
+            info["walk"] = dict(pages=pages, limit=walk_limit, seconds=time.time() - started)
+            log(f"{backend} pages: walked {len(seen):,} keys in {pages} requests of "
+                f"{walk_limit} in {info['walk']['seconds']:.1f} s")
+            # Both pages, once, checked for what they must hold.
+            first = server.call("GET", keys_path + "?limit=100", owner)
+            deep_path = keys_path + "?limit=100&pageKey=" + urllib.parse.quote(page_key, safe="")
+            after = server.call("GET", deep_path, owner)
+            for name, page in (("first", first), ("deep", after)):
+                if len(page.get("items", [])) != 100 or not page.get("nextPageKey"):
+                    raise HarnessError(f"the {name} page has {len(page.get('items', []))} items "
+                                       f"and nextPageKey {page.get('nextPageKey')!r}")
+            if any(item["id"] in seen for item in after["items"]):
+                raise HarnessError("the deep page repeats a key listed before it")
+            if any(item["id"] not in seen for item in first["items"]):
+                raise HarnessError("the first page lists a key the walk did not start with")
+            del seen
+
+            auth = [f"x-api-key: {owner}"]
+            found = interleaved(server.base, [
+                (labels[0], "/healthz", [], None, None),
+                (labels[1], keys_path + "?limit=100", auth, None, None),
+                (labels[2], deep_path, auth, None, None),
+            ], rounds, seconds, conns)
+            rss = server.peak_rss_mib()
+        finally:
+            server.stop()
+        base = found[labels[0]]["rps"]
+        for label in labels:
+            result = found[label]
+            rows.append(dict(backend=backend, keys=total, figure=label, **result, rss=rss,
+                             ratio=result["rps"] / base if base else float("nan")))
+            log(f"{backend} pages {label}: {result['rps']:.0f} req/s "
+                f"(rounds {', '.join(f'{x:.0f}' for x in result['rounds_rps'])})")
+    finally:
+        database.drop()
+    return rows, info
+
+
+def measure_tree(backend, args, workdir, material):
+    """Authentication with a key of an account three levels deep (platform,
+    merchant, store) against a root account's key, on one server run.
+
+    One key each: the platform's owner key and the store's, both created
+    through the API (POST /api/accounts, POST /api/accounts/{id}/accounts).
+    Many keys: args.tree_keys keys with real secrets, spread over
+    args.tree_accounts stores (under 10 merchants, all created through the
+    API by the platform's key), against as many keys spread over as many
+    root accounts (inserted with SQL, as `keyward accounts create` writes
+    them); each request with a key picked at random. Each pair of figures
+    takes turns under wrk (see interleaved)."""
+    seconds, conns, rounds = args.round_seconds, args.connections, args.rounds
+    stores = args.tree_accounts
+    merchants = min(10, stores)
+    per_account = max(1, args.tree_keys // stores)
+    info = dict(backend=backend, stores=stores, merchants=merchants, keys=per_account * stores)
+    rows = []
+    database = BenchDatabase(backend, args.postgres_url, workdir)
+    try:
+        platform_id, platform_key = database.prepare("Platform")
+        root = platform_key["secret"]
+        server = Server(database.url, workdir)
+        try:
+            started = time.time()
+            made = server.call("POST", "/api/accounts", root, {"name": "Merchant"})
+            merchant_id = made["account"]["id"]
+            params = argon2_params(database.secret_hash(made["apiKey"]["id"]))
+            info["argon2"] = params
+            made = server.call("POST", f"/api/accounts/{merchant_id}/accounts", root, {"name": "Store"})
+            store_id, store = made["account"]["id"], made["apiKey"]["secret"]
+            # The many-key side: stores under merchants under the platform.
+            merchant_ids = [merchant_id] + [
+                server.call("POST", "/api/accounts", root, {"name": f"Merchant {m}"})["account"]["id"]
+                for m in range(1, merchants)]
+            store_ids = [server.call("POST", f"/api/accounts/{merchant_ids[s % merchants]}/accounts",
+                                     root, {"name": f"Store {s}"})["account"]["id"]
+                         for s in range(stores)]
+            info["accounts_seconds"] = time.time() - started
+        finally:
+            server.stop()
+        root_ids = [random_account_id() for _ in range(stores)]
+        database.insert_accounts([(a, f"Root {i}") for i, a in enumerate(root_ids)])
+
+        hashes = material.hashed(params)
+        half = per_account * stores
+        rows_in = []
+        for side, accounts, offset in (("store", store_ids, 0), ("root", root_ids, half)):
+            for i in range(half):
+                key_id, secret, phc = (material.ids[offset + i], material.secrets[offset + i],
+                                       hashes[offset + i])
+                rows_in.append((key_id, accounts[i % stores], f"t{i // stores}", phc,
+                                "..." + secret[-6:]))
+        database.insert_key_rows(rows_in)
+        if backend == "postgres":
+            database.settle()
+        files = {}
+        for side, offset in (("store", 0), ("root", half)):
+            chosen = list(material.secrets[offset:offset + half])
+            random.shuffle(chosen)
+            files[side] = Path(workdir) / f"tree-{backend}-{side}.txt"
+            files[side].write_text("\n".join(chosen) + "\n")
+
+        server = Server(database.url, workdir)
+        try:
+            # What each side is: a root key, and a key three levels down.
+            me_root, me_store = server.call("GET", "/api/me", root), server.call("GET", "/api/me", store)
+            if me_root.get("parentAccountId") is not None or me_store.get("parentAccountId") != merchant_id:
+                raise HarnessError(f"GET /api/me: root {me_root}, store {me_store}: "
+                                   "not a root key and a key of the merchant's child")
+            for side, secret in (("root", root), ("store", store),
+                                 ("root", material.secrets[half]), ("store", material.secrets[0])):
+                verified = server.call("POST", "/api/verify", None, {"key": secret})
+                if not verified.get("valid"):
+                    raise HarnessError(f"POST /api/verify with a {side} key: {verified}")
+            for side in ("root", "store"):
+                warm = wrk(server.base + "/api/me", args.warmup, conns, script="random-key.lua",
+                           env={"KEYS": str(files[side])})
+                if set(warm["statuses"]) != {200}:
+                    raise HarnessError(f"warm-up with the {side} side's keys: {warm['statuses']}")
+
+            def pair(label, path, one_root, one_store, script=None, env_key=None):
+                if script:
+                    sides = [(side, path, [], script, {env_key: value})
+                             for side, value in (("root", one_root), ("store", one_store))]
+                else:
+                    sides = [(side, path, [f"x-api-key: {value}"], None, None)
+                             for side, value in (("root", one_root), ("store", one_store))]
+                return label, sides
+
+            pairs = [
+                pair("GET /api/me, 1 key", "/api/me", root, store),
+                pair("POST /api/verify, 1 key", "/api/verify", json.dumps({"key": root}),
+                     json.dumps({"key": store}), "post.lua", "BODY"),
+                pair(f"GET /api/me, {half:,} keys at random", "/api/me",
+                     str(files["root"]), str(files["store"]), "random-key.lua", "KEYS"),
+                pair(f"POST /api/verify, {half:,} keys at random", "/api/verify",
+                     str(files["root"]), str(files["store"]), "random-verify.lua", "KEYS"),
+            ]
+            if args.short:
+                pairs = [pairs[0], pairs[3]]
+            for label, sides in pairs:
+                found = interleaved(server.base, sides, rounds, seconds, conns)
+                a, b = found["root"], found["store"]
+                invalid = {side: found[side]["invalid"] for side in found}
+                rows.append(dict(backend=backend, figure=label, root=a, store=b,
+                                 ratio=b["rps"] / a["rps"] if a["rps"] else float("nan"),
+                                 rounds=[y / x if x else float("nan")
+                                         for x, y in zip(a["rounds_rps"], b["rounds_rps"])],
+                                 invalid=invalid))
+                log(f"{backend} tree {label}: root {a['rps']:.0f}, 3 levels deep {b['rps']:.0f} req/s, "
+                    f"ratio {rows[-1]['ratio']:.2f} (rounds {', '.join(f'{x:.2f}' for x in rows[-1]['rounds'])})")
+            info["rss"] = server.peak_rss_mib()
+        finally:
+            server.stop()
+    finally:
+        database.drop()
+    return rows, info
+
+
 # --- the report ------------------------------------------------------------------
 
 def ratio_text(x):
@@ -794,9 +1134,11 @@ def codes(statuses):
     return ", ".join(f"{code}×{n}" for code, n in sorted(statuses.items()))
 
 
-def render(rows, long_rows, infos, args, elapsed):
+def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ())):
+    page_rows, page_infos = pages
+    tree_rows, tree_infos = tree
     params = sorted({r["argon2"] for r in rows if r.get("argon2")} |
-                    {i["argon2"] for i in infos if i.get("argon2")})
+                    {i["argon2"] for i in [*infos, *tree_infos] if i.get("argon2")})
     argon2 = "; ".join(f"argon2id m={m} t={t} p={p}" for m, t, p in params) or "argon2id"
     command = "bash bench/run.sh" + "".join(f" {a}" for a in args.command_line)
     lines = [
@@ -899,7 +1241,128 @@ def render(rows, long_rows, infos, args, elapsed):
             lines.append(f"- {backend}: peak RSS {peaks}; seeding took {info['seed_seconds']:.0f} s; "
                          f"the harness hashed the {info['real']:,} secrets with argon2id m={m} t={t} p={p} "
                          f"in {info['hash_seconds']:.0f} s (once per run)")
+    if page_rows:
+        lines += render_pages(page_rows, page_infos, args)
+    if tree_rows:
+        lines += render_tree(tree_rows, tree_infos, args)
     return "\n".join(lines) + "\n"
+
+
+def met(ok):
+    return "met" if ok else "**missed**"
+
+
+def rounds_text(values, digits=0):
+    return ", ".join(f"{v:,.{digits}f}" for v in values)
+
+
+PAGE_TARGET = 0.05   # each page ≥ 0.05× /healthz
+DEEP_TARGET = 0.67   # the deep page within 1.5× of the first
+TREE_TARGET = 0.9    # a key 3 levels deep ≥ 0.9× a root account's key
+
+
+def render_pages(page_rows, page_infos, args):
+    info = page_infos[0]
+    walk = next((i["walk"] for i in page_infos if i.get("walk")), None)
+    lines = [
+        "",
+        f"Pages: a page of 100 keys (`GET /api/accounts/{{id}}/api-keys?limit=100`) from an account "
+        f"with {info['keys']:,} keys, created 1 ms apart: the first page, and the page after key "
+        f"{info['deep']:,}, whose `pageKey` the harness got from the server by walking the list "
+        f"{walk['limit']:,} keys a request" + (f" ({walk['pages']:,} requests)" if walk else "") +
+        f". /healthz, the first page and the deep page take turns under wrk -t{THREADS} "
+        f"-c{args.connections}: {args.rounds} round(s) of {args.round_seconds} s each, in turn "
+        f"forwards and backwards; req/s, p50 and p99 are means over the rounds.",
+        "",
+        "| backend | keys | figure | req/s | × /healthz | target | p50 ms | p99 ms | non-2xx | peak RSS MiB | req/s by round |",
+        "|---|---:|---|---:|---:|---|---:|---:|---:|---:|---|",
+    ]
+    for r in page_rows:
+        if r.get("missing"):
+            lines.append(f"| {r['backend']} | {r['keys']:,} | {r['figure']} | – | – | – | – | – | – | – | "
+                         f"{r['missing'].replace('|', '/')} |")
+            continue
+        target = "" if r["figure"] == "GET /healthz" else f"≥ {PAGE_TARGET}× /healthz"
+        if r["figure"].startswith("GET page of 100 after"):
+            target += f", ≥ {DEEP_TARGET}× first page"
+        lines.append(
+            f"| {r['backend']} | {r['keys']:,} | {r['figure']} | {r['rps']:,.0f} | {ratio_text(r['ratio'])} | "
+            f"{target} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx'] + r['socket_errors']} | {r['rss']:.0f} | "
+            f"{rounds_text(r['rounds_rps'])} |")
+    lines += ["", "Pages, derived:", ""]
+    for info in page_infos:
+        backend = info["backend"]
+        mine = [r for r in page_rows if r["backend"] == backend and not r.get("missing")]
+        first = next((r for r in mine if r["figure"] == "GET first page of 100"), None)
+        deep = next((r for r in mine if r["figure"].startswith("GET page of 100 after")), None)
+        if not (first and deep):
+            lines.append(f"- {backend}: not measured")
+            continue
+        ratio = deep["rps"] / first["rps"] if first["rps"] else float("nan")
+        per_round = [d / f if f else float("nan") for f, d in zip(first["rounds_rps"], deep["rounds_rps"])]
+        bad = sum(r["non2xx"] + r["socket_errors"] for r in mine)
+        lines.append(
+            f"- {backend}: first page {ratio_text(first['ratio'])}× /healthz "
+            f"(target ≥ {PAGE_TARGET}: {met(first['ratio'] >= PAGE_TARGET)}); page after key "
+            f"{info['deep']:,} {ratio_text(deep['ratio'])}× /healthz ({met(deep['ratio'] >= PAGE_TARGET)}); "
+            f"deep / first = {ratio:.2f} (target ≥ {DEEP_TARGET}, within 1.5×: {met(ratio >= DEEP_TARGET)}; "
+            f"by round {rounds_text(per_round, 2)})")
+        lines.append(
+            f"- {backend}: non-2xx answers and socket errors: {bad}; seeding took "
+            f"{info['seed_seconds']:.0f} s; the walk to key {info['deep']:,} took "
+            f"{info['walk']['pages']:,} requests in {info['walk']['seconds']:.1f} s")
+    return lines
+
+
+def render_tree(tree_rows, tree_infos, args):
+    info = tree_infos[0]
+    lines = [
+        "",
+        f"Accounts tree: authentication with a key of an account 3 levels deep (platform, merchant, "
+        f"store, made through the API) against a root account's key, on one server run. One key: "
+        f"the platform's owner key against the store's. Many keys: {info['keys']:,} keys with real "
+        f"secrets over {info['stores']:,} stores under {info['merchants']:,} merchants, against "
+        f"{info['keys']:,} keys over {info['stores']:,} root accounts, each request with a key at "
+        f"random. The two sides take turns under wrk -t{THREADS} -c{args.connections}: "
+        f"{args.rounds} round(s) of {args.round_seconds} s each, root first in even rounds and "
+        f"store first in odd ones; req/s, p50 and p99 are means over the rounds.",
+        "",
+        "| backend | figure | root key req/s | 3 levels deep req/s | deep / root | target | deep / root by round | p50 ms root / deep | p99 ms root / deep | non-2xx | refused |",
+        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for r in tree_rows:
+        a, b = r["root"], r["store"]
+        lines.append(
+            f"| {r['backend']} | {r['figure']} | {a['rps']:,.0f} | {b['rps']:,.0f} | {r['ratio']:.2f} | "
+            f"≥ {TREE_TARGET}: {met(r['ratio'] >= TREE_TARGET)} | {rounds_text(r['rounds'], 2)} | "
+            f"{a['p50']:.2f} / {b['p50']:.2f} | {a['p99']:.2f} / {b['p99']:.2f} | "
+            f"{a['non2xx'] + a['socket_errors'] + b['non2xx'] + b['socket_errors']} | "
+            f"{r['invalid']['root'] + r['invalid']['store']} |")
+    lines += ["", "Accounts tree, derived:", ""]
+    for info in tree_infos:
+        mine = [r for r in tree_rows if r["backend"] == info["backend"]]
+        if not mine:
+            continue
+        low = min(mine, key=lambda r: r["ratio"])
+        ratios = ", ".join(f"{r['ratio']:.2f}" for r in mine)
+        lines.append(f"- {info['backend']}: deep / root {ratios}; "
+                     f"lowest {low['ratio']:.2f} ({low['figure']}): {met(low['ratio'] >= TREE_TARGET)}; "
+                     f"{info['stores'] + info['merchants'] + 1:,} accounts made through the API in "
+                     f"{info['accounts_seconds']:.1f} s; peak RSS {info['rss']:.0f} MiB")
+    return lines
+
+
+PARTS = ("existing", "long-tail", "pages", "tree")
+
+
+def parts(text):
+    """--only: comma-separated parts, `all` for every one."""
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in (*PARTS, "all")]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown part {', '.join(unknown) or text!r}: {', '.join(PARTS)} or all")
+    return set(PARTS) if "all" in chosen else set(chosen)
 
 
 def main():
@@ -910,8 +1373,10 @@ def main():
                              "with 5,000 real ones (what CI runs)")
     parser.add_argument("--backend", "--backends", dest="backends", default="sqlite,postgres",
                         help="sqlite, postgres or both, comma-separated [default: both]")
-    parser.add_argument("--only", choices=("all", "existing", "long-tail"), default="all",
-                        help="run only the existing figures or only the long tail [default: all]")
+    parser.add_argument("--only", default="all", type=parts,
+                        help="the parts to run, comma-separated: existing, long-tail, pages (a "
+                             "page of 100 keys from a long list), tree (authentication 3 accounts "
+                             "deep) or all [default: all]")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "KEYWARD_BENCH_POSTGRES_URL",
         os.environ.get("KEYWARD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")))
@@ -927,6 +1392,20 @@ def main():
     parser.add_argument("--first-pass-limit", type=int,
                         help="longest the first pass may take, in seconds [default: 300; 15 short]")
     parser.add_argument("--put-rate", type=float, default=20.0, help="PUTs a second during (c)")
+    parser.add_argument("--page-keys", type=int,
+                        help="keys in the account whose list pages are read "
+                             "[default: 1,000,000; 20,000 short]")
+    parser.add_argument("--page-deep", type=int,
+                        help="the deep page starts after this many keys, a multiple of 1,000 "
+                             "[default: 90%% of --page-keys]")
+    parser.add_argument("--tree-keys", type=int, default=1000,
+                        help="keys on each side of the tree's many-key figures [default: 1,000]")
+    parser.add_argument("--tree-accounts", type=int, default=100,
+                        help="accounts those keys are spread over on each side [default: 100]")
+    parser.add_argument("--rounds", type=int,
+                        help="turns each figure of pages and tree takes [default: 4; 1 short]")
+    parser.add_argument("--round-seconds", type=int,
+                        help="seconds of one turn [default: half of --seconds; 2 short]")
     parser.add_argument("--out", help="where to write the table")
     args = parser.parse_args()
     args.command_line = []
@@ -949,28 +1428,51 @@ def main():
     args.long_tail_keys = args.long_tail_keys or (20_000 if args.short else 1_000_000)
     args.long_tail_real = args.long_tail_real or (5_000 if args.short else 100_000)
     args.first_pass_limit = args.first_pass_limit or (15 if args.short else 300)
+    args.page_keys = args.page_keys or (20_000 if args.short else 1_000_000)
+    args.page_deep = args.page_deep or max(1000, args.page_keys * 9 // 10 // 1000 * 1000)
+    args.rounds = args.rounds or (1 if args.short else 4)
+    args.round_seconds = args.round_seconds or (2 if args.short else max(1, args.seconds // 2))
+    if args.tree_accounts < 1 or args.tree_keys < args.tree_accounts:
+        parser.error("--tree-keys must be at least --tree-accounts, which must be at least 1")
     if args.long_tail_real < THREADS:
         parser.error(f"--long-tail-real must be at least {THREADS}")
     out = Path(args.out) if args.out else ROOT / "bench" / "results" / ("short.md" if args.short else "latest.md")
     started = time.time()
     rows, long_rows, infos = [], [], []
+    page_rows, page_infos, tree_rows, tree_infos = [], [], [], []
     try:
-        material = LongTailKeys(args.long_tail_real) if args.only in ("all", "long-tail") else None
+        material = LongTailKeys(args.long_tail_real) if "long-tail" in args.only else None
+        # The tree's keys with real secrets: both sides, hashed once per run.
+        tree_material = LongTailKeys(2 * args.tree_keys // args.tree_accounts * args.tree_accounts) \
+            if "tree" in args.only else None
         with tempfile.TemporaryDirectory(prefix="keyward-bench-") as workdir:
             for backend in args.backends:
-                if args.only in ("all", "existing"):
+                if "existing" in args.only:
                     for scale in args.scales:
                         rows += measure(backend, scale, args, workdir)
-                if args.only in ("all", "long-tail"):
+                if "long-tail" in args.only:
                     part_started = time.time()
                     found, info = measure_long_tail(backend, args, workdir, material)
                     long_rows += found
                     infos.append(info)
                     log(f"{backend} long tail took {time.time() - part_started:.0f} s")
+                if "pages" in args.only:
+                    part_started = time.time()
+                    found, info = measure_pages(backend, args, workdir)
+                    page_rows += found
+                    page_infos.append(info)
+                    log(f"{backend} pages took {time.time() - part_started:.0f} s")
+                if "tree" in args.only:
+                    part_started = time.time()
+                    found, info = measure_tree(backend, args, workdir, tree_material)
+                    tree_rows += found
+                    tree_infos.append(info)
+                    log(f"{backend} tree took {time.time() - part_started:.0f} s")
     except HarnessError as error:
         log(f"failed: {error}")
         sys.exit(1)
-    table = render(rows, long_rows, infos, args, time.time() - started)
+    table = render(rows, long_rows, infos, args, time.time() - started,
+                   (page_rows, page_infos), (tree_rows, tree_infos))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
     print(table)
