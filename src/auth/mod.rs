@@ -64,7 +64,8 @@ pub fn query_credential(query: &str) -> Result<Option<String>, ApiError> {
 /// authentication" when absent, and one message for every other failure so
 /// a caller cannot tell which it was. A key with a rate limit (or a session
 /// token of one) spends a use of it on every request: over the limit, 429
-/// with `Retry-After`. Requests never spend credits; only verify does.
+/// with `Retry-After`; not counted within the time budget, 503. Requests
+/// never spend credits; only verify does.
 pub async fn authenticate(
     kw: &Keyward,
     presented: Option<&str>,
@@ -82,9 +83,14 @@ pub async fn authenticate(
             credits: None,
         };
         let admission = kw.admit(principal.key_id, limits, Ask::request()).await;
-        if admission.outcome == Outcome::RateLimited {
-            let reset_at = admission.standing.rate.map(|r| r.reset_at);
-            return Err(ApiError::RateLimited(seconds_until(reset_at)));
+        match admission.outcome {
+            Outcome::RateLimited => {
+                let reset_at = admission.standing.rate.map(|r| r.reset_at);
+                return Err(ApiError::RateLimited(seconds_until(reset_at)));
+            }
+            // Not counted in time: not admitted (see `service::limits`).
+            Outcome::Unavailable => return Err(ErrorCode::ServiceUnavailable.into()),
+            Outcome::Admitted | Outcome::UsageExceeded => {}
         }
     }
     Ok(principal)

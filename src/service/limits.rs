@@ -12,13 +12,18 @@
 //! window, however many instances count. Keys without limits never come
 //! here.
 //!
+//! Once a window is seen full, a rate-limited use of that key (one that
+//! spends no credits) is refused here until the window ends, without a
+//! transaction: a window's count never goes down, so the answer is the
+//! database's, and a key hammered past its limit costs nothing more.
+//!
 //! A use waits at most the time budget for its answer. If the database has
-//! not answered by then (or fails), the policy is: a rate limit admits the
-//! use uncounted (availability first: the limit protects a service, and an
-//! outage of the counter must not take it down), and credits refuse it with
-//! `LIMITS_UNAVAILABLE` (never spend what cannot be recorded). A transaction
-//! that finishes after its budget may still count the use: that only ever
-//! under-admits. `keyward_limit_decisions_total` counts each outcome.
+//! not answered by then (or fails), it is refused as unavailable
+//! (`LIMITS_UNAVAILABLE` to verify, `503` to the key's own request): a use
+//! that cannot be counted is not admitted, so no limit is ever exceeded. A
+//! use whose transaction commits after its caller gave up is given back in
+//! a second transaction, so a refused use takes nothing either.
+//! `keyward_limit_decisions_total` counts each outcome.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -111,8 +116,14 @@ pub struct Admission {
 /// The gates of one instance, by key id.
 pub struct Limiter {
     gates: Mutex<HashMap<Uuid, Arc<Gate>>>,
+    /// Keys whose rate window was seen full, with the limit it was full
+    /// at, until the window ends.
+    full: Mutex<HashMap<(Uuid, i64), Timestamp>>,
     budget: Duration,
 }
+
+/// Past this many full windows remembered, ended ones are swept.
+const FULL_SWEEP_AT: usize = 10_000;
 
 /// The uses of one key waiting for a transaction, and whether one runs.
 #[derive(Default)]
@@ -136,8 +147,25 @@ impl Limiter {
     pub fn new(budget: Duration) -> Self {
         Self {
             gates: Mutex::new(HashMap::new()),
+            full: Mutex::new(HashMap::new()),
             budget,
         }
+    }
+
+    /// When the window of key `id` at `limit` that was seen full ends, if
+    /// it has not yet.
+    fn full_until(&self, id: Uuid, limit: i64, now: Timestamp) -> Option<Timestamp> {
+        let full = self.full.lock().unwrap_or_else(|e| e.into_inner());
+        full.get(&(id, limit)).copied().filter(|until| *until > now)
+    }
+
+    fn note_full(&self, id: Uuid, limit: i64, until: Timestamp) {
+        let mut full = self.full.lock().unwrap_or_else(|e| e.into_inner());
+        if full.len() >= FULL_SWEEP_AT {
+            let now = Timestamp::now();
+            full.retain(|_, until| *until > now);
+        }
+        full.insert((id, limit), until);
     }
 
     fn gate(&self, id: Uuid) -> Arc<Gate> {
@@ -166,6 +194,23 @@ impl Keyward {
                 standing: Standing::default(),
             };
         }
+        if let (Some(rate), None) = (limits.rate, limits.credits) {
+            if let Some(reset_at) = self.limiter.full_until(id, rate.limit, Timestamp::now()) {
+                (self.metrics).limit_decision(Outcome::RateLimited.as_str(), false);
+                let rate = RateStanding {
+                    limit: rate.limit,
+                    remaining: 0,
+                    reset_at,
+                };
+                return Admission {
+                    outcome: Outcome::RateLimited,
+                    standing: Standing {
+                        rate: Some(rate),
+                        credits: None,
+                    },
+                };
+            }
+        }
         let (reply, answer) = oneshot::channel();
         let gate = self.limiter.gate(id);
         let start = {
@@ -181,9 +226,9 @@ impl Keyward {
                 Ok(Ok(Ok(admission))) => (admission, false),
                 Ok(Ok(Err(e))) => {
                     log::warn!("cannot count a use of key {id}: {e:?}");
-                    (fallback(limits), true)
+                    (UNAVAILABLE, true)
                 }
-                _ => (fallback(limits), true),
+                _ => (UNAVAILABLE, true),
             };
         (self.metrics).limit_decision(admission.outcome.as_str(), fell_back);
         admission
@@ -191,16 +236,13 @@ impl Keyward {
 }
 
 /// The answer when the counters did not answer in time.
-fn fallback(limits: KeyLimits) -> Admission {
-    let outcome = match limits.credits {
-        Some(_) => Outcome::Unavailable,
-        None => Outcome::Admitted,
-    };
-    Admission {
-        outcome,
-        standing: Standing::default(),
-    }
-}
+const UNAVAILABLE: Admission = Admission {
+    outcome: Outcome::Unavailable,
+    standing: Standing {
+        rate: None,
+        credits: None,
+    },
+};
 
 /// Runs transactions for the uses waiting at `gate` until none is left.
 async fn drain(kw: Keyward, id: Uuid, gate: Arc<Gate>) {
@@ -213,16 +255,35 @@ async fn drain(kw: Keyward, id: Uuid, gate: Arc<Gate>) {
             }
             std::mem::take(&mut queue.waiting)
         };
+        // A use whose caller stopped waiting was answered by the policy.
+        let batch: Vec<Waiting> = batch.into_iter().filter(|w| !w.reply.is_closed()).collect();
         // The newest use knows the key's limits best.
-        let limits = batch.last().map(|w| w.limits).unwrap_or_default();
+        let Some(limits) = batch.last().map(|w| w.limits) else {
+            continue;
+        };
         let asks: Vec<Ask> = batch.iter().map(|w| w.ask).collect();
         let settled = kw
             .blocking(move |_, conn| settle(conn, id, limits, &asks, Timestamp::now()))
             .await;
         match settled {
-            Ok(admissions) => {
+            Ok((admissions, window_start)) => {
+                let full_until = limits.rate.zip(admissions.last()).and_then(|(rate, last)| {
+                    let standing = last.standing.rate.filter(|r| r.remaining == 0)?;
+                    Some((rate.limit, standing.reset_at))
+                });
+                let mut unanswered = Refund::default();
                 for (waiting, admission) in batch.into_iter().zip(admissions) {
-                    let _ = waiting.reply.send(Ok(admission));
+                    let counted = admission.outcome == Outcome::Admitted && !waiting.ask.peek;
+                    if waiting.reply.send(Ok(admission)).is_err() && counted {
+                        unanswered.uses += 1;
+                        unanswered.credits += waiting.ask.cost;
+                    }
+                }
+                if unanswered.uses > 0 {
+                    give_back(&kw, id, limits, window_start, unanswered).await;
+                } else if let Some((limit, until)) = full_until {
+                    // Full as the database left it (nothing given back).
+                    kw.limiter.note_full(id, limit, until);
                 }
             }
             Err(e) => {
@@ -237,16 +298,47 @@ async fn drain(kw: Keyward, id: Uuid, gate: Arc<Gate>) {
     kw.limiter.retire(id, &gate);
 }
 
+/// What a batch took for uses whose callers had stopped waiting.
+#[derive(Default)]
+struct Refund {
+    uses: i64,
+    credits: i64,
+}
+
+/// Gives back what `refund` took, in a transaction of its own: the callers
+/// were answered as unavailable, so their uses must count for nothing.
+async fn give_back(kw: &Keyward, id: Uuid, limits: KeyLimits, window: Option<i64>, refund: Refund) {
+    let key = id.to_string();
+    let given = kw
+        .blocking(move |_, conn| {
+            conn.transaction(|conn| {
+                if let (Some(_), Some(start)) = (limits.rate, window) {
+                    counters::give_back_uses(conn, &key, start, refund.uses)?;
+                }
+                if limits.credits.is_some() && refund.credits > 0 {
+                    counters::give_back_credits(conn, &key, refund.credits)?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })
+            .map_err(ApiError::from)
+        })
+        .await;
+    if let Err(e) = given {
+        log::warn!("cannot give back the uses of key {id} answered as unavailable: {e:?}");
+    }
+}
+
 /// Counts `asks`, in order, in one transaction: each is admitted if the
 /// credits cover its cost and the rate window has room; credits are
-/// checked first, and a refused use takes nothing.
+/// checked first, and a refused use takes nothing. Returns the answers and
+/// the start of the rate window counted in.
 fn settle(
     conn: &mut AnyConnection,
     id: Uuid,
     limits: KeyLimits,
     asks: &[Ask],
     now: Timestamp,
-) -> Result<Vec<Admission>, ApiError> {
+) -> Result<(Vec<Admission>, Option<i64>), ApiError> {
     let key = id.to_string();
     conn.transaction(|conn| {
         let window = limits.rate.map(|rate| {
@@ -312,7 +404,7 @@ fn settle(
         if let Some((balance, refilled_at)) = credits.filter(|_| credits_before != credits) {
             counters::store_credits(conn, &key, balance, refilled_at.to_db())?;
         }
-        Ok(admissions)
+        Ok((admissions, window.map(|(_, start, _)| start)))
     })
 }
 

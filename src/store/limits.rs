@@ -132,6 +132,27 @@ pub fn store_window(
         .map(drop)
 }
 
+/// Takes `uses` back from the key's window starting at `start`.
+pub fn give_back_uses(
+    conn: &mut AnyConnection,
+    key_id: &str,
+    start: i64,
+    uses: i64,
+) -> QueryResult<()> {
+    diesel::update(rate_windows::table.find((key_id, start)))
+        .set(rate_windows::used.eq(rate_windows::used - uses))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Adds `credits` back to the key's balance.
+pub fn give_back_credits(conn: &mut AnyConnection, key_id: &str, credits: i64) -> QueryResult<()> {
+    diesel::update(api_key_credits::table.find(key_id))
+        .set(api_key_credits::remaining.eq(api_key_credits::remaining + credits))
+        .execute(conn)
+        .map(drop)
+}
+
 /// The uses admitted in the key's window starting at `start`, unlocked.
 pub fn window_used(conn: &mut AnyConnection, key_id: &str, start: i64) -> QueryResult<i64> {
     rate_windows::table
