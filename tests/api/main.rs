@@ -15,6 +15,7 @@ mod helpers;
 mod hostile;
 mod instances;
 mod lifecycle;
+mod limits;
 mod logs;
 mod long_tail;
 mod matrix;
