@@ -762,6 +762,210 @@ describe('Keyward dashboard', () => {
     await closeHistory();
   });
 
+  // ---- limits ---------------------------------------------------------------
+
+  let meterSecret;
+  /** POST /api/verify with a cost (0 peeks without counting). */
+  const verifyCost = (key, cost) =>
+    fetch(`${base}/api/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key, cost }),
+    }).then((response) => response.json());
+  /** A whole number as the page formats it (the browser's locale). */
+  const formatted = (n) => page.evaluate((value) => new Intl.NumberFormat().format(value), n);
+  /** A row's limits as shown: the rate limit, the credits left, their refill ('' when absent). */
+  const shownLimits = async (name) => {
+    const cell = field(name, 'limits');
+    const part = async (selector) =>
+      (await cell.locator(selector).count()) === 0 ? '' : text(cell.locator(selector));
+    return {
+      rate: await part('[data-limit="rateLimit"] [aria-hidden="true"]'),
+      left: await part('.credits-left'),
+      refill: await part('.credits-refill'),
+    };
+  };
+  const rateField = (scope, label) => scope.getByLabel(label, { exact: true });
+
+  it('refuses a rate limit that is half filled in, or over the maximum, and says what to do', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('Meter1');
+    await rateField(createForm(), 'Uses per window').fill('100');
+    await page.locator('#create-submit').click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    await eventually(async () =>
+      assert.match(await text(page.locator('#alert-message')), /^The rate limit needs its window in seconds$/),
+    );
+    assert.match(await text(page.locator('#alert-next')), /^What to do: Fill in both, .* or leave both empty for no rate limit\.$/);
+
+    // Past the largest limit: the server's 400, with the next step.
+    await rateField(createForm(), 'Uses per window').fill('2000000000');
+    await rateField(createForm(), 'Window in seconds').fill('60');
+    await page.locator('#create-submit').click();
+    await eventually(async () =>
+      assert.equal(await text(page.locator('#alert-message')), 'rateLimit.limit must be between 1 and 1000000000'),
+    );
+    assert.match(await text(page.locator('#alert-detail')), /^\(400 Bad Request\)/);
+    assert.match(await text(page.locator('#alert-next')), /^What to do: Enter the uses per window as a whole number from 1 to 1,000,000,000/);
+    assert.equal(await row('Meter1').count(), 0, 'nothing was created');
+    await page.locator('#alert-dismiss').click();
+  });
+
+  it('creates Meter1 with a rate limit and credits and shows them in its row', async () => {
+    // The form kept what was typed after the refusal.
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Meter1');
+    await rateField(createForm(), 'Uses per window').fill('100');
+    await rateField(createForm(), 'Window in seconds').fill('60');
+    await createForm().getByLabel('Credit balance').fill('940');
+    await createForm().getByLabel(/^Refill to/).fill('1000');
+    await createForm().getByLabel('Refill interval').selectOption('daily');
+    await page.locator('#create-submit').click();
+    await page.locator('#secret-panel').waitFor({ state: 'visible' });
+    assert.ok(await page.getByRole('alert').isHidden());
+    meterSecret = await text(page.locator('#secret-value'));
+    assert.match(meterSecret, KEY_PATTERN);
+    await row('Meter1').waitFor();
+
+    assert.deepEqual(await shownLimits('Meter1'), {
+      rate: `100 / 60 s`,
+      left: `940 credits left`,
+      refill: `refills to ${await formatted(1000)} daily`,
+    });
+    // Said in words too, not only as "100 / 60 s".
+    assert.match(await text(field('Meter1', 'limits')), /rate limit 100 uses per 60 seconds/);
+    // A key without limits says so.
+    assert.equal(await text(field('owner', 'limits').locator('.visually-hidden')), 'no limits');
+    assert.equal(await text(field('owner', 'limits').locator('[aria-hidden="true"]')), '—');
+    for (const id of ['create-rate-limit', 'create-rate-window', 'create-credits', 'create-refill-amount']) {
+      assert.equal(await page.locator(`#${id}`).inputValue(), '', `${id}: the form is reset`);
+    }
+    await page.locator('#secret-dismiss').click();
+
+    const key = await call('GET', `${await keysApi()}/Meter1`);
+    assert.deepEqual(key.rateLimit, { limit: 100, windowSeconds: 60 });
+    assert.deepEqual(key.credits, { remaining: 940, refill: { amount: 1000, interval: 'daily' } });
+    const peek = await verifyCost(meterSecret, 0);
+    assert.equal(peek.valid, true);
+    assert.equal(peek.rateLimit.limit, 100);
+    assert.equal(peek.credits.remaining, 940);
+  });
+
+  it("changes Meter1's refill and removes its rate limit, keeping the balance its verifies left", async () => {
+    // A verify spends a credit; the page still shows 940 until it reloads.
+    const spent = await verifyCost(meterSecret, 1);
+    assert.equal(spent.valid, true);
+    assert.equal(spent.credits.remaining, 939);
+
+    await openEdit('Meter1');
+    const rateNone = editDialog().getByLabel('No rate limit');
+    assert.equal(await rateNone.isChecked(), false);
+    assert.equal(await rateField(editDialog(), 'Uses per window').inputValue(), '100');
+    assert.equal(await rateField(editDialog(), 'Window in seconds').inputValue(), '60');
+    assert.equal(await editDialog().getByLabel('No credits').isChecked(), false);
+    assert.equal(await editDialog().getByLabel('Credit balance').inputValue(), '940');
+    assert.equal(await editDialog().getByLabel(/^Refill to/).inputValue(), '1000');
+    assert.equal(await editDialog().getByLabel('Refill interval').inputValue(), 'daily');
+
+    await rateNone.check();
+    assert.ok(await rateField(editDialog(), 'Uses per window').isDisabled());
+    await editDialog().getByLabel(/^Refill to/).fill('2000');
+    await editDialog().getByLabel('Refill interval').selectOption('monthly');
+    await saveEdit();
+    await eventually(async () =>
+      assert.deepEqual(await shownLimits('Meter1'), {
+        rate: '',
+        left: '939 credits left',
+        refill: `refills to ${await formatted(2000)} monthly`,
+      }),
+    );
+    assert.equal(await text(field('Meter1', 'version')), '2');
+
+    const key = await call('GET', `${await keysApi()}/Meter1`);
+    assert.equal('rateLimit' in key, false, 'the rate limit is removed');
+    assert.deepEqual(key.credits, { remaining: 939, refill: { amount: 2000, interval: 'monthly' } });
+    const peek = await verifyCost(meterSecret, 0);
+    assert.equal(peek.rateLimit, undefined);
+    assert.equal(peek.credits.remaining, 939);
+  });
+
+  it("sets Meter1's balance and a new rate limit, then removes its credits", async () => {
+    await openEdit('Meter1');
+    assert.equal(await editDialog().getByLabel('No rate limit').isChecked(), true);
+    await editDialog().getByLabel('Credit balance').fill('500');
+    // A rate limit from none: untick, and the first field takes focus.
+    await editDialog().getByLabel('No rate limit').uncheck();
+    await eventually(async () =>
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'edit-rate-limit'),
+    );
+    await rateField(editDialog(), 'Uses per window').fill('5');
+    await rateField(editDialog(), 'Window in seconds').fill('9999999999');
+    await editDialog().getByRole('button', { name: 'Save' }).click();
+    await page.locator('#edit-error').waitFor({ state: 'visible' });
+    assert.equal(
+      await text(page.locator('#edit-error-message')),
+      'rateLimit.windowSeconds must be between 1 and 2592000',
+    );
+    assert.match(await text(page.locator('#edit-error-next')), /^What to do: Enter the window as a whole number of seconds/);
+    assert.ok(await editDialog().isVisible(), 'the dialog stays open');
+
+    await rateField(editDialog(), 'Window in seconds').fill('10');
+    await saveEdit();
+    await eventually(async () =>
+      assert.deepEqual(await shownLimits('Meter1'), {
+        rate: '5 / 10 s',
+        left: '500 credits left',
+        refill: `refills to ${await formatted(2000)} monthly`,
+      }),
+    );
+    let key = await call('GET', `${await keysApi()}/Meter1`);
+    assert.deepEqual(key.rateLimit, { limit: 5, windowSeconds: 10 });
+    assert.deepEqual(key.credits, { remaining: 500, refill: { amount: 2000, interval: 'monthly' } });
+
+    await openEdit('Meter1');
+    await editDialog().getByLabel('No credits').check();
+    assert.ok(await editDialog().getByLabel('Credit balance').isDisabled());
+    await saveEdit();
+    await eventually(async () =>
+      assert.deepEqual(await shownLimits('Meter1'), { rate: '5 / 10 s', left: '', refill: '' }),
+    );
+    key = await call('GET', `${await keysApi()}/Meter1`);
+    assert.equal('credits' in key, false, 'the credits are removed');
+    assert.deepEqual(key.rateLimit, { limit: 5, windowSeconds: 10 });
+    assert.equal(String(key.version), '4');
+
+    // The history says what changed, in the table's words.
+    await openHistory('Meter1');
+    const newest = events().first();
+    assert.match(await text(newest.getByTestId('event-kinds')), /^credits set$/);
+    assert.match(await text(newest.locator('dd[data-change="credits"]')), /^500 credits left · refills to .* monthly\s*→\s*to\s*none$/);
+    await closeHistory();
+  });
+
+  it('keeps limits changed elsewhere that the dialog did not touch, when saving after a 412', async () => {
+    await openEdit('Meter1');
+    assert.equal(await editDialog().getByLabel('No credits').isChecked(), true);
+    // Another owner gives Meter1 credits while the dialog is open.
+    await call('PUT', `${await keysApi()}/Meter1`, { credits: { remaining: 50, refill: null } });
+    await rateField(editDialog(), 'Uses per window').fill('6');
+    await editDialog().getByRole('button', { name: 'Save' }).click();
+    await page.locator('#edit-error').waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#edit-error-message')), /^VERSION_MISMATCH$/);
+    // The credits fields, untouched, now show the key as it is; what was typed stays.
+    await eventually(async () => {
+      assert.equal(await editDialog().getByLabel('No credits').isChecked(), false);
+      assert.equal(await editDialog().getByLabel('Credit balance').inputValue(), '50');
+    });
+    assert.equal(await rateField(editDialog(), 'Uses per window').inputValue(), '6');
+
+    await saveEdit();
+    await eventually(async () =>
+      assert.deepEqual(await shownLimits('Meter1'), { rate: '6 / 10 s', left: '50 credits left', refill: '' }),
+    );
+    const key = await call('GET', `${await keysApi()}/Meter1`);
+    assert.deepEqual(key.rateLimit, { limit: 6, windowSeconds: 10 });
+    assert.deepEqual(key.credits, { remaining: 50, refill: null }, 'the credits set elsewhere stay');
+  });
+
   // ---- child accounts -----------------------------------------------------
 
   /** The signed-in (platform) key's /api/me, and the child account created below. */
@@ -1081,6 +1285,13 @@ describe('Keyward dashboard', () => {
   it('fits the keys in a table at 1280 px, as at 1920', async () => {
     const display = () => page.locator('#keys-table').evaluate((table) => getComputedStyle(table).display);
     assert.equal(await display(), 'block', 'one card per key at phone width');
+    // The widest limits there are, which must fit too.
+    await call('POST', await keysApi(), {
+      name: 'Meter2',
+      role: 'merchant-terminal',
+      rateLimit: { limit: 1_000_000_000, windowSeconds: 2_592_000 },
+      credits: { remaining: 1_000_000_000_000_000, refill: { amount: 1_000_000_000_000_000, interval: 'monthly' } },
+    });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
       const wide = await context.newPage();
@@ -1090,6 +1301,7 @@ describe('Keyward dashboard', () => {
       await wide.locator('#login-key').fill(ownerKey);
       await wide.locator('#login-key').press('Enter');
       await wide.locator('tr[data-key-name="Till3"]').waitFor();
+      await wide.locator('tr[data-key-name="Meter2"] .credits-refill').waitFor();
       for (const width of [1280, 1920]) {
         await wide.setViewportSize({ width, height: 900 });
         const layout = await wide.evaluate(() => {

@@ -60,6 +60,12 @@ const HINTS = {
 const BAD_VALUE_NEXT = [
   [/^expiresAt must be in the future/, 'Choose a date and time later than now, or none for a key that never expires.'],
   [/^description /, 'Shorten or correct the description, then try again.'],
+  [/^rateLimit\.limit /, 'Enter the uses per window as a whole number from 1 to 1,000,000,000, then try again.'],
+  [/^rateLimit\.windowSeconds /, 'Enter the window as a whole number of seconds from 1 to 2,592,000 (30 days; 3600 is an hour), then try again.'],
+  [/^credits\.remaining /, 'Enter the credit balance as a whole number from 0 to 1,000,000,000,000,000, then try again.'],
+  [/^credits\.refill\.amount /, 'Enter the refill amount as a whole number from 1 to 1,000,000,000,000,000, or leave it empty for no refill, then try again.'],
+  [/^credits\.refill\.interval /, 'Choose daily or monthly as the refill interval, then try again.'],
+  [/^(rateLimit|credits)\b/, 'Correct the limits, then try again.'],
 ];
 
 /** The next step by status, when the message has no entry in HINTS. */
@@ -133,10 +139,15 @@ export async function api(method, path, { key = state.key, body, ifMatch } = {})
   }
   if (!next) next = STATUS_NEXT[response.status] || 'Try again. If it keeps failing, reload the page.';
   const retryAfter = response.headers.get('retry-after');
-  if (response.status === 429 && retryAfter) {
+  let said = detail;
+  if (response.status === 429 && key && key === state.key) {
+    // The signed-in key works, so it is its own rate limit, not failed sign-ins.
+    said = 'The key you are signed in with used up its rate limit for now; its own requests from this page count too.';
+    next = retryAfter ? `Wait ${retryAfter} s, then try again.` : 'Wait a moment, then try again.';
+  } else if (response.status === 429 && retryAfter) {
     next = `Wait ${retryAfter} s, then sign in with a working account-owner key.`;
   }
-  throw new DashboardError(message, { status: response.status, reason, detail, next });
+  throw new DashboardError(message, { status: response.status, reason, detail: said, next });
 }
 
 export const accountPath = (id) => `/api/accounts/${encodeURIComponent(id)}`;

@@ -1,5 +1,6 @@
 // Small DOM helpers: finding elements, building them (text only, never
-// markup), times, who made a change, badges and confirm dialogs.
+// markup), times, who made a change, badges, a key's limits and confirm
+// dialogs.
 
 import { state, viewedId } from './state.js';
 
@@ -83,6 +84,134 @@ export function badge(text, tone) {
 /** A time, or `never` for null (expiry, last use). */
 export function timeOrNever(iso) {
   return iso ? timeElement(iso) : el('span', { className: 'never' }, 'never');
+}
+
+// ---- a key's limits ----
+//
+// What is shown is what the key's JSON says: the rate limit setting (not
+// how much of the current window is left, which only a verify of the key
+// itself can tell) and the credits left with their refill.
+
+const numberFormat = new Intl.NumberFormat();
+/** A whole number with the reader's grouping: 1,000. */
+const count = (n) => numberFormat.format(n);
+
+/** When a refill happens, for titles and hints. */
+const REFILL_WHEN = {
+  daily: 'every day at 00:00 UTC',
+  monthly: 'on the first of every month at 00:00 UTC',
+};
+
+/**
+ * A long count as nodes that may break after a group separator
+ * (`1,000,000,000,<wbr>000,000`), so that the largest balances still fit a
+ * narrow column; shorter ones never break.
+ */
+function countNodes(n) {
+  const text = count(n);
+  if (text.length <= 13) return [text];
+  const nodes = [];
+  for (const part of text.match(/\d+\D?/g) || [text]) nodes.push(part, el('wbr'));
+  nodes.pop();
+  return nodes;
+}
+
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * `100 / 60 s` (`per`: the part before the window, `window`: the window),
+ * and the same in words for assistive technology.
+ */
+function rateText(rate) {
+  const per = `${count(rate.limit)} /`;
+  const window = `${count(rate.windowSeconds)} s`;
+  return {
+    per,
+    window,
+    short: `${per} ${window}`,
+    long: `rate limit ${count(rate.limit)} ${rate.limit === 1 ? 'use' : 'uses'} per ${count(rate.windowSeconds)} ${rate.windowSeconds === 1 ? 'second' : 'seconds'}`,
+  };
+}
+
+const creditUnit = (n) => (n === 1 ? 'credit' : 'credits');
+
+/** `940 credits left`, and `refills to 1,000 daily` (or null without a refill). */
+function creditsText(credits) {
+  const remaining = Number(credits.remaining);
+  return {
+    left: `${count(remaining)} ${creditUnit(remaining)} left`,
+    refill: isObject(credits.refill)
+      ? `refills to ${count(credits.refill.amount)} ${credits.refill.interval}`
+      : null,
+  };
+}
+
+/** The Limits cell of a key's row: each limit on its own line, or "—". */
+export function renderLimits(key) {
+  const parts = [];
+  if (isObject(key.rateLimit)) {
+    const { per, window, long } = rateText(key.rateLimit);
+    parts.push(
+      el(
+        'span',
+        {
+          className: 'limit limit-rate',
+          'data-limit': 'rateLimit',
+          title: `At most ${count(key.rateLimit.limit)} uses (verifies and the key's own API calls) in each window of ${count(key.rateLimit.windowSeconds)} s`,
+        },
+        // It may break before the window, never inside a number.
+        el(
+          'span',
+          { 'aria-hidden': 'true' },
+          el('span', { className: 'nowrap' }, per),
+          ' ',
+          el('span', { className: 'nowrap' }, window),
+        ),
+        el('span', { className: 'visually-hidden' }, long),
+      ),
+    );
+  }
+  if (isObject(key.credits)) {
+    const { refill } = creditsText(key.credits);
+    const remaining = Number(key.credits.remaining);
+    const spent = remaining <= 0;
+    parts.push(
+      el(
+        'span',
+        {
+          className: `limit limit-credits${spent ? ' is-spent' : ''}`,
+          'data-limit': 'credits',
+          title: refill
+            ? `Set back to ${count(key.credits.refill.amount)} ${REFILL_WHEN[key.credits.refill.interval] || key.credits.refill.interval}`
+            : 'Never refilled',
+        },
+        el('span', { className: 'credits-left' }, ...countNodes(remaining), ` ${creditUnit(remaining)} left`),
+        refill
+          ? el('span', { className: 'credits-refill' }, 'refills to ', ...countNodes(key.credits.refill.amount), ` ${key.credits.refill.interval}`)
+          : null,
+      ),
+    );
+  }
+  if (parts.length === 0) {
+    return el(
+      'span',
+      { className: 'never' },
+      el('span', { 'aria-hidden': 'true' }, '—'),
+      el('span', { className: 'visually-hidden' }, 'no limits'),
+    );
+  }
+  return el('span', { className: 'limits' }, ...parts);
+}
+
+/** A rateLimit or credits value of a history event as text; null is `none`. */
+export function limitValue(field, value) {
+  if (!isObject(value)) return null;
+  if (field === 'rateLimit' && 'limit' in value) return rateText(value).short;
+  if (field === 'credits' && 'remaining' in value) {
+    const { left, refill } = creditsText(value);
+    return refill ? `${left} · ${refill}` : left;
+  }
+  return null;
 }
 
 /** Opens a modal dialog; resolves true only when its confirm button closed it. */

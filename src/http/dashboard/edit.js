@@ -1,11 +1,70 @@
-// Editing description and expiry: the edit dialog, which sends only what
-// the person changed, and reading datetime-local fields.
+// Editing description, expiry and limits: the edit dialog, which sends only
+// what the person changed, and reading datetime-local and limit fields
+// (the create form's too).
 
-import { state } from './state.js';
+import { atOwnAccount, state } from './state.js';
 import { api, DashboardError, keyPath } from './api.js';
 import { clearErrorIn, fail, notify, showErrorIn } from './messages.js';
 import { $ } from './dom.js';
 import { loadKeys, refocus } from './key-table.js';
+
+/** The dialog's limit fields, by the name limitValues gives their values. */
+const limitInputs = () => ({
+  rateNone: $('edit-rate-none'),
+  limit: $('edit-rate-limit'),
+  window: $('edit-rate-window'),
+  creditsNone: $('edit-credits-none'),
+  balance: $('edit-credits'),
+  amount: $('edit-refill-amount'),
+  interval: $('edit-refill-interval'),
+});
+
+/** What the limit fields show for `key`: checkbox states and field values. */
+function limitValues(key) {
+  const rate = isObject(key.rateLimit) ? key.rateLimit : null;
+  const credits = isObject(key.credits) ? key.credits : null;
+  const refill = credits && isObject(credits.refill) ? credits.refill : null;
+  return {
+    rateNone: !rate,
+    limit: rate ? String(rate.limit) : '',
+    window: rate ? String(rate.windowSeconds) : '',
+    creditsNone: !credits,
+    balance: credits ? String(credits.remaining) : '',
+    amount: refill ? String(refill.amount) : '',
+    interval: refill ? refill.interval : 'daily',
+  };
+}
+
+/** Disables the fields of a limit whose "No …" box is ticked. */
+function syncLimitFields() {
+  const inputs = limitInputs();
+  inputs.limit.disabled = inputs.rateNone.checked;
+  inputs.window.disabled = inputs.rateNone.checked;
+  for (const input of [inputs.balance, inputs.amount, inputs.interval]) {
+    input.disabled = inputs.creditsNone.checked;
+  }
+}
+
+/**
+ * Fills the limit fields from `key`. With `keepInput`, a field the person
+ * changed keeps what they typed, and one they left as it was follows the
+ * key (a balance that verifies spent meanwhile, say).
+ */
+function setLimitBase(key, { keepInput }) {
+  const edit = state.edit;
+  const before = edit.limits;
+  edit.limits = limitValues(key);
+  const inputs = limitInputs();
+  for (const [name, value] of Object.entries(edit.limits)) {
+    const input = inputs[name];
+    const checkbox = input.type === 'checkbox';
+    const current = checkbox ? input.checked : input.value;
+    if (keepInput && before && current !== before[name]) continue;
+    if (checkbox) input.checked = value;
+    else input.value = value;
+  }
+  syncLimitFields();
+}
 
 /** Fills the edit dialog from `key` (its starting values) without touching what was typed. */
 function setEditBase(key, { keepInput }) {
@@ -25,7 +84,9 @@ function setEditBase(key, { keepInput }) {
     edit.expires = expires.value;
     expires.disabled = never.checked;
   }
+  setLimitBase(key, { keepInput });
   $('edit-expired').hidden = key.status !== 'expired';
+  $('edit-rate-self').hidden = !(atOwnAccount() && key.name === state.me.name);
 }
 
 export function openEdit(key, action) {
@@ -54,7 +115,11 @@ export function openEdit(key, action) {
   }
 }
 
-/** The body of the PUT: only the fields the person changed; empty if none. */
+/**
+ * The body of the PUT: only the fields the person changed (empty if none),
+ * and whether its credits should carry the key's balance as it is when
+ * saved (only the refill changed).
+ */
 function editChanges() {
   const edit = state.edit;
   const body = {};
@@ -77,7 +142,36 @@ function editChanges() {
     const same = !edit.never && Date.parse(expiresAt) === new Date(edit.expires).getTime();
     if (!same) body.expiresAt = expiresAt;
   }
-  return body;
+  const { rateLimit, credits: had } = edit.key;
+  const inputs = limitInputs();
+  if (inputs.rateNone.checked) {
+    if (rateLimit) body.rateLimit = null;
+  } else {
+    const rate = rateFrom(inputs, 'tick “No rate limit”');
+    if (rate === null) {
+      throw new DashboardError('The rate limit is empty', {
+        next: 'Fill in the uses per window and the window in seconds, or tick “No rate limit”.',
+      });
+    }
+    if (!sameRate(rate, rateLimit)) body.rateLimit = rate;
+  }
+  let keepBalance = false;
+  if (inputs.creditsNone.checked) {
+    if (had) body.credits = null;
+  } else {
+    const credits = creditsFrom(inputs, 'tick “No credits”');
+    if (credits === null) {
+      throw new DashboardError('The credits are empty', {
+        next: 'Enter a balance (and a refill, if it has one), or tick “No credits”.',
+      });
+    }
+    const sameBalance = Boolean(had) && credits.remaining === Number(had.remaining);
+    if (!sameBalance || !sameRefill(credits.refill, had.refill)) {
+      body.credits = credits;
+      keepBalance = sameBalance;
+    }
+  }
+  return { body, keepBalance };
 }
 
 export async function onEditSubmit(event) {
@@ -90,11 +184,17 @@ export async function onEditSubmit(event) {
   save.disabled = true;
   dialog.setAttribute('aria-busy', 'true');
   try {
-    const body = editChanges();
+    const { body, keepBalance } = editChanges();
     if (Object.keys(body).length === 0) {
       dialog.close('unchanged');
       notify(`Nothing changed: ${edit.name} stays as it was.`);
       return;
+    }
+    if (keepBalance) {
+      // Only the refill changed, but a change of credits sets the balance:
+      // send the balance as it is now, not as the list last showed it.
+      const now = await api('GET', keyPath(edit.name));
+      if (now && now.credits) body.credits.remaining = now.credits.remaining;
     }
     const updated = await api('PUT', keyPath(edit.name), { body, ifMatch: edit.key.version });
     if (!state.key) return;
@@ -147,6 +247,14 @@ export async function onEditSubmit(event) {
   }
 }
 
+/** Ticking or unticking “No rate limit” or “No credits”. */
+export function onLimitNoneChange(event) {
+  syncLimitFields();
+  if (event.currentTarget.checked) return;
+  const first = event.currentTarget.id === 'edit-rate-none' ? 'edit-rate-limit' : 'edit-credits';
+  $(first).focus();
+}
+
 export function onNeverChange() {
   const never = $('edit-never').checked;
   const expires = $('edit-expires');
@@ -192,3 +300,67 @@ function localInputValue(iso) {
     `T${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`
   );
 }
+
+// ---- limit fields ----
+
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A whole-number field: its number, or null when left empty. */
+function wholeNumber(input, what, next) {
+  const raw = input.value.trim();
+  if (raw === '') {
+    if (input.validity.badInput) throw new DashboardError(`${what} is not a number`, { next });
+    return null;
+  }
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) {
+    throw new DashboardError(`${what} must be a whole number`, { detail: raw, next });
+  }
+  return n;
+}
+
+/**
+ * The rate limit the fields `limit` and `window` give, as the API takes
+ * it; null when both are empty. `instead` is the other way out, for the
+ * next step ("leave both empty for none").
+ */
+export function rateFrom({ limit, window }, instead) {
+  const next = `Enter whole numbers: uses from 1 to 1,000,000,000, and a window from 1 to 2,592,000 seconds (30 days); or ${instead}.`;
+  const uses = wholeNumber(limit, 'Uses per window', next);
+  const seconds = wholeNumber(window, 'The window', next);
+  if (uses === null && seconds === null) return null;
+  if (uses === null || seconds === null) {
+    throw new DashboardError(
+      uses === null ? 'The rate limit needs the uses per window' : 'The rate limit needs its window in seconds',
+      { next: `Fill in both, the uses per window and the window in seconds, or ${instead}.` },
+    );
+  }
+  return { limit: uses, windowSeconds: seconds };
+}
+
+/**
+ * The credits the fields give, as the API takes them (`refill` null when
+ * its amount is empty); null when balance and refill amount are both empty.
+ */
+export function creditsFrom({ balance, amount, interval }, instead) {
+  const next = `Enter whole numbers: a balance from 0 and a refill amount from 1, up to 1,000,000,000,000,000; or ${instead}.`;
+  const remaining = wholeNumber(balance, 'The credit balance', next);
+  const refillAmount = wholeNumber(amount, 'The refill amount', next);
+  if (remaining === null && refillAmount === null) return null;
+  if (remaining === null) {
+    throw new DashboardError('The credits need a balance', {
+      next: `Enter the balance in credits (0 or more), or ${instead}.`,
+    });
+  }
+  return {
+    remaining,
+    refill: refillAmount === null ? null : { amount: refillAmount, interval: interval.value },
+  };
+}
+
+const rateKey = (rate) => (isObject(rate) ? `${rate.limit}/${rate.windowSeconds}` : '');
+const refillKey = (refill) => (isObject(refill) ? `${refill.amount}/${refill.interval}` : '');
+/** Whether two rate limits (or their absence) are the same. */
+const sameRate = (a, b) => rateKey(a) === rateKey(b);
+/** Whether two refills (or their absence) are the same. */
+const sameRefill = (a, b) => refillKey(a) === refillKey(b);

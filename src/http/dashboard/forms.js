@@ -1,4 +1,4 @@
-// Forms: creating a key, minting a session token, signing in (and keeping
+// Forms: creating a key (with its limits, if any), minting a session token, signing in (and keeping
 // the key for this tab) and logging out (forgetting it).
 
 import { state, STORAGE_KEY, viewedId } from './state.js';
@@ -7,7 +7,7 @@ import { busy, clearAlert, notify } from './messages.js';
 import { $, timeFormat } from './dom.js';
 import { loadKeys } from './key-table.js';
 import { loadChildren, renderAccount } from './accounts.js';
-import { expiryFrom } from './edit.js';
+import { creditsFrom, expiryFrom, rateFrom } from './edit.js';
 import { hideOnce, showOnce, showSecret } from './secrets.js';
 
 /** The create form's expiry as a UTC instant, or null when left empty. */
@@ -25,6 +25,16 @@ export async function onCreate(event) {
   await busy($('create-submit'), async () => {
     const expiresAt = expiryFromForm();
     if (expiresAt) body.expiresAt = expiresAt;
+    const rateLimit = rateFrom(
+      { limit: $('create-rate-limit'), window: $('create-rate-window') },
+      'leave both empty for no rate limit',
+    );
+    if (rateLimit) body.rateLimit = rateLimit;
+    const credits = creditsFrom(
+      { balance: $('create-credits'), amount: $('create-refill-amount'), interval: $('create-refill-interval') },
+      'leave the balance and the refill empty for no credits',
+    );
+    if (credits) body.credits = credits;
     const created = await api('POST', keysPath(), { body });
     showSecret('New key', created, null);
     form.reset();

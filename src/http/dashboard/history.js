@@ -3,7 +3,7 @@
 import { state } from './state.js';
 import { api, keyPath } from './api.js';
 import { busy, fail } from './messages.js';
-import { $, badge, crnLabel, el, timeElement } from './dom.js';
+import { $, badge, crnLabel, el, limitValue, timeElement } from './dom.js';
 import { refocus } from './key-table.js';
 
 /** Events per page of a key's history. */
@@ -18,6 +18,8 @@ const FIELD_LABELS = {
   apiKey: 'key',
   description: 'description',
   expiresAt: 'expires',
+  rateLimit: 'rate limit',
+  credits: 'credits',
 };
 const FIELD_ORDER = Object.keys(FIELD_LABELS);
 const fieldRank = (field) => {
@@ -29,6 +31,8 @@ const fieldRank = (field) => {
 function changeValue(field, value) {
   if (value === null || value === undefined) return field === 'expiresAt' ? 'never' : 'none';
   if (field === 'expiresAt' && typeof value === 'string') return timeElement(value);
+  const limit = limitValue(field, value);
+  if (limit !== null) return limit;
   if (typeof value === 'string') return value;
   return JSON.stringify(value);
 }

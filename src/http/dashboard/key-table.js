@@ -1,11 +1,11 @@
-// The key table: drawing the shown account's keys, reloading them when one
-// expires, and the row actions (enable or disable, rotate, revoke), which
+// The key table: drawing the shown account's keys (with their limits),
+// reloading them when one expires, and the row actions (enable or disable, rotate, revoke), which
 // the table's click handler dispatches with history and edit.
 
 import { atOwnAccount, state, STORAGE_KEY } from './state.js';
 import { api, DashboardError, keyPath, keysPath } from './api.js';
 import { busy, clearAlert, fail, notify } from './messages.js';
-import { $, audit, badge, confirmWith, el, timeFormat, timeOrNever } from './dom.js';
+import { $, audit, badge, confirmWith, el, renderLimits, timeFormat, timeOrNever } from './dom.js';
 import { showHistory } from './history.js';
 import { openEdit } from './edit.js';
 import { showSecret } from './secrets.js';
@@ -110,6 +110,7 @@ function renderRow(key) {
     cell('Created', 'created', audit(key.createdBy, key.createdAt)),
     cell('Modified', 'modified', audit(key.modifiedBy, key.modifiedAt)),
     cell('Expires', 'expires', timeOrNever(key.expiresAt)),
+    cell('Limits', 'limits', renderLimits(key)),
     cell('Last used', 'lastUsed', timeOrNever(key.lastUsedAt)),
     cell('Actions', 'actions', buttons),
   );

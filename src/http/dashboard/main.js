@@ -24,7 +24,7 @@ import {
   onPathClick,
   openChildDialog,
 } from './accounts.js';
-import { onEditSubmit, onNeverChange } from './edit.js';
+import { onEditSubmit, onLimitNoneChange, onNeverChange } from './edit.js';
 import { copy, hideOnce } from './secrets.js';
 import { logout, onCreate, onLogin, onMint, signIn } from './forms.js';
 
@@ -71,6 +71,8 @@ function wire() {
   $('edit-form').addEventListener('submit', onEditSubmit);
   $('edit-cancel').addEventListener('click', () => $('edit-dialog').close('cancel'));
   $('edit-never').addEventListener('change', onNeverChange);
+  $('edit-rate-none').addEventListener('change', onLimitNoneChange);
+  $('edit-credits-none').addEventListener('change', onLimitNoneChange);
   $('history-more').addEventListener('click', loadOlder);
   $('children-list').addEventListener('click', onChildrenClick);
   $('account-actions').addEventListener('click', onChildrenClick);

@@ -21,7 +21,8 @@ export const state = {
   /**
    * The key the edit dialog changes, as it was when the dialog opened (or
    * last refreshed), the button that opened it, and the field values the
-   * dialog started with, to send only what the person changed.
+   * dialog started with (`limits` for the rate limit and credits fields),
+   * to send only what the person changed.
    */
   edit: null,
   /** Counts list loads, so that only the latest answer is drawn. */
