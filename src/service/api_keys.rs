@@ -324,13 +324,17 @@ pub async fn list(
                 // One more than asked, to know whether another page follows.
                 let rows =
                     queries::list(conn, account.as_str(), filter, now, after, Some(limit + 1))?;
-                paging::close(rows, *limit, &list_identity, |row: &ApiKeyRow| {
+                paging::close(rows, *limit, &list_identity, |(row, _)| {
                     Ok(CreatedPosition::new(row.created_at, &row.id))
                 })?
             }
         };
-        let mut keys = rows.try_map(convert::api_key)?;
-        with_usage(conn, &mut keys.items)?;
+        let mut keys = rows.try_map(|(row, last_used_at)| {
+            let mut key = convert::api_key(row)?;
+            key.last_used_at = last_used_at.map(Timestamp::from_db);
+            Ok::<_, ApiError>(key)
+        })?;
+        with_credits(conn, &mut keys.items)?;
         Ok(keys)
     })
     .await
@@ -569,17 +573,28 @@ fn same_credits(key: &ApiKey, credits: Option<Credits>) -> bool {
 fn with_usage(conn: &mut AnyConnection, keys: &mut [ApiKey]) -> Result<(), ApiError> {
     let ids: Vec<String> = keys.iter().map(|key| key.id.to_string()).collect();
     let uses = last_used::of(conn, &ids)?;
-    let with_credits: Vec<String> = keys
-        .iter()
-        .zip(&ids)
-        .filter(|(key, _)| key.credits.is_some())
-        .map(|(_, id)| id.clone())
-        .collect();
-    let balances = limits::credits_of(conn, &with_credits)?;
-    let now = Timestamp::now();
     for (key, id) in keys.iter_mut().zip(&ids) {
         key.last_used_at = uses.get(id).copied().map(Timestamp::from_db);
-        if let (Some(policy), Some((remaining, refilled_at))) = (key.credits, balances.get(id)) {
+    }
+    with_credits(conn, keys)
+}
+
+/// Fills in the credits left of the keys that spend credits (a query only
+/// when some do).
+fn with_credits(conn: &mut AnyConnection, keys: &mut [ApiKey]) -> Result<(), ApiError> {
+    let with_credits: Vec<String> = keys
+        .iter()
+        .filter(|key| key.credits.is_some())
+        .map(|key| key.id.to_string())
+        .collect();
+    if with_credits.is_empty() {
+        return Ok(());
+    }
+    let balances = limits::credits_of(conn, &with_credits)?;
+    let now = Timestamp::now();
+    for key in keys.iter_mut() {
+        let balance = balances.get(&key.id.to_string());
+        if let (Some(policy), Some((remaining, refilled_at))) = (key.credits, balance) {
             let refilled_at = Timestamp::from_db(*refilled_at);
             let (balance, _) = balance_at(*remaining, refilled_at, policy.refill, now);
             key.credits_remaining = Some(balance);

@@ -1,6 +1,6 @@
 //! `/api/accounts[/{accountId}[/accounts]]`: the accounts tree.
 
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{get, post, put, web};
 
 use crate::http::body::Json;
 use crate::http::dialect::Caller;
@@ -69,7 +69,8 @@ pub async fn list_child_accounts(
 ) -> Reply {
     let asked = query.and_then(AccountListQuery::command);
     let page = accounts::list_children(&caller.kw, &caller.who, &path.account_id, asked).await?;
-    Ok(HttpResponse::Ok().json(AccountPageView::new(page)))
+    let count = page.items.len();
+    reply::list(&AccountPageView::new(page), count)
 }
 
 /// Read an account

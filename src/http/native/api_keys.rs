@@ -7,7 +7,7 @@ use crate::http::params::{AccountPath, IfMatch, KeyPath, Query};
 use crate::http::reply::{self, Reply};
 use crate::service::api_keys;
 use crate::views::native::{CreateKeyBody, KeyListQuery, KeyListView, KeyView, UpdateKeyBody};
-use actix_web::{delete, get, post, put, web, HttpResponse};
+use actix_web::{delete, get, post, put, web};
 
 /// Create a key
 ///
@@ -56,7 +56,8 @@ pub async fn list_keys(
     let asked = query.and_then(KeyListQuery::command);
     let paged = matches!(&asked, Ok(asked) if asked.page.is_some());
     let keys = api_keys::list(&caller.kw, &caller.who, &path.account_id, asked).await?;
-    Ok(HttpResponse::Ok().json(KeyListView::new(keys, paged)))
+    let count = keys.items.len();
+    reply::list(&KeyListView::new(keys, paged), count)
 }
 
 /// Read a key

@@ -1,7 +1,7 @@
 //! Rotation and the audit trail of a key:
 //! `POST …/api-keys/{name}/rotate` and `GET …/api-keys/{name}/events`.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web};
 
 use crate::http::body::MaybeBody;
 use crate::http::dialect::Caller;
@@ -59,5 +59,6 @@ pub async fn list_key_events(
 ) -> Reply {
     let asked = query.and_then(EventsQuery::command);
     let page = trail::list(&caller.kw, &caller.who, &path.account_id, path.key(), asked).await?;
-    Ok(HttpResponse::Ok().json(EventPageView::new(page)))
+    let count = page.items.len();
+    reply::list(&EventPageView::new(page), count)
 }

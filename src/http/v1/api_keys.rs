@@ -34,7 +34,8 @@ pub async fn v1_list_api_keys(caller: Caller, Query(query): Query<V1KeyListQuery
     let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account(), asked)
         .await
         .map_err(in_v1_terms)?;
-    Ok(HttpResponse::Ok().json(V1ApiKeyListDocument::new(keys, limit)))
+    let count = keys.items.len();
+    reply::list(&V1ApiKeyListDocument::new(keys, limit), count)
 }
 
 /// The page key's refusal, naming the parameter as this dialect spells it.
