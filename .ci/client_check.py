@@ -49,6 +49,7 @@ from keyward_client.models import (
     CreateAccountBody,
     CreatedAccountView,
     CreateKeyBody,
+    CreditsView,
     HealthStatus,
     KeyPageView,
     KeyStatus,
@@ -56,6 +57,9 @@ from keyward_client.models import (
     MeView,
     MintTokenBody,
     NativeErrorBody,
+    RateLimitView,
+    RefillIntervalName,
+    RefillView,
     Role,
     Scope,
     SessionTokenView,
@@ -354,6 +358,39 @@ def run(base_url: str, owner_key: str, account: str) -> None:
         verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=child_key)), HTTPStatus.OK, VerdictView
     )
     equal(verdict.code, VerifyCode.ACCOUNT_DISABLED, "verdict.code of the suspended child's key")
+
+    metered_name = "Metered" + secrets.token_hex(4)
+    step(f"POST .../api-keys: {metered_name} with a rate limit and credits")
+    limits = CreateKeyBody(
+        name=metered_name,
+        role=Role.MERCHANT_TERMINAL,
+        rate_limit=RateLimitView(limit=100, window_seconds=60),
+        credits_=CreditsView(remaining=10, refill=RefillView(amount=10, interval=RefillIntervalName.DAILY)),
+    )
+    metered = expect(create_key.sync_detailed(account, client=owner, body=limits), HTTPStatus.OK, KeyView)
+    equal(metered.rate_limit.limit, 100, "metered.rateLimit.limit")
+    equal(metered.credits_.remaining, 10, "metered.credits.remaining")
+    equal(metered.credits_.refill.interval, RefillIntervalName.DAILY, "metered.credits.refill.interval")
+
+    step("POST /api/verify with cost 4: VALID, 6 credits and 99 uses left")
+    verdict = expect(
+        verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=metered.secret, cost=4)),
+        HTTPStatus.OK,
+        VerdictView,
+    )
+    equal(verdict.code, VerifyCode.VALID, "verdict.code")
+    equal(verdict.credits_.remaining, 6, "verdict.credits_.remaining")
+    equal(verdict.rate_limit.remaining, 99, "verdict.rateLimit.remaining")
+    check(isinstance(verdict.rate_limit.reset_at, datetime.datetime), "rateLimit.resetAt is not a date-time")
+
+    step("POST /api/verify with cost 7: USAGE_EXCEEDED, nothing spent")
+    verdict = expect(
+        verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=metered.secret, cost=7)),
+        HTTPStatus.OK,
+        VerdictView,
+    )
+    equal(verdict.code, VerifyCode.USAGE_EXCEEDED, "verdict.code")
+    equal(verdict.credits_.remaining, 6, "verdict.credits_.remaining")
 
 
 def main() -> int:

@@ -38,7 +38,7 @@ pub enum Verdict {
 /// presented the real secret. Then, for a valid key with limits (see
 /// `limits`): `USAGE_EXCEEDED` (fewer credits left than the cost),
 /// `RATE_LIMITED` (the window is full) or `LIMITS_UNAVAILABLE` (the
-/// credits could not be counted within the time budget).
+/// use could not be counted within the time budget, so it was refused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerifyCode {
