@@ -17,6 +17,17 @@ keys from an account with 1,000,000 keys, first and after key 900,000
 (measure_pages), and authentication with keys of accounts three levels deep
 against root accounts' keys (measure_tree). Their figures take turns under
 wrk (interleaved), so that the noise of a shared host cancels in the ratios.
+
+Then, per backend, the limits (--only limits): POST /api/verify on a key with
+a rate limit and credits, on 1,000 such keys at random and on a key without
+limits, taking turns with /healthz; the balances are checked afterwards to
+have gone down by exactly the valid answers wrk saw; and a key limited to 100
+uses per 10 s is hammered, no window admitting more than 100
+(measure_limits). Verify without limits is compared with its figure in
+bench/results/latest.md.
+
+A run of some parts only (--only) writes bench/results/latest-<parts>.md
+(short-<parts>.md), so that latest.md stays the last full run.
 """
 
 import argparse
@@ -43,9 +54,11 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -451,6 +464,17 @@ def parse_wrk(output):
         elif line.startswith("pass "):
             _, answers, seconds, keys = line.split()
             result["pass"] = {"answers": int(answers), "seconds": float(seconds), "keys": int(keys)}
+        elif line.startswith("counted "):
+            _, sent, answered, valid, seconds, first, last = line.split()
+            result["counted"] = {"sent": int(sent), "answered": int(answered), "valid": int(valid),
+                                 "seconds": float(seconds), "first": float(first),
+                                 "last": float(last)}
+        elif line.startswith("code "):
+            _, code, count = line.split()
+            result.setdefault("codes", {})[code] = int(count)
+        elif line.startswith("window "):
+            _, reset, count = line.split()
+            result.setdefault("windows", {})[reset] = int(count)
     return result
 
 
@@ -1119,6 +1143,216 @@ def measure_tree(backend, args, workdir, material):
     return rows, info
 
 
+# --- limits: rate limits and credits ----------------------------------------------
+
+# A key that spends credits and has a rate limit, both too big to run out
+# during a run: every use is counted in the database, none is refused.
+BIG_RATE = {"limit": 1_000_000_000, "windowSeconds": 60}
+BIG_CREDITS = {"remaining": 1_000_000_000_000, "refill": None}
+# The key hammered past its rate limit.
+HAMMER_RATE = {"limit": 100, "windowSeconds": 10}
+LIMITS_TARGET = {"sqlite": 0.3, "postgres": 0.1}  # verify with limits, × /healthz
+NO_LIMITS_TARGET = 0.95  # verify without limits, against its figure in latest.md
+GRACE = 1  # seconds wrk runs on after verify-count.lua stops sending
+
+
+def read_baseline(path):
+    """The existing part's GET /healthz and POST /api/verify at its smallest
+    key count, by backend, from a results file: {backend: {figure: (rps,
+    ratio), "keys": n}}, and the file's first line. Empty when the file or
+    the table is missing."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return {}, None
+    lines = text.splitlines()
+    header = "| backend | keys | figure | req/s | × /healthz | p50 ms | p99 ms | non-2xx | peak RSS MiB |"
+    found = {}
+    if header in lines:
+        for line in lines[lines.index(header) + 2:]:
+            if not line.startswith("|"):
+                break
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            try:
+                backend, keys, figure = cells[0], int(cells[1].replace(",", "")), cells[2]
+                rps, ratio = float(cells[3].replace(",", "")), float(cells[4])
+            except (IndexError, ValueError):
+                continue
+            if figure not in ("GET /healthz", "POST /api/verify"):
+                continue
+            mine = found.setdefault(backend, {})
+            if mine.get("keys", keys) != keys:
+                if keys > mine["keys"]:
+                    continue
+                mine.clear()
+            mine["keys"] = keys
+            mine[figure] = (rps, ratio)
+    when = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC, \w+ mode", lines[0]) if lines else None
+    return found, (when.group(0) if when else None)
+
+
+def in_parallel(function, items, workers=8):
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(function, items))
+
+
+def peek(server, key):
+    """POST /api/verify with cost 0: the key's credits left (None without
+    credits); HarnessError unless the answer is valid."""
+    answer = server.call("POST", "/api/verify", None, {"key": key, "cost": 0})
+    if not answer.get("valid"):
+        raise HarnessError(f"a peek at a key with limits answered {answer}")
+    return (answer.get("credits") or {}).get("remaining")
+
+
+def counted_wrk(base, path, seconds, connections, keys_file, windows=False):
+    """wrk with bench/wrk/verify-count.lua for `seconds`, then GRACE more
+    for the answers in flight; req/s is answers over the time from the first
+    request to the last answer."""
+    env = {"KEYS": str(keys_file), "STOP_AFTER": str(seconds)}
+    if windows:
+        env["WINDOWS"] = "1"
+    result = wrk(base + path, seconds + GRACE, connections, script="verify-count.lua", env=env)
+    counted = result.get("counted")
+    if not counted:
+        raise HarnessError("wrk with verify-count.lua printed no counted line")
+    result["rps"] = counted["answered"] / counted["seconds"] if counted["seconds"] > 0 else 0.0
+    return result
+
+
+def measure_limits(backend, args, workdir, baseline, baseline_when=None):
+    """POST /api/verify on keys with a rate limit and credits, on one server
+    run of a fresh database.
+
+    Three figures take turns with GET /healthz (see interleaved): verify with
+    the account owner's key, which has no limits (post.lua, as the existing
+    part measures it); the same through verify-count.lua (full mode only, to
+    show what the script alone costs); verify with one key that has a rate
+    limit and credits too big to run out (each use is a counted spend in the
+    database); and verify with one of args.limit_keys such keys at random.
+    verify-count.lua stops sending before wrk stops, so that it sees every
+    answer: the harness peeks (cost 0) at the balances before and after, and
+    they must have gone down by exactly the valid answers it counted. Then a
+    key with a rate limit of 100 per 10 s is hammered for args.hammer_seconds:
+    no window may admit more than 100."""
+    seconds, conns, rounds = args.round_seconds, args.connections, args.rounds
+    info = dict(backend=backend, many=args.limit_keys, baseline=baseline.get(backend),
+                baseline_when=baseline_when)
+    rows = []
+    labels = {
+        "healthz": "GET /healthz",
+        "plain": "POST /api/verify, key without limits",
+        "plain_counted": "POST /api/verify, key without limits, counting script",
+        "one": "POST /api/verify, key with rate limit and credits",
+        "many": f"POST /api/verify, {args.limit_keys:,} keys with rate limit and credits, at random",
+    }
+    database = BenchDatabase(backend, args.postgres_url, workdir)
+    try:
+        account, owner_key = database.prepare("Limits")
+        owner = owner_key["secret"]
+        keys_path = f"/api/accounts/{account}/api-keys"
+        server = Server(database.url, workdir)
+        try:
+            limited_body = {"role": "merchant-terminal", "rateLimit": BIG_RATE, "credits": BIG_CREDITS}
+            try:
+                made = server.call("POST", keys_path, owner, {"name": "limited", **limited_body})
+            except urllib.error.HTTPError as error:
+                made = {"refused": f"{error.code} {error.read()[:200]!r}"}
+            if not (made.get("rateLimit") and made.get("credits")):
+                missing = ("not measured: this keyward does not take limits on a key "
+                           f"(create answered {made.get('refused') or 'a key without rateLimit and credits'})")
+                log(f"{backend} limits: {missing}")
+                return [dict(backend=backend, figure=labels["one"], missing=missing)], info
+            one = made["secret"]
+            hammered = server.call("POST", keys_path, owner, {
+                "name": "hammered", "role": "merchant-terminal", "rateLimit": HAMMER_RATE})["secret"]
+            started = time.time()
+            many = [k["secret"] for k in in_parallel(
+                lambda i: server.call("POST", keys_path, owner, {"name": f"many{i}", **limited_body}),
+                range(args.limit_keys))]
+            info["create_seconds"] = time.time() - started
+            files = {}
+            for name, keys in (("owner", [owner]), ("one", [one]), ("many", many),
+                               ("hammered", [hammered])):
+                files[name] = Path(workdir) / f"limits-{backend}-{name}.txt"
+                files[name].write_text("\n".join(keys) + "\n")
+            # Warm: each key checked once (argon2, cache), nothing counted.
+            server.call("POST", "/api/verify", None, {"key": owner})
+            peek(server, hammered)
+            many_before = sum(in_parallel(lambda k: peek(server, k), many))
+
+            figures = [
+                ("healthz", lambda: wrk(server.base + "/healthz", seconds, conns)),
+                ("plain", lambda: wrk(server.base + "/api/verify", seconds, conns, script="post.lua",
+                                      env={"BODY": json.dumps({"key": owner})})),
+                ("plain_counted", lambda: counted_wrk(server.base, "/api/verify", seconds, conns,
+                                                      files["owner"])),
+                ("one", lambda: counted_wrk(server.base, "/api/verify", seconds, conns, files["one"])),
+                ("many", lambda: counted_wrk(server.base, "/api/verify", seconds, conns, files["many"])),
+            ]
+            if args.short:
+                figures = [f for f in figures if f[0] != "plain_counted"]
+            runs = {name: [] for name, _ in figures}
+            spends = []  # the single key, by round: (balance went down by, valid answers seen)
+            for r in range(rounds):
+                for name, run in (figures if r % 2 == 0 else figures[::-1]):
+                    before = peek(server, one) if name == "one" else None
+                    result = run()
+                    if name == "one":
+                        spends.append((before - peek(server, one), result["counted"]["valid"]))
+                    runs[name].append(result)
+                    log(f"{backend} limits {labels[name]}: {result['rps']:.0f} req/s"
+                        + (f", {result['counted']['valid']:,} valid" if "counted" in result else ""))
+            many_after = sum(in_parallel(lambda k: peek(server, k), many))
+            info["spends"] = spends
+            info["many_spent"] = (many_before - many_after,
+                                  sum(r["counted"]["valid"] for r in runs["many"]))
+
+            # The hammer: a rate limit of 100 per 10 s.
+            offset = time.time() - time.monotonic()  # wall clock of a CLOCK_MONOTONIC instant
+            hammer = counted_wrk(server.base, "/api/verify", args.hammer_seconds, conns,
+                                 files["hammered"], windows=True)
+            counted = hammer["counted"]
+            window = HAMMER_RATE["windowSeconds"]
+            first, last = counted["first"] + offset, counted["last"] + offset
+            info["hammer"] = dict(
+                result=hammer, seconds=args.hammer_seconds,
+                touched=int(last // window) - int(first // window) + 1,
+                # Windows wholly between the first request and the last answer.
+                whole=max(0, int(last // window) - math.ceil(first / window)),
+                first=first, last=last)
+            log(f"{backend} limits hammer: {counted['answered']:,} answers, {counted['valid']} valid, "
+                f"by window {hammer.get('windows')}, codes {hammer.get('codes')}")
+            rss = server.peak_rss_mib()
+        finally:
+            server.stop()
+    finally:
+        database.drop()
+    base = None
+    for name, _ in figures:
+        results = runs[name]
+        mean = lambda field: sum(r[field] for r in results) / len(results)
+        combined = dict(rps=mean("rps"), p50=mean("p50"), p99=mean("p99"),
+                        non2xx=sum(r["non2xx"] for r in results),
+                        socket_errors=sum(r["socket_errors"] for r in results),
+                        rounds_rps=[r["rps"] for r in results], rss=rss)
+        if name == "healthz":
+            base = combined["rps"]
+        if results and "counted" in results[0]:
+            codes_ = {}
+            for r in results:
+                for code, n in r.get("codes", {}).items():
+                    codes_[code] = codes_.get(code, 0) + n
+            combined.update(
+                valid=sum(r["counted"]["valid"] for r in results),
+                answered=sum(r["counted"]["answered"] for r in results),
+                unseen=sum(r["counted"]["sent"] - r["counted"]["answered"] for r in results),
+                codes=codes_)
+        rows.append(dict(backend=backend, key=name, figure=labels[name], **combined,
+                         ratio=combined["rps"] / base if base else float("nan")))
+    return rows, info
+
+
 # --- the report ------------------------------------------------------------------
 
 def ratio_text(x):
@@ -1134,9 +1368,10 @@ def codes(statuses):
     return ", ".join(f"{code}×{n}" for code, n in sorted(statuses.items()))
 
 
-def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ())):
+def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ()), limits=((), ())):
     page_rows, page_infos = pages
     tree_rows, tree_infos = tree
+    limit_rows, limit_infos = limits
     params = sorted({r["argon2"] for r in rows if r.get("argon2")} |
                     {i["argon2"] for i in [*infos, *tree_infos] if i.get("argon2")})
     argon2 = "; ".join(f"argon2id m={m} t={t} p={p}" for m, t, p in params) or "argon2id"
@@ -1245,6 +1480,8 @@ def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ()))
         lines += render_pages(page_rows, page_infos, args)
     if tree_rows:
         lines += render_tree(tree_rows, tree_infos, args)
+    if limit_infos:
+        lines += render_limits(limit_rows, limit_infos, args)
     return "\n".join(lines) + "\n"
 
 
@@ -1352,7 +1589,145 @@ def render_tree(tree_rows, tree_infos, args):
     return lines
 
 
-PARTS = ("existing", "long-tail", "pages", "tree")
+def render_limits(limit_rows, limit_infos, args):
+    seconds = args.round_seconds
+    lines = [
+        "",
+        f"Limits: `POST /api/verify` with `{{\"key\": K}}` (cost 1) on one server run of a fresh "
+        f"database. With a rate limit and credits: a key with a rate limit of "
+        f"{BIG_RATE['limit']:,} per {BIG_RATE['windowSeconds']} s and {BIG_CREDITS['remaining']:,} "
+        f"credits without refill, so that every use is a spend counted in the database and none "
+        f"is refused; at random: one of {args.limit_keys:,} such keys for each request. Without "
+        f"limits: the account owner's key, driven as the existing part drives it (post.lua). The "
+        f"figures take turns under wrk -t{THREADS} -c{args.connections}: {args.rounds} round(s) "
+        f"of {seconds} s, in turn forwards and backwards; req/s, p50 and p99 are means over the "
+        f"rounds. The figures with a count of valid answers are driven by "
+        f"bench/wrk/verify-count.lua, which stops sending after {seconds} s (wrk runs {GRACE} s "
+        f"more for the answers in flight) and counts every answer; their req/s is answers over "
+        f"the time from the first request to the last answer, and the script's own cost per "
+        f"request is on their side of the ratio only.",
+        "",
+        "| backend | figure | req/s | × /healthz | target | p50 ms | p99 ms | non-2xx | valid answers | req/s by round |",
+        "|---|---|---:|---:|---|---:|---:|---:|---|---|",
+    ]
+    infos = {i["backend"]: i for i in limit_infos}
+    for r in limit_rows:
+        if r.get("missing"):
+            lines.append(f"| {r['backend']} | {r['figure']} | – | – | – | – | – | – | – | "
+                         f"{r['missing'].replace('|', '/')} |")
+            continue
+        target = ""
+        if r["key"] == "one":
+            goal = LIMITS_TARGET[r["backend"]]
+            target = f"≥ {goal}× /healthz: {met(r['ratio'] >= goal)}"
+        elif r["key"] == "plain":
+            compared = no_limits_against(r, infos[r["backend"]], limit_rows)
+            if compared:
+                target = (f"≥ {NO_LIMITS_TARGET}× its ratio in latest.md: "
+                          f"{met(compared['ratio_of_ratios'] >= NO_LIMITS_TARGET)} "
+                          f"({compared['ratio_of_ratios']:.2f})")
+            else:
+                target = f"≥ {NO_LIMITS_TARGET}× latest.md: no figure there"
+        counted = ""
+        if "valid" in r:
+            counted = f"{r['valid']:,} of {r['answered']:,}"
+        lines.append(
+            f"| {r['backend']} | {r['figure']} | {r['rps']:,.0f} | {ratio_text(r['ratio'])} | {target} | "
+            f"{r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx'] + r['socket_errors']} | {counted} | "
+            f"{rounds_text(r['rounds_rps'])} |")
+    lines += ["", "Limits, derived:", ""]
+    for info in limit_infos:
+        backend = info["backend"]
+        mine = {r["key"]: r for r in limit_rows if r["backend"] == backend and not r.get("missing")}
+        if "one" not in mine:
+            lines.append(f"- {backend}: not measured")
+            continue
+        one, goal = mine["one"], LIMITS_TARGET[backend]
+        text = (f"- {backend}: verify with a rate limit and credits {ratio_text(one['ratio'])}× "
+                f"/healthz (target ≥ {goal}: {met(one['ratio'] >= goal)})")
+        if "plain_counted" in mine and mine["plain_counted"]["rps"]:
+            same = mine["plain_counted"]
+            by_round = [a / b if b else float("nan") for a, b in zip(one["rounds_rps"], same["rounds_rps"])]
+            text += (f"; {one['rps'] / same['rps']:.2f}× verify without limits through the same "
+                     f"script (by round {rounds_text(by_round, 2)})")
+        lines.append(text + f"; p99 {one['p99']:.2f} ms")
+        spends = info["spends"]
+        off = [(d, v) for d, v in spends if d != v]
+        lines.append(
+            f"- {backend}: exact under load: the balance went down by {sum(d for d, _ in spends):,} and "
+            f"wrk saw {sum(v for _, v in spends):,} valid answers over {len(spends)} round(s): "
+            + ("the same in every round" if not off else
+               "**differs** in round(s) " + ", ".join(f"{d:,} spent / {v:,} valid" for d, v in off)
+               + " (see LIMITS_UNAVAILABLE below: a refused use must take nothing)")
+            + f"; answers other than valid: {codes(one['codes']) or 'none'}; "
+              f"requests sent but not answered: {one['unseen']}")
+        many = mine.get("many")
+        if many:
+            spent, valid = info["many_spent"]
+            lines.append(
+                f"- {backend}: {info['many']:,} keys at random: {ratio_text(many['ratio'])}× /healthz, "
+                f"{many['rps'] / one['rps']:.2f}× one key; their balances went down by {spent:,} in all "
+                f"and wrk saw {valid:,} valid answers ("
+                + ("the same" if spent == valid else f"**differs by {spent - valid:+,}**"
+                   + (", as many as the LIMITS_UNAVAILABLE answers: those uses were spent, not "
+                      "given back" if spent - valid == many["codes"].get("LIMITS_UNAVAILABLE") else ""))
+                + f"); answers other than valid: {codes(many['codes']) or 'none'}; requests sent but "
+                  f"not answered: {many['unseen']}; the keys were created through the API in "
+                  f"{info['create_seconds']:.1f} s")
+        plain = mine.get("plain")
+        compared = plain and no_limits_against(plain, info, limit_rows)
+        if compared:
+            lines.append(
+                f"- {backend}: verify without limits {ratio_text(plain['ratio'])}× /healthz now, "
+                f"{compared['then_ratio']:.2f}× in bench/results/latest.md ({compared['keys']:,} keys"
+                f"{', ' + compared['when'] if compared['when'] else ''}): "
+                f"{compared['ratio_of_ratios']:.2f} of it (target ≥ {NO_LIMITS_TARGET}: "
+                f"{met(compared['ratio_of_ratios'] >= NO_LIMITS_TARGET)}); in req/s "
+                f"{plain['rps']:,.0f} now against {compared['then_rps']:,.0f} then "
+                f"({plain['rps'] / compared['then_rps']:.2f}×; /healthz {compared['healthz_now']:,.0f} "
+                f"against {compared['healthz_then']:,.0f})")
+        elif plain:
+            lines.append(f"- {backend}: verify without limits {ratio_text(plain['ratio'])}× /healthz; "
+                         f"bench/results/latest.md has no figure to compare it with")
+        hammer = info.get("hammer")
+        if hammer:
+            result, counted = hammer["result"], hammer["result"]["counted"]
+            windows = result.get("windows", {})
+            limit = HAMMER_RATE["limit"]
+            allowed = limit * hammer["touched"]
+            over = {w: n for w, n in windows.items() if n > limit}
+            by_window = ", ".join(f"{w[11:19]} {n}" for w, n in sorted(windows.items()))
+            whole = sorted(windows.items())[1:1 + hammer["whole"]] if hammer["whole"] else []
+            lines.append(
+                f"- {backend}: a rate limit of {limit} per {HAMMER_RATE['windowSeconds']} s, "
+                f"hammered for {hammer['seconds']} s (wrk -c{args.connections}): "
+                f"{counted['answered']:,} answers ({result['rps']:,.0f} a second), "
+                f"{counted['valid']:,} valid over {hammer['touched']} window(s) touched "
+                f"(at most {allowed:,}: {met(counted['valid'] <= allowed)}); valid by window "
+                f"(its end, UTC): {by_window or 'none'} (none over {limit}: {met(not over)}); "
+                f"windows wholly inside the run: {hammer['whole']}"
+                + (f", admitting {', '.join(str(n) for _, n in whole)}" if whole else "")
+                + f"; other answers: {codes(result.get('codes', {})) or 'none'}; non-2xx "
+                  f"{result['non2xx'] + result['socket_errors']}; requests sent but not answered: "
+                  f"{counted['sent'] - counted['answered']}")
+    return lines
+
+
+def no_limits_against(plain, info, limit_rows):
+    """Verify without limits now against the existing part's figure in
+    latest.md: both ratios to /healthz and their ratio; None without one."""
+    then = info.get("baseline") or {}
+    if "POST /api/verify" not in then or "GET /healthz" not in then:
+        return None
+    healthz = next(r for r in limit_rows if r["backend"] == plain["backend"] and r["key"] == "healthz")
+    then_rps, then_ratio = then["POST /api/verify"]
+    return dict(then_rps=then_rps, then_ratio=then_ratio, keys=then["keys"],
+                ratio_of_ratios=plain["ratio"] / then_ratio if then_ratio else float("nan"),
+                healthz_now=healthz["rps"], healthz_then=then["GET /healthz"][0],
+                when=info.get("baseline_when"))
+
+
+PARTS = ("existing", "long-tail", "pages", "tree", "limits")
 
 
 def parts(text):
@@ -1376,7 +1751,10 @@ def main():
     parser.add_argument("--only", default="all", type=parts,
                         help="the parts to run, comma-separated: existing, long-tail, pages (a "
                              "page of 100 keys from a long list), tree (authentication 3 accounts "
-                             "deep) or all [default: all]")
+                             "deep), limits (verify on keys with a rate limit and credits) or all "
+                             "[default: all]. A run of some parts only writes its table to "
+                             "bench/results/latest-<parts>.md (short-<parts>.md), so that latest.md "
+                             "stays the last full run")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "KEYWARD_BENCH_POSTGRES_URL",
         os.environ.get("KEYWARD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")))
@@ -1403,9 +1781,15 @@ def main():
     parser.add_argument("--tree-accounts", type=int, default=100,
                         help="accounts those keys are spread over on each side [default: 100]")
     parser.add_argument("--rounds", type=int,
-                        help="turns each figure of pages and tree takes [default: 4; 1 short]")
+                        help="turns each figure of pages, tree and limits takes [default: 4; 1 short]")
     parser.add_argument("--round-seconds", type=int,
                         help="seconds of one turn [default: half of --seconds; 2 short]")
+    parser.add_argument("--limit-keys", type=int,
+                        help="keys with a rate limit and credits used at random by the limits "
+                             "part [default: 1,000; 100 short]")
+    parser.add_argument("--hammer-seconds", type=int,
+                        help="how long the limits part hammers a key limited to 100 uses per "
+                             "10 s [default: 25; 3 short]")
     parser.add_argument("--out", help="where to write the table")
     args = parser.parse_args()
     args.command_line = []
@@ -1432,14 +1816,23 @@ def main():
     args.page_deep = args.page_deep or max(1000, args.page_keys * 9 // 10 // 1000 * 1000)
     args.rounds = args.rounds or (1 if args.short else 4)
     args.round_seconds = args.round_seconds or (2 if args.short else max(1, args.seconds // 2))
+    args.limit_keys = args.limit_keys or (100 if args.short else 1000)
+    args.hammer_seconds = args.hammer_seconds or (3 if args.short else 25)
     if args.tree_accounts < 1 or args.tree_keys < args.tree_accounts:
         parser.error("--tree-keys must be at least --tree-accounts, which must be at least 1")
     if args.long_tail_real < THREADS:
         parser.error(f"--long-tail-real must be at least {THREADS}")
-    out = Path(args.out) if args.out else ROOT / "bench" / "results" / ("short.md" if args.short else "latest.md")
+    results = ROOT / "bench" / "results"
+    stem = "short" if args.short else "latest"
+    if args.only != set(PARTS):  # latest.md stays the last full run
+        stem += "-" + "-".join(part for part in PARTS if part in args.only)
+    out = Path(args.out) if args.out else results / f"{stem}.md"
+    # Verify without limits is compared with the last full run's figure.
+    baseline, baseline_when = read_baseline(results / "latest.md")
     started = time.time()
     rows, long_rows, infos = [], [], []
     page_rows, page_infos, tree_rows, tree_infos = [], [], [], []
+    limit_rows, limit_infos = [], []
     try:
         material = LongTailKeys(args.long_tail_real) if "long-tail" in args.only else None
         # The tree's keys with real secrets: both sides, hashed once per run.
@@ -1468,11 +1861,17 @@ def main():
                     tree_rows += found
                     tree_infos.append(info)
                     log(f"{backend} tree took {time.time() - part_started:.0f} s")
+                if "limits" in args.only:
+                    part_started = time.time()
+                    found, info = measure_limits(backend, args, workdir, baseline, baseline_when)
+                    limit_rows += found
+                    limit_infos.append(info)
+                    log(f"{backend} limits took {time.time() - part_started:.0f} s")
     except HarnessError as error:
         log(f"failed: {error}")
         sys.exit(1)
     table = render(rows, long_rows, infos, args, time.time() - started,
-                   (page_rows, page_infos), (tree_rows, tree_infos))
+                   (page_rows, page_infos), (tree_rows, tree_infos), (limit_rows, limit_infos))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
     print(table)

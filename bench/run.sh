@@ -7,6 +7,8 @@
 #   bash bench/run.sh --short              a few seconds per figure, as CI runs it
 #   bash bench/run.sh --backend sqlite     one backend only (sqlite or postgres)
 #   bash bench/run.sh --only long-tail     only the long tail (or --only existing)
+#   bash bench/run.sh --only pages,tree    paging a long key list; keys deep in the accounts tree
+#   bash bench/run.sh --only limits        verify on keys with a rate limit and credits
 # Any other flag goes to bench/bench.py: see `python3 bench/bench.py --help`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

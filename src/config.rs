@@ -147,8 +147,8 @@ pub struct ServeArgs {
     pub last_used_flush: u64,
 
     /// How long a use of a key with limits waits for the database to count
-    /// it, in milliseconds. Past it, a rate limit admits the use uncounted
-    /// and credits refuse it (`LIMITS_UNAVAILABLE`).
+    /// it, in milliseconds. Past it, the use is refused and nothing is spent
+    /// (`LIMITS_UNAVAILABLE` to verify, 503 to the key's own request).
     #[arg(long, env = "KEYWARD_LIMITS_BUDGET_MS", default_value_t = 250,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub limits_budget_ms: u64,
