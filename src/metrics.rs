@@ -77,8 +77,8 @@ impl Metrics {
             Opts::new(
                 "keyward_limit_decisions_total",
                 "Uses of keys with limits, by outcome (admitted, rate_limited, usage_exceeded, \
-                 unavailable); those answered by the time-budget policy are admitted or \
-                 unavailable with fallback=\"true\".",
+                 unavailable); those the time budget decided are unavailable with \
+                 fallback=\"true\".",
             ),
             &["outcome", "fallback"],
         )?;

@@ -75,7 +75,7 @@ pub enum Outcome {
     RateLimited,
     /// Fewer credits are left than the use costs.
     UsageExceeded,
-    /// The counters could not be reached in time and the key has credits.
+    /// The use could not be counted within the time budget.
     Unavailable,
 }
 

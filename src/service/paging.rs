@@ -17,6 +17,9 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::error::ApiError;
 
+/// How the native API names a page key.
+pub const PAGE_KEY: &str = "pageKey";
+
 /// The fewest items a page may ask for.
 pub const MIN_LIMIT: i64 = 1;
 /// The most items a page may ask for.
@@ -31,12 +34,15 @@ const CHECK_BYTES: usize = 12;
 
 /// Which page a caller asked for; both `None`: the first page at the
 /// list's default size.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageAsked {
     /// Items per page, `MIN_LIMIT` to `MAX_LIMIT`.
     pub limit: Option<i64>,
     /// The `nextPageKey` of the page before.
     pub page_key: Option<String>,
+    /// The name the request gave the page key (`pageKey`, `page[after]`),
+    /// for the answer to one this list did not give.
+    pub page_key_named: &'static str,
 }
 
 /// One page of a list and the key of the page after it; `None`: the last page.
@@ -71,8 +77,8 @@ pub fn bad_limit() -> ApiError {
 
 /// The answer to a page key that does not decode, fails its check, or
 /// came from another list.
-pub fn bad_page_key() -> ApiError {
-    ApiError::BadRequest("pageKey is not one this list gave".into())
+pub fn bad_page_key(named: &str) -> ApiError {
+    ApiError::BadRequest(format!("{named} is not one this list gave"))
 }
 
 /// `limit` as a query string gives it.
@@ -101,7 +107,7 @@ pub fn open<P: Position>(
     let after = asked
         .page_key
         .as_deref()
-        .map(|key| decode(list, key))
+        .map(|key| decode(list, key).map_err(|_| bad_page_key(asked.page_key_named)))
         .transpose()?;
     Ok((limit, after))
 }
@@ -141,19 +147,21 @@ pub fn encode<P: Position>(list: &str, position: &P) -> String {
 /// The position a page key of the list `list` holds; 400 for any key this
 /// list did not give.
 pub fn decode<P: Position>(list: &str, key: &str) -> Result<P, ApiError> {
-    let payload = URL_SAFE_NO_PAD.decode(key).map_err(|_| bad_page_key())?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(key)
+        .map_err(|_| bad_page_key(PAGE_KEY))?;
     let Some((&FORMAT, rest)) = payload.split_first() else {
-        return Err(bad_page_key());
+        return Err(bad_page_key(PAGE_KEY));
     };
     let Some(split) = rest.len().checked_sub(CHECK_BYTES) else {
-        return Err(bad_page_key());
+        return Err(bad_page_key(PAGE_KEY));
     };
     let (position, given) = rest.split_at(split);
     // Not secret (see the module's comment), so no constant-time compare.
     if given != check(list, position) {
-        return Err(bad_page_key());
+        return Err(bad_page_key(PAGE_KEY));
     }
-    P::from_bytes(position).ok_or_else(bad_page_key)
+    P::from_bytes(position).ok_or_else(|| bad_page_key(PAGE_KEY))
 }
 
 /// Binds `position` to `list`. The identity's length goes first, so no

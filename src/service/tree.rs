@@ -34,11 +34,6 @@ impl Chain {
         self.0.get(1).map(|account| &account.id)
     }
 
-    /// How many accounts the chain holds: 1 for a root account.
-    pub fn depth(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn ids(&self) -> Vec<AccountId> {
         self.0.iter().map(|account| account.id.clone()).collect()
     }

@@ -71,23 +71,26 @@ fn confirm(
     if !key_good {
         return Err(refused());
     }
-    let (accounts_enabled, suspensions) = chain_state(conn, &key.account_id)?;
+    let token = match &caller.credential {
+        Credential::ApiKey => None,
+        Credential::SessionToken { id, .. } => {
+            Some(session_tokens::find_by_id(conn, &id.to_string())?.ok_or_else(refused)?)
+        }
+    };
+    // One chain, read once: a token minted on a descendant's path answers to
+    // that account's chain, which runs through its key's account.
+    let chain_of = token
+        .as_ref()
+        .and_then(|token| token.account_id.as_deref())
+        .unwrap_or(&key.account_id);
+    let (accounts_enabled, suspensions) = chain_state(conn, chain_of)?;
     if !accounts_enabled {
         return Err(refused());
     }
-    if let Credential::SessionToken { id, .. } = &caller.credential {
-        let Some(token) = session_tokens::find_by_id(conn, &id.to_string())? else {
-            return Err(refused());
-        };
-        // A token minted on a descendant's path answers to that chain.
-        let (chain_enabled, chain_suspensions) = match &token.account_id {
-            Some(account) => chain_state(conn, account)?,
-            None => (true, suspensions),
-        };
+    if let Some(token) = token {
         let token_good = token.api_key_id == key.id
             && token.key_disables == key.disables
-            && chain_enabled
-            && token.account_suspensions == chain_suspensions
+            && token.account_suspensions == suspensions
             && token.expires_at > now;
         if !token_good {
             return Err(refused());

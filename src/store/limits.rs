@@ -153,16 +153,6 @@ pub fn give_back_credits(conn: &mut AnyConnection, key_id: &str, credits: i64) -
         .map(drop)
 }
 
-/// The uses admitted in the key's window starting at `start`, unlocked.
-pub fn window_used(conn: &mut AnyConnection, key_id: &str, start: i64) -> QueryResult<i64> {
-    rate_windows::table
-        .find((key_id, start))
-        .select(rate_windows::used)
-        .first(conn)
-        .optional()
-        .map(Option::unwrap_or_default)
-}
-
 /// Drops the windows that ended at or before `now` (Unix seconds): they
 /// can no longer be counted in. A window of a key that no longer has a rate
 /// limit has ended.

@@ -1,6 +1,5 @@
 //! `/api/v1/api_keys[/{id}]`: always on the caller's own account.
 
-use crate::error::ApiError;
 use crate::http::body::Json;
 use crate::http::dialect::Caller;
 use crate::http::openapi::v1;
@@ -31,21 +30,9 @@ pub async fn v1_list_api_keys(caller: Caller, Query(query): Query<V1KeyListQuery
         }) => page.limit.unwrap_or(paging::DEFAULT_LIMIT),
         _ => paging::MAX_LIMIT,
     };
-    let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account(), asked)
-        .await
-        .map_err(in_v1_terms)?;
+    let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account(), asked).await?;
     let count = keys.items.len();
     reply::list(&V1ApiKeyListDocument::new(keys, limit), count)
-}
-
-/// The page key's refusal, naming the parameter as this dialect spells it.
-fn in_v1_terms(error: ApiError) -> ApiError {
-    match error {
-        ApiError::BadRequest(message) if message == paging::bad_page_key().to_string() => {
-            ApiError::BadRequest("page[after] is not one this list gave".into())
-        }
-        other => other,
-    }
 }
 
 /// Create a key

@@ -102,6 +102,7 @@ impl AccountListQuery {
         Ok(PageAsked {
             limit: self.limit.as_deref().map(paging::parse_limit).transpose()?,
             page_key: self.page_key,
+            page_key_named: paging::PAGE_KEY,
         })
     }
 }

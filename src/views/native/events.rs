@@ -78,6 +78,7 @@ impl EventsQuery {
         Ok(PageAsked {
             limit: self.limit.as_deref().map(paging::parse_limit).transpose()?,
             page_key: self.page_key,
+            page_key_named: paging::PAGE_KEY,
         })
     }
 }

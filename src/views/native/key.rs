@@ -238,6 +238,7 @@ impl KeyListQuery {
             (limit, page_key) => Some(PageAsked {
                 limit: limit.as_deref().map(paging::parse_limit).transpose()?,
                 page_key,
+                page_key_named: paging::PAGE_KEY,
             }),
         };
         Ok(KeyQuery { filter, page })

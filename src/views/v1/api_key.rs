@@ -70,6 +70,7 @@ impl V1KeyListQuery {
                     })
                     .transpose()?,
                 page_key,
+                page_key_named: "page[after]",
             }),
         };
         Ok(KeyQuery {
