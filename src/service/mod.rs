@@ -161,7 +161,11 @@ impl Keyward {
         let this = self.clone();
         actix_web::web::block(move || {
             let mut conn = this.db.get().map_err(|e| ApiError::Unavailable(e.into()))?;
-            work(&this, &mut conn)
+            let done = work(&this, &mut conn);
+            if done.as_ref().is_err_and(ApiError::is_lost_connection) {
+                conn.discard();
+            }
+            done
         })
         .await
         .map_err(ApiError::internal)?
@@ -174,6 +178,24 @@ impl Keyward {
 /// caller may not act at all: a caller without permission learns nothing
 /// from validation.
 pub type Asked<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// Whether this is the database connection found closed (or its
+    /// transaction state broken): that connection is not lent again.
+    fn is_lost_connection(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let ApiError::Unavailable(e) = self else {
+            return false;
+        };
+        matches!(
+            e.downcast_ref::<Error>(),
+            Some(
+                Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+                    | Error::BrokenTransactionManager
+            )
+        )
+    }
+}
 
 impl From<diesel::result::Error> for ApiError {
     /// A connection lost mid-request is the database being unreachable

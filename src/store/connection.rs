@@ -1,7 +1,9 @@
 //! Choosing a backend from the URL, and opening connections to it.
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{self, ManageConnection};
+use std::time::{Duration, Instant};
+
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
 /// A connection to whichever backend the URL named.
@@ -200,6 +202,44 @@ fn key_value_len(s: &str) -> usize {
     s.find(char::is_whitespace).unwrap_or(s.len())
 }
 
+/// How long after a connection went back to the pool healthy it is handed
+/// out again without a round trip to check it (the bypass window of
+/// HikariCP, which uses the same 500 ms). Under load every connection is
+/// back within this, so no request pays for a check; a connection idle
+/// longer is checked with `SELECT 1` first.
+const TRUSTED_FOR: Duration = Duration::from_millis(500);
+
+/// A connection as the pool keeps it: the connection, and until when it is
+/// trusted without a check.
+pub struct Pooled {
+    conn: AnyConnection,
+    trusted_until: Instant,
+    /// Set by [`Pooled::discard`]: the connection is closed on its return.
+    lost: bool,
+}
+
+impl Pooled {
+    /// Marks the connection as lost (its last query found it closed), so
+    /// the pool closes it when it comes back instead of lending it again.
+    pub fn discard(&mut self) {
+        self.lost = true;
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// An r2d2 manager that reports the real connection error of the chosen backend.
 #[derive(Debug)]
 pub struct ConnectionManager {
@@ -213,19 +253,39 @@ impl ConnectionManager {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
-        self.url.establish().map_err(r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let conn = self.url.establish().map_err(r2d2::Error::ConnectionError)?;
+        Ok(Pooled {
+            conn,
+            trusted_until: Instant::now() + TRUSTED_FOR,
+            lost: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
+    /// Called as the pool lends a connection: a SQLite connection is a file
+    /// and cannot drop, and a PostgreSQL connection back within
+    /// `TRUSTED_FOR` is taken as it is; any other is checked.
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
+        if matches!(pooled.conn, AnyConnection::Sqlite(_)) || Instant::now() < pooled.trusted_until
+        {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+    /// Called as a connection comes back: one marked lost, or left in a
+    /// broken transaction, is closed; any other is trusted for a while.
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        if pooled.lost || R2D2Connection::is_broken(&mut pooled.conn) {
+            return true;
+        }
+        pooled.trusted_until = Instant::now() + TRUSTED_FOR;
         false
     }
 }

@@ -33,8 +33,30 @@ pub struct Database {
     backend: Backend,
 }
 
-/// A connection borrowed from the pool.
-pub type Conn = PooledConnection<ConnectionManager>;
+/// A connection borrowed from the pool; back to it when dropped.
+pub struct Conn(PooledConnection<ConnectionManager>);
+
+impl Conn {
+    /// Has the pool close this connection instead of lending it again: its
+    /// last query found it closed.
+    pub fn discard(&mut self) {
+        self.0.discard();
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
+}
 
 impl Database {
     /// Opens a pool of `size` connections to `url`, failing with the
@@ -66,7 +88,7 @@ impl Database {
 
     /// Borrows a connection, waiting up to the pool's time-out. Blocking.
     pub fn get(&self) -> Result<Conn, diesel::r2d2::PoolError> {
-        self.pool.get()
+        self.pool.get().map(Conn)
     }
 
     /// Connections open and idle, for metrics.
