@@ -82,29 +82,54 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    /// `2020-06-01T22:32:56.631Z`, written field by field: every key in a
-    /// list shows four of these, and a format description costs several
-    /// times as much.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// The length of `2020-06-01T22:32:56.631Z`.
+const TEXT_LEN: usize = 24;
+
+impl Timestamp {
+    /// `2020-06-01T22:32:56.631Z` as bytes, digit by digit: every key in a
+    /// list shows four of these, and `write!` costs several times as much.
+    /// `None` for a year outside 0000 to 9999, which has no such form.
+    fn text(&self) -> Option<[u8; TEXT_LEN]> {
         let t = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.millisecond()
-        )
+        let year = u32::try_from(t.year()).ok().filter(|year| *year <= 9999)?;
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for i in (at..at + width).rev() {
+                // `value % 10` is a single digit.
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, u8::from(t.month()).into());
+        put(8, 2, t.day().into());
+        put(11, 2, t.hour().into());
+        put(14, 2, t.minute().into());
+        put(17, 2, t.second().into());
+        put(20, 3, t.millisecond().into());
+        Some(out)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// `2020-06-01T22:32:56.631Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.text() {
+            // Only ASCII digits and punctuation were written.
+            Some(text) => f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?),
+            None => write!(f, "{}Z", self.0),
+        }
     }
 }
 
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.text() {
+            Some(text) => serializer.serialize_str(
+                std::str::from_utf8(&text).map_err(<S::Error as serde::ser::Error>::custom)?,
+            ),
+            None => serializer.collect_str(self),
+        }
     }
 }
 
@@ -161,6 +186,7 @@ mod tests {
             for millis in [0_i64, 1, 99, 500, 999] {
                 let t = Timestamp::from_unix_seconds(seconds).plus_millis(millis);
                 assert_eq!(t.to_string(), t.to_db().format(WIRE).unwrap());
+                assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{t}\""));
             }
         }
     }

@@ -330,7 +330,7 @@ pub async fn list(
             }
         };
         let mut keys = rows.try_map(|(row, last_used_at)| {
-            let mut key = convert::api_key(row)?;
+            let mut key = convert::listed_key(row)?;
             key.last_used_at = last_used_at.map(Timestamp::from_db);
             Ok::<_, ApiError>(key)
         })?;

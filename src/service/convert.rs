@@ -7,7 +7,7 @@ use crate::domain::{
     Refill, RefillInterval, Role, Timestamp,
 };
 use crate::error::ApiError;
-use crate::store::models::{AccountRow, ApiKeyRow};
+use crate::store::models::{AccountRow, ApiKeyRow, ListedKeyRow};
 
 pub fn account(row: AccountRow) -> Account {
     Account {
@@ -26,6 +26,11 @@ pub fn account(row: AccountRow) -> Account {
 /// The key of a row, without its last use, which is kept in a table of its
 /// own (see `api_keys::with_last_use`).
 pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
+    listed_key(ListedKeyRow::from(row))
+}
+
+/// The key of a listed row: everything of it but its secrets.
+pub fn listed_key(row: ListedKeyRow) -> Result<ApiKey, ApiError> {
     let id = Uuid::try_parse(&row.id)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("api_keys.id {:?}: {e}", row.id)))?;
     let corrupt =
@@ -57,7 +62,7 @@ pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
 }
 
 /// The key's rate limit as stored; both columns or neither.
-pub fn rate_limit(row: &ApiKeyRow) -> Result<Option<RateLimit>, Invalid> {
+fn rate_limit(row: &ListedKeyRow) -> Result<Option<RateLimit>, Invalid> {
     match (row.rate_limit, row.rate_window_seconds) {
         (Some(limit), Some(window)) => RateLimit::new(limit, window).map(Some),
         (None, None) => Ok(None),
@@ -66,7 +71,7 @@ pub fn rate_limit(row: &ApiKeyRow) -> Result<Option<RateLimit>, Invalid> {
 }
 
 /// Whether the key spends credits, and its refill as stored.
-pub fn credits_policy(row: &ApiKeyRow) -> Result<Option<CreditsPolicy>, Invalid> {
+fn credits_policy(row: &ListedKeyRow) -> Result<Option<CreditsPolicy>, Invalid> {
     if !row.has_credits {
         return Ok(None);
     }

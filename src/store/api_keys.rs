@@ -1,11 +1,15 @@
 //! Queries on `api_keys`.
 
+use diesel::dsl::AsExprOf;
+use diesel::expression::AsExpression;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, SingleValue, SqlType, Text};
+use time::macros::datetime;
 use time::PrimitiveDateTime;
 
 use uuid::Uuid;
 
-use super::models::{ApiKeyChanges, ApiKeyRow};
+use super::models::{ApiKeyChanges, ApiKeyRow, ListedKeyRow};
 use super::schema::{api_key_last_used, api_keys};
 use super::AnyConnection;
 
@@ -75,10 +79,11 @@ pub fn find_by_name(
         .optional()
 }
 
-/// The account's keys, each with its last use, in the order every key list uses, (`created_at`,
-/// `id`): after `after` when given (a keyset page; the index
-/// `api_keys_list_idx` starts the scan there, so a deep page costs what the
-/// first does), and at most `limit` when given.
+/// The account's keys, without their secrets, each with its last use, in
+/// the order every key list uses, (`created_at`, `id`): after `after` when
+/// given (a keyset page; the index `api_keys_list_idx` starts the scan
+/// there, so a deep page costs what the first does), and at most `limit`
+/// when given.
 pub fn list(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -86,49 +91,80 @@ pub fn list(
     now: PrimitiveDateTime,
     after: Option<(PrimitiveDateTime, &str)>,
     limit: Option<i64>,
-) -> QueryResult<Vec<(ApiKeyRow, Option<PrimitiveDateTime>)>> {
-    // Each key with its last use, in the one query: a second query for the
-    // last uses of a page cost as much again as the page itself.
-    let mut query = api_keys::table
-        .left_join(api_key_last_used::table)
-        .select((
-            api_keys::all_columns,
-            api_key_last_used::last_used_at.nullable(),
-        ))
-        .filter(api_keys::account_id.eq(account_id))
-        .order((api_keys::created_at.asc(), api_keys::id.asc()))
-        .into_boxed();
-    if let Some((created_at, id)) = after {
-        // `created_at >= c` alone bounds the index range; the rest drops
-        // the rows at `c` up to and including the last one returned.
-        query = query.filter(api_keys::created_at.ge(created_at)).filter(
-            api_keys::created_at
-                .gt(created_at)
-                .or(api_keys::id.gt(id.to_owned())),
-        );
-    }
-    if let Some(limit) = limit {
-        query = query.limit(limit);
-    }
-    if let Some(role) = filter.role {
-        query = query.filter(api_keys::role.eq(role));
-    }
-    if let Some(enabled) = filter.enabled {
-        query = query.filter(api_keys::enabled.eq(enabled));
-    }
-    let query = match filter.status {
-        StatusFilter::All => query,
-        StatusFilter::Active => query.filter(api_keys::revoked_at.is_null()).filter(
-            api_keys::expires_at
-                .is_null()
-                .or(api_keys::expires_at.gt(now)),
-        ),
-        StatusFilter::Expired => query
-            .filter(api_keys::revoked_at.is_null())
-            .filter(api_keys::expires_at.le(now)),
-        StatusFilter::Revoked => query.filter(api_keys::revoked_at.is_not_null()),
+) -> QueryResult<Vec<(ListedKeyRow, Option<PrimitiveDateTime>)>> {
+    // One statement for every list, whatever it filters: a filter not asked
+    // for is a condition its bound value makes true, so that the statement
+    // is built and prepared once per connection and found again by its type,
+    // not built as text on every request to be looked up by it.
+    //
+    // Without `after`, the position is before every key: no key is created
+    // before the year 0000 (the first both databases and the API can hold)
+    // and no id is empty.
+    let (after_at, after_id) = after.unwrap_or((datetime!(0000-01-01 0:00), ""));
+    // Both or neither are `Some`: `status` as what `revoked_at IS NOT NULL`
+    // and "has an expiry and it has passed" must each be.
+    let (revoked, expired) = match filter.status {
+        StatusFilter::All => (None, None),
+        StatusFilter::Active => (Some(false), Some(false)),
+        StatusFilter::Expired => (Some(false), Some(true)),
+        StatusFilter::Revoked => (Some(true), None),
     };
-    query.load(conn)
+    let has_expired = api_keys::expires_at
+        .is_not_null()
+        .and(api_keys::expires_at.le(now).assume_not_null());
+    // Each key with its last use, in the one query: a second query for the
+    // last uses of a page cost as much again as the page itself. The query
+    // runs on the backend's own connection rather than through
+    // `AnyConnection`, which decodes every value through one more layer: a
+    // page decodes some two thousand of them. The macro writes it once for
+    // both.
+    macro_rules! query {
+        () => {
+            api_keys::table
+                .left_join(api_key_last_used::table)
+                .select((
+                    ListedKeyRow::as_select(),
+                    api_key_last_used::last_used_at.nullable(),
+                ))
+                .filter(api_keys::account_id.eq(account_id))
+                // `created_at >= c` alone bounds the index range; the rest
+                // drops the rows at `c` up to and including the last one
+                // returned.
+                .filter(api_keys::created_at.ge(after_at))
+                .filter(
+                    api_keys::created_at
+                        .gt(after_at)
+                        .or(api_keys::id.gt(after_id)),
+                )
+                .filter(
+                    is_unset::<Text, _>(filter.role).or(api_keys::role.nullable().eq(filter.role)),
+                )
+                .filter(
+                    is_unset::<Bool, _>(filter.enabled)
+                        .or(api_keys::enabled.nullable().eq(filter.enabled)),
+                )
+                .filter(
+                    is_unset::<Bool, _>(revoked)
+                        .or(api_keys::revoked_at.is_not_null().nullable().eq(revoked)),
+                )
+                .filter(is_unset::<Bool, _>(expired).or(has_expired.nullable().eq(expired)))
+                .order((api_keys::created_at.asc(), api_keys::id.asc()))
+                .limit(limit.unwrap_or(i64::MAX))
+        };
+    }
+    match conn {
+        AnyConnection::Postgres(conn) => query!().load(conn),
+        AnyConnection::Sqlite(conn) => query!().load(conn),
+    }
+}
+
+/// `? IS NULL` for a filter's bound value: true when the filter is not asked for.
+fn is_unset<T, V>(value: Option<V>) -> diesel::dsl::IsNull<AsExprOf<Option<V>, Nullable<T>>>
+where
+    T: SqlType + SingleValue,
+    Option<V>: AsExpression<Nullable<T>>,
+{
+    value.into_sql::<Nullable<T>>().is_null()
 }
 
 /// The keys with these ids, in no particular order.

@@ -69,6 +69,60 @@ pub struct ApiKeyRow {
     pub credits_refill_interval: Option<String>,
 }
 
+/// A key's columns without its secrets (the hashes, the replaced secret's
+/// grace) and without its `disables` counter: what a key list reads and
+/// shows. Listing reads fewer columns than a full row, since every page
+/// decodes a hundred of them.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct ListedKeyRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub role: String,
+    pub enabled: bool,
+    pub description: Option<String>,
+    pub secret_hint: String,
+    pub created_at: PrimitiveDateTime,
+    pub created_by: String,
+    pub modified_at: PrimitiveDateTime,
+    pub modified_by: String,
+    pub version: i64,
+    pub revoked_at: Option<PrimitiveDateTime>,
+    pub expires_at: Option<PrimitiveDateTime>,
+    pub rate_limit: Option<i64>,
+    pub rate_window_seconds: Option<i64>,
+    pub has_credits: bool,
+    pub credits_refill_amount: Option<i64>,
+    pub credits_refill_interval: Option<String>,
+}
+
+impl From<ApiKeyRow> for ListedKeyRow {
+    fn from(row: ApiKeyRow) -> Self {
+        Self {
+            id: row.id,
+            account_id: row.account_id,
+            name: row.name,
+            role: row.role,
+            enabled: row.enabled,
+            description: row.description,
+            secret_hint: row.secret_hint,
+            created_at: row.created_at,
+            created_by: row.created_by,
+            modified_at: row.modified_at,
+            modified_by: row.modified_by,
+            version: row.version,
+            revoked_at: row.revoked_at,
+            expires_at: row.expires_at,
+            rate_limit: row.rate_limit,
+            rate_window_seconds: row.rate_window_seconds,
+            has_credits: row.has_credits,
+            credits_refill_amount: row.credits_refill_amount,
+            credits_refill_interval: row.credits_refill_interval,
+        }
+    }
+}
+
 /// The columns a change to a key may set; `None` leaves a column alone.
 #[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = api_keys)]

@@ -102,14 +102,14 @@ impl KeyView {
         let (rate_limit, credits) = (RateLimitView::of(&key), CreditsView::of(&key));
         Self {
             status: key.status().as_str(),
-            account_id: key.account_id.as_str().to_owned(),
-            name: key.name.as_str().to_owned(),
+            account_id: key.account_id.into_string(),
+            name: key.name.into_string(),
             role: key.role.as_str(),
             enabled: key.enabled,
             created_at: key.created_at,
-            created_by: key.created_by.as_str().to_owned(),
+            created_by: key.created_by.into_string(),
             modified_at: key.modified_at,
-            modified_by: key.modified_by.as_str().to_owned(),
+            modified_by: key.modified_by.into_string(),
             version: key.version.to_string(),
             id: key.id.to_string(),
             description: key.description,
