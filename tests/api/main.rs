@@ -14,6 +14,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod instances;
+mod leaks;
 mod lifecycle;
 mod limits;
 mod logs;
