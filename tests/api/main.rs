@@ -26,6 +26,7 @@ mod operations;
 mod outage;
 mod paging;
 mod proxies;
+mod scan;
 mod schema;
 mod secrets_at_rest;
 mod seed_requests;
