@@ -378,6 +378,30 @@ fn a_report_mixing_genuine_and_forged_acts_on_the_genuine(backend: Backend) {
         verify(&app, "sessionToken", &token)["code"],
         json!("EXPIRED")
     );
+
+    // What the report says goes into the audit trail without the
+    // credentials it quotes.
+    let quoted = secret_of(&app.create_key(&account, "Quoted", "merchant-terminal"));
+    let mut reported = entry(&quoted);
+    reported["url"] = json!(format!(
+        "https://example.com/?k={quoted}&o={}",
+        account.owner_key
+    ));
+    reported["source"] = json!("paste kwst_x1");
+    let reply = app.post(LEAKS, None, &json!([reported]));
+    assert_reply(
+        &reply,
+        200,
+        &json!([finding(&quoted, "true_positive", "revoked")]),
+    );
+    let events = app.get(
+        &format!("{}?limit=1", events_path(&account, "Quoted")),
+        Some(&account.owner_key),
+    );
+    assert_eq!(
+        events.body["items"][0]["changes"]["leak"],
+        json!({ "url": "https://example.com/?k=[redacted]&o=[redacted]", "source": "paste [redacted]" })
+    );
 }
 
 const LIMIT: u32 = 3;
