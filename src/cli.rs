@@ -55,6 +55,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
             Ok(())
         }
+        Some(Command::Scan { paths }) => {
+            crate::scan::run(&paths, &mut std::io::stdout(), &mut std::io::stderr())
+        }
     }
 }
 

@@ -59,6 +59,16 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Find Keyward API keys and session tokens (whole, with a valid
+    /// checksum) in files; prints `path:line:` and a masked form of each,
+    /// and exits with status 1 when it finds any. No database is read.
+    Scan {
+        /// Files and directories to scan. Directories are walked, without
+        /// entering `.git` or `target`; binary files and files over 1 MiB
+        /// are skipped.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

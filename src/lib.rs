@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod scan;
 pub mod secret;
 pub mod service;
 pub mod store;

@@ -5,7 +5,8 @@ use super::{AccountId, KeyName};
 /// A resource name identifying who did something, e.g. `crn:{accountId}:api-key:{name}`.
 ///
 /// Actors that are not keys have a kind of their own: the command line is
-/// `crn:{accountId}:cli:keyward`.
+/// `crn:{accountId}:cli:keyward`, and Keyward acting on a leak report (see
+/// `service::leaks`) is `crn:{accountId}:leak-report:keyward`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Crn(String);
 
@@ -16,6 +17,12 @@ impl Crn {
 
     pub fn cli(account: &AccountId) -> Self {
         Self(format!("crn:{account}:cli:keyward"))
+    }
+
+    /// Keyward itself, revoking a key of `account` that a leak report
+    /// showed to be public.
+    pub fn leak_report(account: &AccountId) -> Self {
+        Self(format!("crn:{account}:leak-report:keyward"))
     }
 
     /// Rebuilds a CRN read back from the database.

@@ -61,6 +61,60 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeBody<T> {
 /// The largest request body accepted: 16 KiB.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// A JSON array body read into `T`, for a route that takes a list as its
+/// whole body (a leak report): JSON declared as JSON (415 otherwise), up to
+/// [`MAX_LIST_BODY_BYTES`] (413), 400 when it is not an array that fits
+/// `T`. Like [`Json`], reading never fails the extraction.
+pub struct JsonArray<T>(pub Asked<T>);
+
+/// The largest list body accepted: 256 KiB.
+pub const MAX_LIST_BODY_BYTES: usize = 256 * 1024;
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonArray<T> {
+    type Error = ApiError;
+    type Future = Reading<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, mut payload) = (req.clone(), payload.take());
+        Box::pin(async move {
+            let payload = web::Payload::from_request(&req, &mut payload)
+                .await
+                .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+            Ok(Self(read_json_array(&req, payload).await))
+        })
+    }
+}
+
+async fn read_json_array<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    let mime = req.mime_type().ok().flatten();
+    let json = mime.as_ref().is_some_and(|m| {
+        m.type_() == "application"
+            && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+    });
+    if !json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let bytes = payload
+        .to_bytes_limited(MAX_LIST_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(MAX_LIST_BODY_BYTES))?
+        .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+        return Err(ApiError::BadRequest(
+            "invalid JSON body: expected a JSON array".into(),
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    let value = deserialize("JSON", &mut deserializer)?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    Ok(value)
+}
+
 /// Reads and parses a request body into `T`: 413 over the limit, 400 with
 /// serde's description (and the field's path) when it does not fit `T`.
 ///

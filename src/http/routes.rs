@@ -41,6 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(native::accounts::list_child_accounts)
         .service(native::accounts::get_account)
         .service(native::accounts::update_account)
+        .service(native::leaks::report_leaks)
         .service(v1::api_keys::v1_list_api_keys)
         .service(v1::api_keys::v1_create_api_key)
         .service(v1::api_keys::v1_get_api_key)

@@ -15,7 +15,7 @@ use crate::domain::{
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::{CredentialKind, Secret, SecretHasher};
 use crate::store::api_keys::{self as queries, ListFilter, StatusFilter};
-use crate::store::models::{ApiKeyChanges, ApiKeyRow};
+use crate::store::models::{ApiKeyChanges, ApiKeyEventRow, ApiKeyRow};
 use crate::store::{api_key_events, is_unique_violation, key_changes, AnyConnection};
 use crate::store::{last_used, limits};
 use diesel::Connection;
@@ -463,19 +463,20 @@ pub async fn revoke(
     let caller = caller.clone();
     kw.blocking(move |kw, conn| {
         change(kw, conn, &caller, &account, &key, if_match, |current, _| {
-            if current.revoked_at.is_some() {
-                return Ok(None);
-            }
-            Ok(Some(
-                ApiKeyChanges {
-                    revoked_at: Some(Some(Timestamp::now().to_db())),
-                    ..ApiKeyChanges::default()
-                }
-                .into(),
-            ))
+            Ok(revocation(current))
         })
     })
     .await
+}
+
+/// What revoking `current` writes: the moment of revocation; nothing for a
+/// key already revoked.
+pub(crate) fn revocation(current: &ApiKey) -> Option<KeyChange> {
+    let changes = ApiKeyChanges {
+        revoked_at: Some(Some(Timestamp::now().to_db())),
+        ..ApiKeyChanges::default()
+    };
+    current.revoked_at.is_none().then(|| changes.into())
 }
 
 /// Reads the key under lock, with the caller's credential confirmed in the
@@ -496,50 +497,67 @@ pub(crate) fn change(
     let id = convert::api_key(find(conn, account, key)?)?.id;
     let actor = caller.crn();
     let mut written = write::as_caller(conn, caller, Some(id), |conn, row| {
-        let row = row.ok_or(ErrorCode::ApiKeyNotFound)?;
-        let mut current = convert::api_key(row.clone())?;
-        with_usage(conn, std::slice::from_mut(&mut current))?;
-        if if_match
-            .as_ref()
-            .is_some_and(|versions| !versions.contains(&current.version))
-        {
-            return Err(ErrorCode::VersionMismatch.into());
-        }
-        let Some(KeyChange {
-            columns: mut changes,
-            balance,
-        }) = decide(&current, &row)?
-        else {
-            return Ok(current);
-        };
-        let now = Timestamp::now().to_db();
-        changes.modified_at = Some(now);
-        changes.modified_by = Some(actor.as_str().to_owned());
-        changes.version = Some(current.version + 1);
-        // The row is locked, so the version cannot have moved; the check
-        // stays as a guard against a writer that skipped the lock.
-        let row = queries::update_if_version(conn, &row.id, current.version, &changes)?
-            .ok_or(ErrorCode::ConcurrentModification)?;
-        let mut after = convert::api_key(row)?;
-        after.credits_remaining = current
-            .credits_remaining
-            .filter(|_| after.credits.is_some());
-        match balance {
-            Some(Some(remaining)) => {
-                limits::set_credits(conn, &after.id.to_string(), remaining, now)?;
-                after.credits_remaining = Some(remaining);
-            }
-            Some(None) => limits::remove_credits(conn, &after.id.to_string())?,
-            None => {}
-        }
-        let rotated = changes.secret_hash.is_some();
-        api_key_events::insert(conn, &audit::changed(&current, &after, &actor, rotated))?;
-        key_changes::record(conn, &after.id.to_string(), now)?;
-        Ok(after)
+        apply(conn, row, &actor, if_match, decide, audit::changed)
     })?;
     kw.cache.invalidate_key(&id);
     with_usage(conn, std::slice::from_mut(&mut written))?;
     Ok(written)
+}
+
+/// The body of a change, in the transaction that locked the key's `row`:
+/// checks `if_match`, asks `decide` what to change, writes it with the
+/// audit event `event` makes (`audit::changed`, unless the change has an
+/// event of its own) and the key's entry in the change log. Returns the
+/// key as it now is. The caller drops this instance's cached state of the
+/// key once the transaction has committed.
+pub(crate) fn apply(
+    conn: &mut AnyConnection,
+    row: Option<ApiKeyRow>,
+    actor: &Crn,
+    if_match: Option<Vec<i64>>,
+    decide: impl FnOnce(&ApiKey, &ApiKeyRow) -> Result<Option<KeyChange>, ApiError>,
+    event: impl FnOnce(&ApiKey, &ApiKey, &Crn, bool) -> ApiKeyEventRow,
+) -> Result<ApiKey, ApiError> {
+    let row = row.ok_or(ErrorCode::ApiKeyNotFound)?;
+    let mut current = convert::api_key(row.clone())?;
+    with_usage(conn, std::slice::from_mut(&mut current))?;
+    if if_match
+        .as_ref()
+        .is_some_and(|versions| !versions.contains(&current.version))
+    {
+        return Err(ErrorCode::VersionMismatch.into());
+    }
+    let Some(KeyChange {
+        columns: mut changes,
+        balance,
+    }) = decide(&current, &row)?
+    else {
+        return Ok(current);
+    };
+    let now = Timestamp::now().to_db();
+    changes.modified_at = Some(now);
+    changes.modified_by = Some(actor.as_str().to_owned());
+    changes.version = Some(current.version + 1);
+    // The row is locked, so the version cannot have moved; the check
+    // stays as a guard against a writer that skipped the lock.
+    let row = queries::update_if_version(conn, &row.id, current.version, &changes)?
+        .ok_or(ErrorCode::ConcurrentModification)?;
+    let mut after = convert::api_key(row)?;
+    after.credits_remaining = current
+        .credits_remaining
+        .filter(|_| after.credits.is_some());
+    match balance {
+        Some(Some(remaining)) => {
+            limits::set_credits(conn, &after.id.to_string(), remaining, now)?;
+            after.credits_remaining = Some(remaining);
+        }
+        Some(None) => limits::remove_credits(conn, &after.id.to_string())?,
+        None => {}
+    }
+    let rotated = changes.secret_hash.is_some();
+    api_key_events::insert(conn, &event(&current, &after, actor, rotated))?;
+    key_changes::record(conn, &after.id.to_string(), now)?;
+    Ok(after)
 }
 
 /// What a change writes: the key's columns, and its credits balance when

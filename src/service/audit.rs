@@ -35,6 +35,34 @@ pub fn created(after: &ApiKey) -> ApiKeyEventRow {
 /// The event recording the change from `before` to `after`; `rotated` says
 /// whether the secret changed (the masked forms could, rarely, be equal).
 pub fn changed(before: &ApiKey, after: &ApiKey, actor: &Crn, rotated: bool) -> ApiKeyEventRow {
+    let (kinds, changes) = differences(before, after, rotated);
+    row(after, actor, kinds, changes)
+}
+
+/// The event recording that a leak report revoked `before` (now `after`):
+/// the revocation's own kinds and changes, then the kind `leaked` and
+/// `leak`, where the report says the secret was found (as reported, not
+/// checked: anyone holding the secret can report it).
+pub fn leaked(
+    before: &ApiKey,
+    after: &ApiKey,
+    actor: &Crn,
+    url: &str,
+    source: &str,
+) -> ApiKeyEventRow {
+    let (mut kinds, mut changes) = differences(before, after, false);
+    kinds.push("leaked");
+    changes.insert("leak".into(), json!({ "url": url, "source": source }));
+    row(after, actor, kinds, changes)
+}
+
+/// The kinds of the change from `before` to `after`, and each field that
+/// changed with `from` and `to`.
+fn differences(
+    before: &ApiKey,
+    after: &ApiKey,
+    rotated: bool,
+) -> (Vec<&'static str>, Map<String, Value>) {
     let mut kinds = Vec::new();
     let mut changes = Map::new();
     let mut note = |field: &str, from: Value, to: Value| {
@@ -73,7 +101,7 @@ pub fn changed(before: &ApiKey, after: &ApiKey, actor: &Crn, rotated: bool) -> A
         kinds.push("revoked");
         note("status", json!("active"), json!("revoked"));
     }
-    row(after, actor, kinds, changes)
+    (kinds, changes)
 }
 
 /// A key's rate limit as events show it: as the API does, or `null`.

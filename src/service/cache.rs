@@ -16,8 +16,11 @@
 //!   id, kept and dropped exactly as key state is (the change log names an
 //!   account as `account:{id}`). An account's parent never changes, so a
 //!   walk up the tree (see `tree`) reads only current or invalidated state.
-//! - `tokens`: session tokens by id. They never change once written; what
-//!   can end them (key state, expiry) is checked on every use.
+//! - `tokens`: session tokens by id. What can end them (key state, expiry)
+//!   is checked on every use. A token changes only when a leak report ends
+//!   it: that brings its expiry forward and names it in the change log
+//!   (`session-token:{id}`), which drops its entry as for a key, with the
+//!   same guard against a load that raced the change.
 //! - `verified`: (key id, SHA-256 of the presented secret) pairs that passed
 //!   argon2, with a fingerprint of the stored hash they passed against. Used
 //!   only while that hash is still the key's (or its previous secret's,
@@ -237,6 +240,9 @@ pub struct CredentialCache {
     keys: Entries<Uuid, CachedKey>,
     accounts: Entries<AccountId, CachedAccount>,
     tokens: Cache<Uuid, Arc<CachedToken>>,
+    /// Moves on every token invalidation; a load started before a move is
+    /// not kept (see [`Entries`]).
+    token_generation: AtomicU64,
     /// By (key id, SHA-256 of the presented secret): during a rotation's
     /// grace period a key has two good secrets.
     verified: Cache<(Uuid, [u8; 32]), u64>,
@@ -251,6 +257,7 @@ impl CredentialCache {
             keys: Entries::new(capacity),
             accounts: Entries::new(capacity),
             tokens: Cache::new(capacity),
+            token_generation: AtomicU64::new(0),
             verified: Cache::new(capacity.saturating_mul(2)),
             capacity,
         }
@@ -293,19 +300,44 @@ impl CredentialCache {
         self.accounts.invalidate(id);
     }
 
-    /// Drops all key and account state: when the change log cannot tell
-    /// what changed.
+    /// Drops all key, account and session token state: when the change log
+    /// cannot tell what changed.
     pub fn invalidate_all(&self) {
         self.keys.clear();
         self.accounts.clear();
+        self.token_generation.fetch_add(1, Ordering::SeqCst);
+        self.tokens.clear();
     }
 
     pub fn token(&self, id: &Uuid) -> Option<Arc<CachedToken>> {
         self.tokens.get(id)
     }
 
-    pub fn store_token(&self, id: Uuid, token: Arc<CachedToken>) {
+    /// Where token invalidation stands: take it before reading a token to
+    /// [`store_token`](Self::store_token).
+    pub fn token_generation(&self) -> u64 {
+        self.token_generation.load(Ordering::SeqCst)
+    }
+
+    /// Keeps a token read from the database, unless a token was invalidated
+    /// since `read_at` (the generation taken before the read): the row may
+    /// predate that change.
+    pub fn store_token(&self, id: Uuid, token: Arc<CachedToken>, read_at: u64) {
+        if self.token_generation() != read_at {
+            return;
+        }
         self.tokens.insert(id, token);
+        // An invalidation between the check and the insert moved the
+        // generation before removing; if it did, remove what was put back.
+        if self.token_generation() != read_at {
+            self.tokens.remove(&id);
+        }
+    }
+
+    /// Drops one session token after it was ended.
+    pub fn invalidate_token(&self, id: &Uuid) {
+        self.token_generation.fetch_add(1, Ordering::SeqCst);
+        self.tokens.remove(id);
     }
 
     /// Whether `digest` already passed argon2 for `key` against a stored hash
@@ -327,7 +359,8 @@ impl CredentialCache {
 }
 
 /// Reads the change log every `interval` on a thread of its own and drops
-/// the cached state of each key it names. Stops when the cache is dropped.
+/// the cached state of each key, account or session token it names. Stops
+/// when the cache is dropped.
 ///
 /// Entries are numbered by the change counter, which every change takes
 /// under a row lock and holds until it commits, so entries become visible
@@ -364,8 +397,13 @@ pub fn watch_changes(
                     }
                     Ok(Changes::Since(entries)) => {
                         for (epoch, named) in entries {
+                            let token = named
+                                .strip_prefix(key_changes::SESSION_TOKEN_PREFIX)
+                                .map(Uuid::try_parse);
                             if let Some(account) = named.strip_prefix(key_changes::ACCOUNT_PREFIX) {
                                 cache.invalidate_account(&AccountId::from_trusted(account.into()));
+                            } else if let Some(Ok(token)) = token {
+                                cache.invalidate_token(&token);
                             } else if let Ok(id) = Uuid::try_parse(&named) {
                                 cache.invalidate_key(&id);
                             } else {
@@ -375,7 +413,7 @@ pub fn watch_changes(
                         }
                     }
                     Ok(Changes::Lost(latest)) => {
-                        log::warn!("the change log was pruned past this instance's position; dropping all cached key and account state");
+                        log::warn!("the change log was pruned past this instance's position; dropping all cached key, account and session token state");
                         cache.invalidate_all();
                         seen = Some(latest);
                     }

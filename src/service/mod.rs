@@ -9,6 +9,7 @@ mod convert;
 pub mod events;
 mod health;
 mod last_used;
+pub mod leaks;
 pub mod limits;
 pub mod paging;
 pub mod rotation;

@@ -290,6 +290,7 @@ impl Keyward {
         if let Some(token) = cached {
             return Ok(Some(token));
         }
+        let read_at = self.cache.token_generation();
         let row = self
             .blocking(move |_, conn| Ok(session_tokens::find_by_id(conn, &id.to_string())?))
             .await?;
@@ -307,7 +308,7 @@ impl Keyward {
             scope: Scope::parse(&row.scope).map_err(|_| corrupt("scope"))?,
             expires_at: Timestamp::from_db(row.expires_at),
         });
-        self.cache.store_token(id, Arc::clone(&cached));
+        self.cache.store_token(id, Arc::clone(&cached), read_at);
         Ok(Some(cached))
     }
 

@@ -52,6 +52,23 @@ pub(crate) fn as_caller<T>(
     })
 }
 
+/// Runs `work` in one transaction after locking the row of the key
+/// `target`, for a change Keyward makes on its own behalf, with no caller
+/// credential to confirm (revoking a key a leak report showed to be
+/// public). `work` gets the row as locked, `None` when there is no such key.
+pub(crate) fn as_system<T>(
+    conn: &mut AnyConnection,
+    target: Uuid,
+    work: impl FnOnce(&mut AnyConnection, Option<ApiKeyRow>) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    conn.transaction(|conn| {
+        let row = api_keys::lock(conn, &[target.to_string()])?
+            .into_iter()
+            .next();
+        work(conn, row)
+    })
+}
+
 /// Whether the credential behind `caller` is still one that authenticates,
 /// read under the lock: its key enabled, not revoked, not expired, and for a
 /// session token the token itself unexpired and not ended by a disable.

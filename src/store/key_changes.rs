@@ -1,8 +1,8 @@
 //! The change log other instances read to keep their caches current, and
 //! the counter that numbers it (`change_epoch`). An entry names a key by its
-//! id, or an account as `account:{accountId}` (an instance that predates
-//! accounts entries reads one as an unknown id and drops all its key state,
-//! which is safe).
+//! id, an account as `account:{accountId}`, or a session token ended on its
+//! own as `session-token:{tokenId}` (an instance that predates such entries
+//! reads one as an unknown id and drops all its key state, which is safe).
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -51,6 +51,19 @@ pub fn record_account(
     at: PrimitiveDateTime,
 ) -> QueryResult<()> {
     record(conn, &format!("{ACCOUNT_PREFIX}{account_id}"), at)
+}
+
+/// How an entry names a session token.
+pub const SESSION_TOKEN_PREFIX: &str = "session-token:";
+
+/// Records that session token `token_id` was ended; call in the
+/// transaction that ended it.
+pub fn record_session_token(
+    conn: &mut AnyConnection,
+    token_id: &str,
+    at: PrimitiveDateTime,
+) -> QueryResult<()> {
+    record(conn, &format!("{SESSION_TOKEN_PREFIX}{token_id}"), at)
 }
 
 /// The number of the latest change.

@@ -58,6 +58,7 @@ export function crnLabel(crn) {
   let what = null;
   if (rest.startsWith('api-key:')) what = rest.slice(8);
   else if (rest === 'cli:keyward') what = 'keyward CLI';
+  else if (rest === 'leak-report:keyward') what = 'leak report';
   if (what === null) return crn;
   if (accountId === viewedId()) return what;
   const known = state.path.find((account) => account.id === accountId);

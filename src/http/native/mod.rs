@@ -2,6 +2,7 @@
 
 pub(super) mod accounts;
 pub(super) mod api_keys;
+pub(super) mod leaks;
 pub(super) mod lifecycle;
 pub(super) mod me;
 pub(super) mod session_tokens;

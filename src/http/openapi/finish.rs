@@ -240,9 +240,10 @@ fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
         (503, "ServiceUnavailable", true),
     ];
     for (status, name, applies) in answers {
-        if applies {
+        let responses = &mut operation.responses.responses;
+        // An answer the handler describes itself (a larger body limit, say) stays.
+        if applies && !responses.contains_key(&status.to_string()) {
             let reference = Ref::from_response_name(format!("{prefix}{name}"));
-            let responses = &mut operation.responses.responses;
             responses.insert(status.to_string(), reference.into());
         }
     }

@@ -6,6 +6,7 @@ mod credential;
 mod error;
 mod events;
 mod key;
+mod leaks;
 mod limits;
 
 pub use account::{
@@ -18,4 +19,5 @@ pub use events::{EventPageView, EventsQuery};
 pub use key::{
     CreateKeyBody, KeyListQuery, KeyListView, KeyPageView, KeyView, RotateBody, UpdateKeyBody,
 };
+pub use leaks::{LeakFindingView, LeakReportBody, LeakedTokenBody};
 pub use limits::{CreditsView, RateLimitView, RefillView};
