@@ -5,4 +5,5 @@ pub(super) mod api_keys;
 pub(super) mod lifecycle;
 pub(super) mod me;
 pub(super) mod session_tokens;
+pub(super) mod usage;
 pub(super) mod verify;

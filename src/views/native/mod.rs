@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod key;
 mod limits;
+mod usage;
 
 pub use account::{
     AccountListQuery, AccountPageView, AccountView, CreateAccountBody, CreatedAccountView,
@@ -19,3 +20,4 @@ pub use key::{
     CreateKeyBody, KeyListQuery, KeyListView, KeyPageView, KeyView, RotateBody, UpdateKeyBody,
 };
 pub use limits::{CreditsView, RateLimitView, RefillView};
+pub use usage::{AccountUsageQuery, AccountUsageView, UsageQuery, UsageSeriesView};
