@@ -20,9 +20,9 @@ use serde_json::{json, Value};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::helpers::{
-    account_path, assert_reply, error_body, forbidden, key_path, keys_path, secret_of, spawn_app,
-    spawn_app_configured, spawn_peer, spawn_peer_configured, test_tuning, text, tokens_path,
-    AppSettings, Backend, TestAccount, TestApp,
+    account_path, assert_reply, default_throttle_tuning, error_body, forbidden, key_path,
+    keys_path, secret_of, spawn_app, spawn_app_configured, spawn_peer, spawn_peer_configured,
+    test_tuning, text, tokens_path, AppSettings, Backend, TestAccount, TestApp,
 };
 
 const HOUR: i64 = 3_600;
@@ -423,6 +423,24 @@ fn limits_session_tokens_and_revocation_have_their_outcomes(backend: Backend) {
     }
 }
 
+fn throttled_wrong_secrets_count_as_not_found(backend: Backend) {
+    // The server's failure throttle: 20 failures a minute, then 429.
+    let app = spawn_app_configured(
+        backend,
+        AppSettings {
+            tuning: default_throttle_tuning(),
+            ..AppSettings::default()
+        },
+    );
+    let account = app.create_account("Acme");
+    let till = app.create_key(&account, "Till", "merchant-terminal");
+    let wrong = wrong_secret_for(text(&till, "id"));
+    let statuses: Vec<u16> = (0..25).map(|_| me(&app, &wrong)).collect();
+    assert_eq!(statuses[..20], [401; 20]);
+    assert_eq!(statuses[20..], [429; 5]);
+    assert_usage(&app, &account, &till, &outcomes(&[("NOT_FOUND", 25)]), None);
+}
+
 fn nothing_is_counted_when_usage_analytics_is_off(backend: Backend) {
     let settings = AppSettings {
         tuning: Tuning {
@@ -739,6 +757,7 @@ crate::on_both_backends!(
     counts_each_use_by_outcome_and_keeps_them_across_a_restart,
     written_counts_are_never_counted_twice,
     limits_session_tokens_and_revocation_have_their_outcomes,
+    throttled_wrong_secrets_count_as_not_found,
     nothing_is_counted_when_usage_analytics_is_off,
     the_account_lists_its_most_used_keys,
     only_owners_of_the_account_or_above_read_usage,
