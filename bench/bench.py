@@ -26,6 +26,13 @@ uses per 10 s is hammered, no window admitting more than 100
 (measure_limits). Verify without limits is compared with its figure in
 bench/results/latest.md.
 
+Then, per backend, usage analytics (--only usage): GET /api/me with many
+distinct keys at random on two servers over one database that differ only in
+--usage-analytics (on, the default, and off), taking turns under wrk; the
+counting server's counts are checked afterwards against the answers wrk saw,
+through the usage route and in the table its clean stop wrote
+(measure_usage).
+
 A run of some parts only (--only) writes bench/results/latest-<parts>.md
 (short-<parts>.md), so that latest.md stays the last full run.
 """
@@ -394,6 +401,11 @@ class Server:
 
     def rss_mib(self):
         return self._status_kib("VmRSS") / 1024
+
+    def cpu_seconds(self):
+        """User and system CPU time the server has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mib(self):
         return self._status_kib("VmHWM") / 1024
@@ -1353,6 +1365,163 @@ def measure_limits(backend, args, workdir, baseline, baseline_when=None):
     return rows, info
 
 
+# --- usage analytics ---------------------------------------------------------------
+
+USAGE_TARGET = 0.95  # GET /api/me with usage analytics on, × off
+
+
+def scalar(database, sql):
+    """The one value `sql` selects from the bench database, as text."""
+    if database.backend == "sqlite":
+        con = sqlite3.connect(database.url)
+        try:
+            row = con.execute(sql).fetchone()
+        finally:
+            con.close()
+        return str(row[0]) if row else ""
+    return subprocess.run(["psql", "-At", "-v", "ON_ERROR_STOP=1", database.url, "-c", sql],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def measure_usage(backend, args, workdir):
+    """GET /api/me with one of args.usage_keys keys at random (random-key.lua),
+    on two servers over one database, started alike but for
+    --usage-analytics: on (the default) and off.
+
+    The keys are created through the API (the owner's creates count as its
+    uses, not theirs). Both servers are warmed with every key, then /healthz
+    and /api/me of the counting server, and /api/me of the other, take turns
+    under wrk (see interleaved). Afterwards each key's usage is read from the
+    counting server (which adds what it has not written yet): their sum must
+    be the 200s wrk saw from it, plus at most the requests in flight when
+    each of its wrk runs stopped. Once both servers stopped cleanly, the
+    table must hold exactly the uses the route showed. Each server's CPU
+    time is read around its /api/me runs (CPU per answer, both ways), and
+    bench/usage_cost.rs gives what one count costs on its own."""
+    seconds, conns, rounds = args.round_seconds, args.connections, args.rounds
+    count = args.usage_keys
+    info = dict(backend=backend, keys=count)
+    labels = {"healthz": "GET /healthz (counting)",
+              "on": f"GET /api/me, {count:,} keys at random, counting",
+              "off": f"GET /api/me, {count:,} keys at random, --usage-analytics off"}
+    rows = []
+    database = BenchDatabase(backend, args.postgres_url, workdir)
+    try:
+        account, owner_key = database.prepare("Usage")
+        owner = owner_key["secret"]
+        keys_path = f"/api/accounts/{account}/api-keys"
+        if "--usage-analytics" not in serve_flags():
+            missing = "not measured: this keyward has no --usage-analytics"
+            log(f"{backend} usage: {missing}")
+            return [dict(backend=backend, key=key, figure=labels[key], missing=missing)
+                    for key in ("on", "off")], info
+        on = Server(database.url, workdir)
+        off = None
+        try:
+            started = time.time()
+            made = in_parallel(
+                lambda i: server_call(on, "POST", keys_path, owner,
+                                      {"name": f"bench{i}", "role": "merchant-terminal"}),
+                range(count))
+            info["create_seconds"] = time.time() - started
+            names = {k["secret"]: k["name"] for k in made}
+            keys_file = Path(workdir) / f"usage-{backend}.txt"
+            keys_file.write_text("\n".join(names) + "\n")
+            off = Server(database.url, workdir, ["--usage-analytics", "off"])
+            env = {"KEYS": str(keys_file)}
+            seen = 0  # 200s the counting server gave wrk
+            runs = 0  # wrk runs against it, each may leave requests in flight
+            for name, server in (("on", on), ("off", off)):
+                warm = wrk(server.base + "/api/me", args.warmup, conns, script="random-key.lua", env=env)
+                if set(warm["statuses"]) != {200}:
+                    raise HarnessError(f"warm-up of the {name} server: {warm['statuses']}")
+                if name == "on":
+                    seen += warm["statuses"].get(200, 0)
+                    runs += 1
+            # Taking turns as interleaved() does, with each server's CPU time
+            # read around each of its /api/me runs.
+            figures = [("healthz", on, "/healthz", None), ("on", on, "/api/me", "random-key.lua"),
+                       ("off", off, "/api/me", "random-key.lua")]
+            results = {name: [] for name, *_ in figures}
+            cpu = {"on": [0.0, 0], "off": [0.0, 0]}  # CPU seconds, answers
+            for r in range(rounds):
+                for name, server, path, script in (figures if r % 2 == 0 else figures[::-1]):
+                    before = server.cpu_seconds()
+                    result = wrk(server.base + path, seconds, conns, script=script,
+                                 env=env if script else None)
+                    if name in cpu:
+                        cpu[name][0] += server.cpu_seconds() - before
+                        cpu[name][1] += sum(result["statuses"].values())
+                    results[name].append(result)
+            found = {}
+            for name, runs_ in results.items():
+                mean = lambda field: sum(x[field] for x in runs_) / len(runs_)
+                statuses = {}
+                for x in runs_:
+                    for code, n in x["statuses"].items():
+                        statuses[code] = statuses.get(code, 0) + n
+                found[name] = dict(rps=mean("rps"), p50=mean("p50"), p99=mean("p99"),
+                                   non2xx=sum(x["non2xx"] for x in runs_),
+                                   socket_errors=sum(x["socket_errors"] for x in runs_),
+                                   statuses=statuses, rounds_rps=[x["rps"] for x in runs_])
+            info["cpu_us"] = {name: (spent * 1e6 / answers if answers else float("nan"))
+                              for name, (spent, answers) in cpu.items()}
+            seen += found["on"]["statuses"].get(200, 0)
+            runs += rounds
+            # Every key's usage, as the counting server shows it: the last
+            # 24 hours, which hold the whole run.
+            series = in_parallel(
+                lambda name: server_call(on, "GET", f"{keys_path}/{name}/usage", owner),
+                sorted(names.values()))
+            counted = sum(s["total"] for s in series)
+            outcomes = {}
+            for s in series:
+                for code, n in s["outcomes"].items():
+                    outcomes[code] = outcomes.get(code, 0) + n
+            info["check"] = dict(counted=counted, seen=seen, runs=runs, outcomes=outcomes)
+            info["rss"] = {"on": on.peak_rss_mib(), "off": off.peak_rss_mib()}
+        finally:
+            on.stop()
+            if off:
+                off.stop()
+        # The counting server wrote its counts on its way out.
+        info["check"]["stored"] = int(scalar(database, (
+            "SELECT COALESCE(SUM(u.uses), 0) FROM api_key_usage u "
+            "JOIN api_keys k ON k.id = u.api_key_id WHERE k.name LIKE 'bench%'")) or 0)
+        info["check"]["rows"] = int(scalar(database, "SELECT COUNT(*) FROM api_key_usage") or 0)
+        info["record"] = record_cost()
+    finally:
+        database.drop()
+    base = found["healthz"]["rps"]
+    for key in ("healthz", "on", "off"):
+        result = found[key]
+        rows.append(dict(backend=backend, key=key, figure=labels[key], **result,
+                         ratio=result["rps"] / base if base else float("nan")))
+        log(f"{backend} usage {labels[key]}: {result['rps']:.0f} req/s "
+            f"(rounds {', '.join(f'{x:.0f}' for x in result['rounds_rps'])})")
+    return rows, info
+
+
+def record_cost():
+    """What counting one use costs in CPU, from bench/usage_cost.rs:
+    {"one_thread_ns", "two_threads_ns"}, or None if it cannot run."""
+    built = subprocess.run(["cargo", "run", "--release", "--quiet", "--example", "usage_cost"],
+                           cwd=ROOT, capture_output=True, text=True)
+    try:
+        return json.loads(built.stdout)
+    except ValueError:
+        log(f"usage_cost did not run: {built.stderr[-300:]}")
+        return None
+
+
+def server_call(server, method, path, key, body=None):
+    """Server.call, with an HTTP error turned into a HarnessError."""
+    try:
+        return server.call(method, path, key, body)
+    except urllib.error.HTTPError as error:
+        raise HarnessError(f"{method} {path} answered {error.code}: {error.read()[:300]!r}")
+
+
 # --- the report ------------------------------------------------------------------
 
 def ratio_text(x):
@@ -1368,7 +1537,8 @@ def codes(statuses):
     return ", ".join(f"{code}×{n}" for code, n in sorted(statuses.items()))
 
 
-def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ()), limits=((), ())):
+def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ()), limits=((), ()),
+           usage=((), ())):
     page_rows, page_infos = pages
     tree_rows, tree_infos = tree
     limit_rows, limit_infos = limits
@@ -1482,6 +1652,9 @@ def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ()),
         lines += render_tree(tree_rows, tree_infos, args)
     if limit_infos:
         lines += render_limits(limit_rows, limit_infos, args)
+    usage_rows, usage_infos = usage
+    if usage_infos:
+        lines += render_usage(usage_rows, usage_infos, args)
     return "\n".join(lines) + "\n"
 
 
@@ -1727,7 +1900,81 @@ def no_limits_against(plain, info, limit_rows):
                 when=info.get("baseline_when"))
 
 
-PARTS = ("existing", "long-tail", "pages", "tree", "limits")
+def render_usage(usage_rows, usage_infos, args):
+    lines = [
+        "",
+        f"Usage analytics: `GET /api/me` with one of {usage_infos[0]['keys']:,} keys (created "
+        f"through the API) at random for each request (bench/wrk/random-key.lua), on two servers "
+        f"over one database, started alike but for `--usage-analytics`: on (the default: every "
+        f"use counted per key, hour and outcome, written every --last-used-flush seconds) and "
+        f"off. /healthz and /api/me of the counting server and /api/me of the other take turns "
+        f"under wrk -t{THREADS} -c{args.connections}: {args.rounds} round(s) of "
+        f"{args.round_seconds} s each, in turn forwards and backwards, after a warm-up of "
+        f"{args.warmup} s on each server with the same keys; req/s, p50 and p99 are means over "
+        f"the rounds. The servers' CPU time is read from /proc around each of their /api/me runs; "
+        f"what one count costs on its own comes from bench/usage_cost.rs (`Usage::record` for "
+        f"1,000 keys at random, CPU time per use, median of 5 rounds).",
+        "",
+        "| backend | figure | req/s | × /healthz | target | p50 ms | p99 ms | non-2xx | req/s by round |",
+        "|---|---|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for r in usage_rows:
+        if r.get("missing"):
+            lines.append(f"| {r['backend']} | {r['figure']} | – | – | – | – | – | – | "
+                         f"{r['missing'].replace('|', '/')} |")
+            continue
+        target = ""
+        if r["key"] == "on":
+            off = next((o for o in usage_rows if o["backend"] == r["backend"] and o["key"] == "off"), None)
+            ratio = r["rps"] / off["rps"] if off and off.get("rps") else float("nan")
+            target = f"≥ {USAGE_TARGET}× off: {met(ratio >= USAGE_TARGET)} ({ratio:.2f})"
+        lines.append(
+            f"| {r['backend']} | {r['figure']} | {r['rps']:,.0f} | {ratio_text(r['ratio'])} | {target} | "
+            f"{r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx'] + r['socket_errors']} | "
+            f"{rounds_text(r['rounds_rps'])} |")
+    lines += ["", "Usage analytics, derived:", ""]
+    for info in usage_infos:
+        backend = info["backend"]
+        mine = {r["key"]: r for r in usage_rows if r["backend"] == backend and not r.get("missing")}
+        if "on" not in mine or "off" not in mine:
+            lines.append(f"- {backend}: not measured")
+            continue
+        on, off = mine["on"], mine["off"]
+        ratio = on["rps"] / off["rps"] if off["rps"] else float("nan")
+        per_round = [a / b if b else float("nan") for a, b in zip(on["rounds_rps"], off["rounds_rps"])]
+        lines.append(
+            f"- {backend}: /api/me counting / not counting = {ratio:.2f} (target ≥ {USAGE_TARGET}, "
+            f"the counters cost at most 5 %: {met(ratio >= USAGE_TARGET)}; by round "
+            f"{rounds_text(per_round, 2)}); peak RSS {info['rss']['on']:.0f} MiB counting, "
+            f"{info['rss']['off']:.0f} MiB not")
+        cpu = info.get("cpu_us", {})
+        record = info.get("record")
+        cost = ""
+        if record and math.isfinite(cpu.get("off", float("nan"))) and cpu["off"] > 0:
+            cost = (f"; one count on its own costs {record['one_thread_ns']:.0f} ns of CPU "
+                    f"({record['two_threads_ns']:.0f} ns with two threads counting at once), "
+                    f"{record['two_threads_ns'] / (cpu['off'] * 1000) * 100:.2f} % of a request "
+                    f"without counting")
+        lines.append(
+            f"- {backend}: server CPU per /api/me answered: {cpu.get('on', float('nan')):.1f} µs "
+            f"counting, {cpu.get('off', float('nan')):.1f} µs not "
+            f"({cpu.get('on', float('nan')) / cpu.get('off', float('nan')):.3f}×){cost}")
+        check = info["check"]
+        extra = check["counted"] - check["seen"]
+        bound = check["runs"] * args.connections
+        exact = 0 <= extra <= bound and check["stored"] == check["counted"]
+        codes_ = ", ".join(f"{code} {n:,}" for code, n in sorted(check["outcomes"].items())) or "none"
+        lines.append(
+            f"- {backend}: the counting server's usage route showed {check['counted']:,} uses of the "
+            f"{info['keys']:,} keys ({codes_}); wrk saw {check['seen']:,} answers 200 from it in "
+            f"{check['runs']} runs, warm-up included: {extra:,} more counted than seen (requests "
+            f"in flight when a run stopped, at most {bound:,}); after its clean stop the table "
+            f"held {check['stored']:,} ({check['rows']:,} rows in all): {met(exact)}; the keys were "
+            f"created in {info['create_seconds']:.1f} s")
+    return lines
+
+
+PARTS = ("existing", "long-tail", "pages", "tree", "limits", "usage")
 
 
 def parts(text):
@@ -1751,7 +1998,8 @@ def main():
     parser.add_argument("--only", default="all", type=parts,
                         help="the parts to run, comma-separated: existing, long-tail, pages (a "
                              "page of 100 keys from a long list), tree (authentication 3 accounts "
-                             "deep), limits (verify on keys with a rate limit and credits) or all "
+                             "deep), limits (verify on keys with a rate limit and credits), usage "
+                             "(/api/me with usage analytics on and off) or all "
                              "[default: all]. A run of some parts only writes its table to "
                              "bench/results/latest-<parts>.md (short-<parts>.md), so that latest.md "
                              "stays the last full run")
@@ -1781,7 +2029,8 @@ def main():
     parser.add_argument("--tree-accounts", type=int, default=100,
                         help="accounts those keys are spread over on each side [default: 100]")
     parser.add_argument("--rounds", type=int,
-                        help="turns each figure of pages, tree and limits takes [default: 4; 1 short]")
+                        help="turns each figure of pages, tree, limits and usage takes "
+                             "[default: 4; 1 short]")
     parser.add_argument("--round-seconds", type=int,
                         help="seconds of one turn [default: half of --seconds; 2 short]")
     parser.add_argument("--limit-keys", type=int,
@@ -1790,6 +2039,8 @@ def main():
     parser.add_argument("--hammer-seconds", type=int,
                         help="how long the limits part hammers a key limited to 100 uses per "
                              "10 s [default: 25; 3 short]")
+    parser.add_argument("--usage-keys", type=int,
+                        help="distinct keys the usage part uses at random [default: 1,000; 100 short]")
     parser.add_argument("--out", help="where to write the table")
     args = parser.parse_args()
     args.command_line = []
@@ -1818,6 +2069,9 @@ def main():
     args.round_seconds = args.round_seconds or (2 if args.short else max(1, args.seconds // 2))
     args.limit_keys = args.limit_keys or (100 if args.short else 1000)
     args.hammer_seconds = args.hammer_seconds or (3 if args.short else 25)
+    args.usage_keys = args.usage_keys or (100 if args.short else 1000)
+    if args.usage_keys < 1:
+        parser.error("--usage-keys must be at least 1")
     if args.tree_accounts < 1 or args.tree_keys < args.tree_accounts:
         parser.error("--tree-keys must be at least --tree-accounts, which must be at least 1")
     if args.long_tail_real < THREADS:
@@ -1833,6 +2087,7 @@ def main():
     rows, long_rows, infos = [], [], []
     page_rows, page_infos, tree_rows, tree_infos = [], [], [], []
     limit_rows, limit_infos = [], []
+    usage_rows, usage_infos = [], []
     try:
         material = LongTailKeys(args.long_tail_real) if "long-tail" in args.only else None
         # The tree's keys with real secrets: both sides, hashed once per run.
@@ -1867,11 +2122,18 @@ def main():
                     limit_rows += found
                     limit_infos.append(info)
                     log(f"{backend} limits took {time.time() - part_started:.0f} s")
+                if "usage" in args.only:
+                    part_started = time.time()
+                    found, info = measure_usage(backend, args, workdir)
+                    usage_rows += found
+                    usage_infos.append(info)
+                    log(f"{backend} usage took {time.time() - part_started:.0f} s")
     except HarnessError as error:
         log(f"failed: {error}")
         sys.exit(1)
     table = render(rows, long_rows, infos, args, time.time() - started,
-                   (page_rows, page_infos), (tree_rows, tree_infos), (limit_rows, limit_infos))
+                   (page_rows, page_infos), (tree_rows, tree_infos), (limit_rows, limit_infos),
+                   (usage_rows, usage_infos))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
     print(table)

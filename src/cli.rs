@@ -106,12 +106,16 @@ fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::R
         blocking_threads: args.pool_size as usize,
         trusted_proxies: args.trusted_proxies.clone(),
     };
-    actix_web::rt::System::new().block_on(async move {
+    let at_stop = kw.clone();
+    let served = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(kw, &options)
             .with_context(|| format!("cannot listen on {}", options.bind))?;
         log::info!("listening on {}", app.local_addr());
         app.run_until_stopped().await.context("server failed")
-    })
+    });
+    // Once no request is left, so that none is counted after.
+    at_stop.write_usage();
+    served
 }
 
 /// On a first start (no account yet), creates one with an owner key and

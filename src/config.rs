@@ -162,6 +162,30 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_LIMITS_BUDGET_MS", default_value_t = 250,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub limits_budget_ms: u64,
+
+    /// Count every use of a key (authentications and verifies) per hour and
+    /// outcome for the usage routes: `on` or `off`. Counts are written on the
+    /// schedule of --last-used-flush; off, nothing new is counted and what
+    /// is stored stays readable.
+    #[arg(long, env = "KEYWARD_USAGE_ANALYTICS", default_value = "on",
+          action = clap::ArgAction::Set, value_parser = on_off)]
+    pub usage_analytics: bool,
+
+    /// How many days of usage buckets to keep; older ones are deleted every
+    /// hour.
+    #[arg(long, env = "KEYWARD_USAGE_RETENTION_DAYS",
+          default_value_t = crate::service::usage::DEFAULT_RETENTION_DAYS,
+          value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub usage_retention_days: u64,
+}
+
+/// `on` or `off`.
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("expected on or off".into()),
+    }
 }
 
 impl ServeArgs {
@@ -202,6 +226,8 @@ impl ServeArgs {
             },
             last_used_flush: Duration::from_secs(self.last_used_flush),
             limits_budget: Duration::from_millis(self.limits_budget_ms),
+            usage_analytics: self.usage_analytics,
+            usage_retention: Duration::from_secs(self.usage_retention_days * 24 * 60 * 60),
         }
     }
 

@@ -6,11 +6,8 @@ use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 
-use crate::domain::limits::KeyLimits;
-use crate::domain::{Principal, Timestamp};
+use crate::domain::Principal;
 use crate::error::{ApiError, ErrorCode};
-use crate::service::limits::{Ask, Outcome};
-use crate::service::verify::Verdict;
 use crate::service::Keyward;
 
 /// The header that carries a credential (matched case-insensitively).
@@ -61,11 +58,9 @@ pub fn query_credential(query: &str) -> Result<Option<String>, ApiError> {
 }
 
 /// Authenticates `presented`, sent from the address `client`: 401 "Missing
-/// authentication" when absent, and one message for every other failure so
-/// a caller cannot tell which it was. A key with a rate limit (or a session
-/// token of one) spends a use of it on every request: over the limit, 429
-/// with `Retry-After`; not counted within the time budget, 503. Requests
-/// never spend credits; only verify does.
+/// authentication" when absent; otherwise what `Keyward::authenticate`
+/// answers (one message for every other failure, so a caller cannot tell
+/// which it was; 429 or 503 for a key's own rate limit).
 pub async fn authenticate(
     kw: &Keyward,
     presented: Option<&str>,
@@ -74,31 +69,5 @@ pub async fn authenticate(
     let Some(presented) = presented else {
         return Err(ErrorCode::MissingAuthentication.into());
     };
-    let Verdict::Valid(principal) = kw.check_credential(presented, client).await? else {
-        return Err(invalid());
-    };
-    if let Some(rate) = principal.limits.rate {
-        let limits = KeyLimits {
-            rate: Some(rate),
-            credits: None,
-        };
-        let admission = kw.admit(principal.key_id, limits, Ask::request()).await;
-        match admission.outcome {
-            Outcome::RateLimited => {
-                let reset_at = admission.standing.rate.map(|r| r.reset_at);
-                return Err(ApiError::RateLimited(seconds_until(reset_at)));
-            }
-            // Not counted in time: not admitted (see `service::limits`).
-            Outcome::Unavailable => return Err(ErrorCode::ServiceUnavailable.into()),
-            Outcome::Admitted | Outcome::UsageExceeded => {}
-        }
-    }
-    Ok(principal)
-}
-
-/// Whole seconds from now until `at`, at least 1 (what `Retry-After` says).
-fn seconds_until(at: Option<Timestamp>) -> u64 {
-    let now = Timestamp::now().unix_seconds();
-    let at = at.map_or(now, Timestamp::unix_seconds);
-    u64::try_from(at - now).unwrap_or(0).max(1)
+    kw.authenticate(presented, client).await
 }

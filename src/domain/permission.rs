@@ -28,6 +28,10 @@ pub enum Action {
     /// Enabling the very key whose credential makes the request.
     EnableItself,
     MintSessionToken(Scope),
+    /// Reading a key's usage series.
+    ReadKeyUsage,
+    /// Reading the account's most used keys.
+    ReadAccountUsage,
 }
 
 /// Whether a credential of `kind` held by a key with `role` may perform
@@ -41,6 +45,7 @@ pub enum Action {
 /// | list, read keys             | yes           | no                | no            |
 /// | create, update, revoke      | yes           | no                | no            |
 /// | rotate a key's secret       | yes           | no                | no            |
+/// | read usage (key, account)   | yes           | no                | no            |
 /// | disable itself              | yes           | yes               | no            |
 /// | enable itself               | no            | no                | no            |
 /// | mint a session token        | every scope   | no scope          | no            |
@@ -89,7 +94,7 @@ pub fn permits_some_scope(principal: &Principal, chain: &[AccountId]) -> bool {
 mod tests {
     use super::*;
 
-    const OWNER_ACTIONS: [Action; 10] = [
+    const OWNER_ACTIONS: [Action; 12] = [
         Action::ReadAccount,
         Action::ListAccounts,
         Action::CreateAccount,
@@ -100,6 +105,8 @@ mod tests {
         Action::UpdateKey,
         Action::RevokeKey,
         Action::RotateKey,
+        Action::ReadKeyUsage,
+        Action::ReadAccountUsage,
     ];
 
     #[test]

@@ -53,6 +53,7 @@ const FILES: &[File] = files![
     ("dom.js", JAVASCRIPT),
     ("key-table.js", JAVASCRIPT),
     ("history.js", JAVASCRIPT),
+    ("usage.js", JAVASCRIPT),
     ("accounts.js", JAVASCRIPT),
     ("edit.js", JAVASCRIPT),
     ("secrets.js", JAVASCRIPT),

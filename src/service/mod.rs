@@ -16,6 +16,7 @@ pub mod rotation;
 pub mod session_tokens;
 pub mod throttle;
 mod tree;
+pub mod usage;
 pub mod verify;
 mod write;
 
@@ -30,6 +31,7 @@ use crate::store::{AnyConnection, Database};
 use cache::CredentialCache;
 use last_used::LastUsed;
 use limits::Limiter;
+use usage::Usage;
 
 /// How often ended rate windows are deleted.
 const PRUNE_WINDOWS: Duration = Duration::from_secs(60);
@@ -67,6 +69,11 @@ pub struct Tuning {
     pub last_used_flush: Duration,
     /// How long a use of a key with limits waits to be counted.
     pub limits_budget: Duration,
+    /// Whether uses are counted for usage analytics (written on the
+    /// schedule of `last_used_flush`).
+    pub usage_analytics: bool,
+    /// How long usage buckets are kept.
+    pub usage_retention: Duration,
 }
 
 impl Default for Tuning {
@@ -77,6 +84,8 @@ impl Default for Tuning {
             throttle: ThrottleSettings::default(),
             last_used_flush: Duration::from_secs(30),
             limits_budget: Duration::from_millis(250),
+            usage_analytics: true,
+            usage_retention: Duration::from_secs(usage::DEFAULT_RETENTION_DAYS * 24 * 60 * 60),
         }
     }
 }
@@ -92,12 +101,14 @@ pub struct Keyward {
     pub metrics: Arc<Metrics>,
     last_used: Arc<LastUsed>,
     limiter: Arc<Limiter>,
+    usage: Arc<Usage>,
 }
 
 impl Keyward {
     /// Builds the service, warms its cache from the most recently used keys
     /// (see `cache::warm_at_start`), and starts its threads: the change
-    /// watcher and the lastUsedAt writer. Start-up code: it returns once
+    /// watcher, the lastUsedAt writer, the rate window pruner, and the
+    /// usage writer and pruner. Start-up code: it returns once
     /// the cache is warm, so the server takes no request before.
     pub fn new(
         db: Database,
@@ -121,6 +132,9 @@ impl Keyward {
         );
         let limiter = Arc::new(Limiter::new(tuning.limits_budget));
         limits::prune_in_background(Arc::downgrade(&limiter), db.clone(), PRUNE_WINDOWS);
+        let usage = Arc::new(Usage::new(tuning.usage_analytics));
+        usage::flush_in_background(Arc::downgrade(&usage), db.clone(), tuning.last_used_flush);
+        usage::prune_in_background(Arc::downgrade(&usage), db.clone(), tuning.usage_retention);
         Ok(Self {
             db,
             hasher: Arc::new(hasher),
@@ -130,6 +144,7 @@ impl Keyward {
             metrics: Arc::new(Metrics::new().map_err(std::io::Error::other)?),
             last_used,
             limiter,
+            usage,
         })
     }
 

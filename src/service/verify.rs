@@ -8,8 +8,9 @@ use uuid::Uuid;
 use super::cache::{CachedKey, CachedToken};
 use super::limits::{Ask, Outcome, Standing};
 use super::{Chain, Keyward};
+use crate::domain::limits::KeyLimits;
 use crate::domain::{AccountId, Credential, Principal, Scope, Timestamp};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::metrics::CacheName;
 use crate::secret::{self, CredentialKind, Presented, SecretHasher};
 use crate::store::{api_keys, session_tokens};
@@ -92,7 +93,8 @@ impl Verdict {
 impl Keyward {
     /// `POST /api/verify`: the verdict on a credential of the kind given
     /// and, for a valid key with limits, its use counted at `cost` credits
-    /// (0 only looks), with where its limits stand.
+    /// (0 only looks), with where its limits stand. Counted in the key's
+    /// usage with the code it answers (see `usage`).
     pub async fn verify(
         &self,
         presented: &str,
@@ -100,20 +102,72 @@ impl Keyward {
         client: Option<IpAddr>,
         cost: i64,
     ) -> Result<(Verdict, Standing), ApiError> {
-        let verdict = self
-            .check_credential_as(presented, Some(kind), client)
-            .await?;
-        let Verdict::Valid(principal) = &verdict else {
-            return Ok((verdict, Standing::default()));
+        let mut named = None;
+        let answer = match self
+            .check_credential_as(presented, Some(kind), client, &mut named)
+            .await
+        {
+            Ok(Verdict::Valid(principal)) => {
+                let admission =
+                    (self.admit(principal.key_id, principal.limits, Ask::verify(cost))).await;
+                let verdict = match admission.outcome {
+                    Outcome::Admitted => Verdict::Valid(principal),
+                    Outcome::RateLimited => Verdict::RateLimited,
+                    Outcome::UsageExceeded => Verdict::UsageExceeded,
+                    Outcome::Unavailable => Verdict::LimitsUnavailable,
+                };
+                Ok((verdict, admission.standing))
+            }
+            Ok(verdict) => Ok((verdict, Standing::default())),
+            Err(e) => Err(e),
         };
-        let admission = (self.admit(principal.key_id, principal.limits, Ask::verify(cost))).await;
-        let verdict = match admission.outcome {
-            Outcome::Admitted => verdict,
-            Outcome::RateLimited => Verdict::RateLimited,
-            Outcome::UsageExceeded => Verdict::UsageExceeded,
-            Outcome::Unavailable => Verdict::LimitsUnavailable,
-        };
-        Ok((verdict, admission.standing))
+        self.count_use(
+            named.as_deref(),
+            answer.as_ref().map(|(verdict, _)| verdict),
+        );
+        answer
+    }
+
+    /// Authenticates a request to this API with the credential `presented`
+    /// from the address `client`: one answer (401 `Invalid authentication`)
+    /// for every refusal, so a caller cannot tell which it was. A key with a
+    /// rate limit (or a session token of one) spends a use of it on every
+    /// request: over the limit, 429 with `Retry-After`; not counted within
+    /// the time budget, 503. Requests never spend credits; only verify
+    /// does. Counted in the key's usage like a verify.
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Principal, ApiError> {
+        let mut named = None;
+        let mut checked = self
+            .check_credential_as(presented, None, client, &mut named)
+            .await;
+        let mut reset_at = None;
+        if let Ok(Verdict::Valid(principal)) = &checked {
+            if let Some(rate) = principal.limits.rate {
+                let limits = KeyLimits {
+                    rate: Some(rate),
+                    credits: None,
+                };
+                let admission = self.admit(principal.key_id, limits, Ask::request()).await;
+                reset_at = admission.standing.rate.map(|r| r.reset_at);
+                match admission.outcome {
+                    Outcome::RateLimited => checked = Ok(Verdict::RateLimited),
+                    // Not counted in time: not admitted (see `limits`).
+                    Outcome::Unavailable => checked = Ok(Verdict::LimitsUnavailable),
+                    Outcome::Admitted | Outcome::UsageExceeded => {}
+                }
+            }
+        }
+        self.count_use(named.as_deref(), checked.as_ref());
+        match checked? {
+            Verdict::Valid(principal) => Ok(principal),
+            Verdict::RateLimited => Err(ApiError::RateLimited(seconds_until(reset_at))),
+            Verdict::LimitsUnavailable => Err(ErrorCode::ServiceUnavailable.into()),
+            _ => Err(ErrorCode::InvalidAuthentication.into()),
+        }
     }
 
     /// Checks a credential as presented: format and checksum first (no I/O),
@@ -121,23 +175,18 @@ impl Keyward {
     /// once per key and secret on each instance, off the async workers),
     /// then the key's own state, then its account's chain (cached too).
     /// `client` is the caller's address, for throttling failures by address.
-    pub async fn check_credential(
-        &self,
-        presented: &str,
-        client: Option<IpAddr>,
-    ) -> Result<Verdict, ApiError> {
-        self.check_credential_as(presented, None, client).await
-    }
-
-    /// Like `check_credential`, but a credential of another kind than
-    /// `expected` (when given) counts as malformed.
-    pub async fn check_credential_as(
+    /// A credential of another kind than `expected` (when given) counts as
+    /// malformed. `named` is set to the key the credential names once it
+    /// is found to exist (for an API key, also with a wrong secret; for a
+    /// session token, once its secret matched): what its use counts against.
+    async fn check_credential_as(
         &self,
         presented: &str,
         expected: Option<CredentialKind>,
         client: Option<IpAddr>,
+        named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
-        let outcome = self.check(presented, expected, client).await;
+        let outcome = self.check(presented, expected, client, named).await;
         match &outcome {
             Ok(verdict) => self.metrics.auth_outcome(verdict.code().as_str()),
             Err(ApiError::TooManyRequests(_)) => {
@@ -154,6 +203,7 @@ impl Keyward {
         presented: &str,
         expected: Option<CredentialKind>,
         client: Option<IpAddr>,
+        named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
         let parsed =
             secret::parse(presented).filter(|p| expected.is_none_or(|kind| kind == p.kind));
@@ -162,8 +212,10 @@ impl Keyward {
             return Ok(Verdict::Malformed);
         };
         match presented.kind {
-            CredentialKind::ApiKey => self.check_api_key(&presented, client).await,
-            CredentialKind::SessionToken => self.check_session_token(&presented, client).await,
+            CredentialKind::ApiKey => self.check_api_key(&presented, client, named).await,
+            CredentialKind::SessionToken => {
+                self.check_session_token(&presented, client, named).await
+            }
         }
     }
 
@@ -182,9 +234,11 @@ impl Keyward {
         &self,
         presented: &Presented,
         client: Option<IpAddr>,
+        named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
         let now = Timestamp::now();
         let key = self.key_state(presented.id).await?;
+        named.clone_from(&key);
         let matched = match &key {
             Some(key) => self.secret_matches(presented, key, now).await?,
             None => {
@@ -218,6 +272,7 @@ impl Keyward {
         &self,
         presented: &Presented,
         client: Option<IpAddr>,
+        named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
         let digest = secret::hex(&presented.secret.digest());
         let token = match self.token_state(presented.id).await? {
@@ -234,6 +289,7 @@ impl Keyward {
         let Some(key) = self.key_state(token.api_key_id).await? else {
             return Ok(Verdict::NotFound);
         };
+        *named = Some(Arc::clone(&key));
         let ended_by_disable = token.key_disables != key.disables;
         let now = Timestamp::now();
         let Some(chain) = self.account_chain(&key.account_id).await? else {
@@ -358,6 +414,13 @@ fn key_verdict(key: &CachedKey, now: Timestamp) -> Option<Verdict> {
     } else {
         None
     }
+}
+
+/// Whole seconds from now until `at`, at least 1 (what `Retry-After` says).
+fn seconds_until(at: Option<Timestamp>) -> u64 {
+    let now = Timestamp::now().unix_seconds();
+    let at = at.map_or(now, Timestamp::unix_seconds);
+    u64::try_from(at - now).unwrap_or(0).max(1)
 }
 
 fn principal(key: &CachedKey, chain: &Chain, credential: Credential) -> Principal {

@@ -11,6 +11,7 @@ mod migrations;
 pub mod models;
 pub mod schema;
 pub mod session_tokens;
+pub mod usage;
 
 use std::time::Duration;
 

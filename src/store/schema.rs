@@ -67,6 +67,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_key_usage (api_key_id, hour_start, outcome) {
+        api_key_id -> Text,
+        hour_start -> Timestamp,
+        outcome -> Text,
+        uses -> BigInt,
+    }
+}
+
+diesel::table! {
     api_key_events (api_key_id, version) {
         api_key_id -> Text,
         version -> BigInt,
@@ -95,6 +104,7 @@ diesel::joinable!(api_keys -> accounts (account_id));
 diesel::joinable!(session_tokens -> api_keys (api_key_id));
 diesel::joinable!(api_key_events -> api_keys (api_key_id));
 diesel::joinable!(api_key_last_used -> api_keys (api_key_id));
+diesel::joinable!(api_key_usage -> api_keys (api_key_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_keys,
@@ -104,7 +114,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_key_last_used,
     key_changes,
     api_key_credits,
-    rate_windows
+    rate_windows,
+    api_key_usage
 );
 
 diesel::table! {

@@ -323,6 +323,7 @@ fn start_server(backend: Backend, database: Arc<TestDatabase>, settings: AppSett
     run_migrations(&mut db.get().expect("connection")).expect("migrations");
     let hasher = SecretHasher::new(HashCost::default()).expect("hasher");
     let kw = Keyward::new(db.clone(), hasher.clone(), limits, tuning).expect("service");
+    let at_stop = kw.clone();
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -337,7 +338,9 @@ fn start_server(backend: Backend, database: Arc<TestDatabase>, settings: AppSett
             tx.send((app.local_addr(), app.handle()))
                 .expect("report address");
             app.run_until_stopped().await.expect("server");
-        })
+        });
+        // As `keyward serve` does once stopped.
+        at_stop.write_usage();
     });
     let (addr, handle) = rx.recv().expect("server started");
     TestApp {

@@ -34,5 +34,6 @@ mod session_tokens;
 mod smoke;
 mod throttle;
 mod tree;
+mod usage;
 mod v1;
 mod verify;

@@ -491,8 +491,8 @@ describe('Keyward dashboard', () => {
     assert.equal(await text(field('Till1', 'version')), '3');
     assert.deepEqual(
       await row('Till1').getByRole('button').allTextContents(),
-      ['History'],
-      'a revoked key has no actions but its history',
+      ['History', 'Usage'],
+      'a revoked key has no actions but its history and usage',
     );
   });
 
@@ -1280,6 +1280,71 @@ describe('Keyward dashboard', () => {
 
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it("draws Chart1's usage from its row, showing the traffic it had", async () => {
+    const created = await call('POST', await keysApi(), { name: 'Chart1', role: 'merchant-terminal' });
+    const me = () => fetch(`${base}/api/me`, { headers: { 'x-api-key': created.secret } });
+    for (let i = 0; i < 3; i += 1) assert.equal((await me()).status, 200);
+    for (let i = 0; i < 2; i += 1) assert.equal((await verifyKey(created.secret)).code, 'VALID');
+    await call('PUT', `${await keysApi()}/Chart1`, { enabled: false });
+    assert.equal((await me()).status, 401);
+    await page.locator('#keys-refresh').click();
+    await row('Chart1').waitFor();
+
+    await row('Chart1').getByRole('button', { name: 'Usage of Chart1' }).click();
+    const dialog = page.locator('#usage-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#usage-name')), 'Chart1');
+    assert.equal(await text(page.getByTestId('usage-total')), '6');
+    assert.match((await text(page.getByTestId('usage-summary'))).replace(/\s+/g, ' '), /^6 uses in the last 24 hours:/);
+    const outcome = (code) => text(page.locator(`#usage-body dd[data-outcome="${code}"]`));
+    assert.equal(await outcome('VALID'), '5');
+    assert.equal(await outcome('DISABLED'), '1');
+    /** Each bar's total, and the titles of the bars that have uses. */
+    const bars = () =>
+      page.locator('[data-testid="usage-bar"]').evaluateAll((nodes) =>
+        nodes.map((node) => ({
+          total: Number(node.getAttribute('data-total')),
+          title: node.querySelector('title')?.textContent ?? '',
+          drawn: node.querySelectorAll('rect.bar-valid, rect.bar-refused').length,
+        })),
+      );
+    let drawn = await bars();
+    assert.equal(drawn.length, 24, 'a bar per hour');
+    assert.equal(drawn.reduce((sum, bar) => sum + bar.total, 0), 6);
+    const used = drawn.filter((bar) => bar.total > 0);
+    assert.ok(used.length >= 1 && used.length <= 2, JSON.stringify(used));
+    for (const bar of used) {
+      assert.match(bar.title, new RegExp(`: ${bar.total} uses? \\(`), bar.title);
+      assert.ok(bar.drawn > 0, 'a bar with uses is drawn');
+    }
+    if (used.length === 1) {
+      assert.match(used[0].title, /: 6 uses \(VALID 5, DISABLED 1\)$/);
+      assert.equal(used[0].drawn, 2, 'valid and refused parts');
+    }
+    assert.ok(drawn.filter((bar) => bar.total === 0).every((bar) => bar.drawn === 0));
+
+    // By day: one bar holds it all (or two, across midnight UTC).
+    await dialog.getByRole('button', { name: '30 days, by day' }).click();
+    await eventually(async () => assert.equal((await bars()).length, 30));
+    assert.equal(await page.getByTestId('usage-day').getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.getByTestId('usage-hour').getAttribute('aria-pressed'), 'false');
+    assert.match((await text(page.getByTestId('usage-summary'))).replace(/\s+/g, ' '), /^6 uses in the last 30 days:/);
+    drawn = await bars();
+    assert.equal(drawn.reduce((sum, bar) => sum + bar.total, 0), 6);
+
+    // New traffic shows on Refresh.
+    assert.equal((await verifyKey(created.secret)).code, 'DISABLED');
+    await dialog.getByRole('button', { name: 'Refresh' }).click();
+    await eventually(async () => assert.equal(await text(page.getByTestId('usage-total')), '7'));
+    assert.equal(await outcome('DISABLED'), '2');
+    assert.equal((await bars()).length, 30, 'the range stays');
+
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await eventually(async () => assert.equal(await focusedLabel(), 'Usage of Chart1'));
+    assert.ok(await page.getByRole('alert').isHidden());
   });
 
   it('fits the keys in a table at 1280 px, as at 1920', async () => {

@@ -1,12 +1,13 @@
 // The key table: drawing the shown account's keys (with their limits),
 // reloading them when one expires, and the row actions (enable or disable, rotate, revoke), which
-// the table's click handler dispatches with history and edit.
+// the table's click handler dispatches with history, usage and edit.
 
 import { atOwnAccount, state, STORAGE_KEY } from './state.js';
 import { api, DashboardError, keyPath, keysPath } from './api.js';
 import { busy, clearAlert, fail, notify } from './messages.js';
 import { $, audit, badge, confirmWith, el, renderLimits, timeFormat, timeOrNever } from './dom.js';
 import { showHistory } from './history.js';
+import { showUsage } from './usage.js';
 import { openEdit } from './edit.js';
 import { showSecret } from './secrets.js';
 import { logout } from './forms.js';
@@ -67,7 +68,7 @@ function renderRow(key) {
         : action('rotate', 'Rotate', 'Rotate…'),
     );
   }
-  buttons.append(action('history', 'History of', 'History'));
+  buttons.append(action('history', 'History of', 'History'), action('usage', 'Usage of', 'Usage'));
   if (!revoked) {
     buttons.append(action('revoke', 'Revoke', 'Revoke…', 'button-danger-quiet'));
   }
@@ -303,6 +304,7 @@ export function onTableClick(event) {
   if (button.dataset.action === 'revoke') revoke(key, button);
   if (button.dataset.action === 'rotate') rotate(key, button);
   if (button.dataset.action === 'history') showHistory(key, button);
+  if (button.dataset.action === 'usage') showUsage(key, button);
   if (button.dataset.action === 'edit') openEdit(key, 'edit');
   if (button.dataset.action === 'expiry') openEdit(key, 'expiry');
 }

@@ -17,6 +17,7 @@ import { busy, clearAlert, notify, showError } from './messages.js';
 import { $ } from './dom.js';
 import { loadKeys, onTableClick, refocus } from './key-table.js';
 import { loadOlder } from './history.js';
+import { onUsageRange, onUsageRefresh } from './usage.js';
 import {
   onChildrenClick,
   onChildrenMore,
@@ -74,6 +75,9 @@ function wire() {
   $('edit-rate-none').addEventListener('change', onLimitNoneChange);
   $('edit-credits-none').addEventListener('change', onLimitNoneChange);
   $('history-more').addEventListener('click', loadOlder);
+  $('usage-close').addEventListener('click', () => $('usage-dialog').close());
+  $('usage-ranges').addEventListener('click', onUsageRange);
+  $('usage-refresh').addEventListener('click', onUsageRefresh);
   $('children-list').addEventListener('click', onChildrenClick);
   $('account-actions').addEventListener('click', onChildrenClick);
   $('account-path').addEventListener('click', onPathClick);

@@ -6,4 +6,5 @@ pub(super) mod leaks;
 pub(super) mod lifecycle;
 pub(super) mod me;
 pub(super) mod session_tokens;
+pub(super) mod usage;
 pub(super) mod verify;

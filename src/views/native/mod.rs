@@ -8,6 +8,7 @@ mod events;
 mod key;
 mod leaks;
 mod limits;
+mod usage;
 
 pub use account::{
     AccountListQuery, AccountPageView, AccountView, CreateAccountBody, CreatedAccountView,
@@ -21,3 +22,4 @@ pub use key::{
 };
 pub use leaks::{LeakFindingView, LeakReportBody, LeakedTokenBody};
 pub use limits::{CreditsView, RateLimitView, RefillView};
+pub use usage::{AccountUsageQuery, AccountUsageView, UsageQuery, UsageSeriesView};
