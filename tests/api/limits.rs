@@ -867,6 +867,7 @@ fn two_instances_spend_exactly_the_credits_with_time_to_count(backend: Backend) 
 fn hammer_credits(backend: Backend, tuning: Tuning) {
     const CREDITS: i64 = 1_000;
     const THREADS: usize = 16;
+    let patient = tuning.limits_budget >= time_to_count().limits_budget;
     let (a, b) = two_instances(backend, tuning);
     let account = a.create_account("Acme");
     let key = create_limited(
@@ -958,7 +959,12 @@ fn hammer_credits(backend: Backend, tuning: Tuning) {
     }
     let admitted = decisions(&a, "admitted", false) + decisions(&b, "admitted", false);
     assert_eq!(admitted, CREDITS as f64, "admitted uses in /metrics");
-    assert_eq!(unavailable, 0, "and none refused by the time budget");
+    // With the server's time budget, a loaded host may refuse some uses as
+    // unavailable (they take nothing, as the counts above show); with time
+    // to count, none is.
+    if patient {
+        assert_eq!(unavailable, 0, "and none refused by the time budget");
+    }
 }
 
 /// What one hammering thread saw: for each answer, the window it was
