@@ -62,7 +62,9 @@ pub fn query_credential(query: &str) -> Result<Option<String>, ApiError> {
 
 /// Authenticates `presented`, sent from the address `client`: 401 "Missing
 /// authentication" when absent, and one message for every other failure so
-/// a caller cannot tell which it was. A key with a rate limit (or a session
+/// a caller cannot tell which it was, except one: a credential that would
+/// authenticate from an address its key's allowlist admits is 403
+/// `IP_NOT_ALLOWED` (only its holder can learn that). A key with a rate limit (or a session
 /// token of one) spends a use of it on every request: over the limit, 429
 /// with `Retry-After`; not counted within the time budget, 503. Requests
 /// never spend credits; only verify does.
@@ -74,8 +76,10 @@ pub async fn authenticate(
     let Some(presented) = presented else {
         return Err(ErrorCode::MissingAuthentication.into());
     };
-    let Verdict::Valid(principal) = kw.check_credential(presented, client).await? else {
-        return Err(invalid());
+    let principal = match kw.check_credential(presented, client).await? {
+        Verdict::Valid(principal) => principal,
+        Verdict::IpNotAllowed => return Err(ErrorCode::IpNotAllowed.into()),
+        _ => return Err(invalid()),
     };
     if let Some(rate) = principal.limits.rate {
         let limits = KeyLimits {

@@ -166,6 +166,7 @@ mod tests {
             role,
             credential: crate::domain::Credential::ApiKey,
             limits: Default::default(),
+            context: None,
         }
     }
 

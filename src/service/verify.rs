@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::cache::{CachedKey, CachedToken};
 use super::limits::{Ask, Outcome, Standing};
 use super::{Chain, Keyward};
-use crate::domain::{AccountId, Credential, Principal, Scope, Timestamp};
+use crate::domain::{AccountId, AllowedCidrs, Credential, Principal, Scope, Timestamp};
 use crate::error::ApiError;
 use crate::metrics::CacheName;
 use crate::secret::{self, CredentialKind, Presented, SecretHasher};
@@ -25,9 +25,32 @@ pub enum Verdict {
     Revoked,
     Expired,
     AccountDisabled,
+    IpNotAllowed,
     RateLimited,
     UsageExceeded,
     LimitsUnavailable,
+}
+
+/// Which address a key's allowlist is held against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// This one: the client's, for a request to Keyward's own API (`None`
+    /// when unknown, which no allowlist admits), or the one verify's `ip`
+    /// reports.
+    Address(Option<IpAddr>),
+    /// None: verify without `ip`, which does not apply allowlists (the
+    /// address it comes from is the asking service's, not its caller's).
+    Unchecked,
+}
+
+impl Origin {
+    /// Whether a key with this allowlist (`None`: none) may be used from here.
+    fn admitted_by(self, allowed: Option<&AllowedCidrs>) -> bool {
+        match (self, allowed) {
+            (_, None) | (Origin::Unchecked, _) => true,
+            (Origin::Address(addr), Some(allowed)) => allowed.admits(addr),
+        }
+    }
 }
 
 /// `VALID`, or why not: `MALFORMED` (not a Keyward credential of the
@@ -35,7 +58,9 @@ pub enum Verdict {
 /// wrong secret), `DISABLED`, `REVOKED`, `EXPIRED` or `ACCOUNT_DISABLED`
 /// (the key's account or an ancestor of it is suspended, or a session
 /// token was ended by such a suspension): reported only to whoever
-/// presented the real secret. Then, for a valid key with limits (see
+/// presented the real secret. Then `IP_NOT_ALLOWED`: the key (or the key
+/// of the session token) has an allowlist, and `ip` is outside it. Then,
+/// for a valid key with limits (see
 /// `limits`): `USAGE_EXCEEDED` (fewer credits left than the cost),
 /// `RATE_LIMITED` (the window is full) or `LIMITS_UNAVAILABLE` (the
 /// use could not be counted within the time budget, so it was refused).
@@ -49,6 +74,7 @@ pub enum VerifyCode {
     Revoked,
     Expired,
     AccountDisabled,
+    IpNotAllowed,
     RateLimited,
     UsageExceeded,
     LimitsUnavailable,
@@ -64,6 +90,7 @@ impl VerifyCode {
             VerifyCode::Revoked => "REVOKED",
             VerifyCode::Expired => "EXPIRED",
             VerifyCode::AccountDisabled => "ACCOUNT_DISABLED",
+            VerifyCode::IpNotAllowed => "IP_NOT_ALLOWED",
             VerifyCode::RateLimited => "RATE_LIMITED",
             VerifyCode::UsageExceeded => "USAGE_EXCEEDED",
             VerifyCode::LimitsUnavailable => "LIMITS_UNAVAILABLE",
@@ -82,6 +109,7 @@ impl Verdict {
             Verdict::Revoked => VerifyCode::Revoked,
             Verdict::Expired => VerifyCode::Expired,
             Verdict::AccountDisabled => VerifyCode::AccountDisabled,
+            Verdict::IpNotAllowed => VerifyCode::IpNotAllowed,
             Verdict::RateLimited => VerifyCode::RateLimited,
             Verdict::UsageExceeded => VerifyCode::UsageExceeded,
             Verdict::LimitsUnavailable => VerifyCode::LimitsUnavailable,
@@ -90,18 +118,20 @@ impl Verdict {
 }
 
 impl Keyward {
-    /// `POST /api/verify`: the verdict on a credential of the kind given
-    /// and, for a valid key with limits, its use counted at `cost` credits
-    /// (0 only looks), with where its limits stand.
+    /// `POST /api/verify`: the verdict on a credential of the kind given,
+    /// used from `origin` (its allowlist applies only to a reported
+    /// address) and, for a valid key with limits, its use counted at `cost`
+    /// credits (0 only looks), with where its limits stand.
     pub async fn verify(
         &self,
         presented: &str,
         kind: CredentialKind,
         client: Option<IpAddr>,
+        origin: Origin,
         cost: i64,
     ) -> Result<(Verdict, Standing), ApiError> {
         let verdict = self
-            .check_credential_as(presented, Some(kind), client)
+            .check_credential_as(presented, Some(kind), client, origin)
             .await?;
         let Verdict::Valid(principal) = &verdict else {
             return Ok((verdict, Standing::default()));
@@ -119,25 +149,29 @@ impl Keyward {
     /// Checks a credential as presented: format and checksum first (no I/O),
     /// then the key's state (cached, see `cache`), then the secret (argon2,
     /// once per key and secret on each instance, off the async workers),
-    /// then the key's own state, then its account's chain (cached too).
-    /// `client` is the caller's address, for throttling failures by address.
+    /// then the key's own state, then its account's chain (cached too),
+    /// then the key's allowlist. `client` is the caller's address, for
+    /// throttling failures by address, and the one the allowlist admits or
+    /// not: this is a request to Keyward's own API.
     pub async fn check_credential(
         &self,
         presented: &str,
         client: Option<IpAddr>,
     ) -> Result<Verdict, ApiError> {
-        self.check_credential_as(presented, None, client).await
+        (self.check_credential_as(presented, None, client, Origin::Address(client))).await
     }
 
     /// Like `check_credential`, but a credential of another kind than
-    /// `expected` (when given) counts as malformed.
+    /// `expected` (when given) counts as malformed, and the allowlist is
+    /// held against `origin`.
     pub async fn check_credential_as(
         &self,
         presented: &str,
         expected: Option<CredentialKind>,
         client: Option<IpAddr>,
+        origin: Origin,
     ) -> Result<Verdict, ApiError> {
-        let outcome = self.check(presented, expected, client).await;
+        let outcome = self.check(presented, expected, client, origin).await;
         match &outcome {
             Ok(verdict) => self.metrics.auth_outcome(verdict.code().as_str()),
             Err(ApiError::TooManyRequests(_)) => {
@@ -154,6 +188,7 @@ impl Keyward {
         presented: &str,
         expected: Option<CredentialKind>,
         client: Option<IpAddr>,
+        origin: Origin,
     ) -> Result<Verdict, ApiError> {
         let parsed =
             secret::parse(presented).filter(|p| expected.is_none_or(|kind| kind == p.kind));
@@ -162,8 +197,10 @@ impl Keyward {
             return Ok(Verdict::Malformed);
         };
         match presented.kind {
-            CredentialKind::ApiKey => self.check_api_key(&presented, client).await,
-            CredentialKind::SessionToken => self.check_session_token(&presented, client).await,
+            CredentialKind::ApiKey => self.check_api_key(&presented, client, origin).await,
+            CredentialKind::SessionToken => {
+                (self.check_session_token(&presented, client, origin)).await
+            }
         }
     }
 
@@ -182,6 +219,7 @@ impl Keyward {
         &self,
         presented: &Presented,
         client: Option<IpAddr>,
+        origin: Origin,
     ) -> Result<Verdict, ApiError> {
         let now = Timestamp::now();
         let key = self.key_state(presented.id).await?;
@@ -210,6 +248,11 @@ impl Keyward {
         if !chain.enabled() {
             return Ok(Verdict::AccountDisabled);
         }
+        // Last: only whoever holds the secret of a key that would work
+        // elsewhere learns that the address is what stands in the way.
+        if !origin.admitted_by(key.allowed_cidrs.as_ref()) {
+            return Ok(Verdict::IpNotAllowed);
+        }
         self.last_used.record(key.id, now);
         Ok(Verdict::Valid(principal(&key, &chain, Credential::ApiKey)))
     }
@@ -218,6 +261,7 @@ impl Keyward {
         &self,
         presented: &Presented,
         client: Option<IpAddr>,
+        origin: Origin,
     ) -> Result<Verdict, ApiError> {
         let digest = secret::hex(&presented.secret.digest());
         let token = match self.token_state(presented.id).await? {
@@ -258,6 +302,9 @@ impl Keyward {
             Verdict::AccountDisabled
         } else if token.expires_at <= now {
             Verdict::Expired
+        } else if !origin.admitted_by(key.allowed_cidrs.as_ref()) {
+            // The key's allowlist as it is now, not as it was at the mint.
+            Verdict::IpNotAllowed
         } else {
             self.last_used.record(key.id, now);
             let credential = Credential::SessionToken {
@@ -368,5 +415,6 @@ fn principal(key: &CachedKey, chain: &Chain, credential: Credential) -> Principa
         role: key.role,
         credential,
         limits: key.limits,
+        context: key.context.clone(),
     }
 }

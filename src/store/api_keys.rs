@@ -30,6 +30,7 @@ pub struct ListFilter {
     /// The role's stored name (`account-owner`, `merchant-terminal`).
     pub role: Option<&'static str>,
     pub enabled: Option<bool>,
+    pub external_id: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &ApiKeyRow) -> QueryResult<ApiKeyRow> {
@@ -115,6 +116,10 @@ pub fn list(
     }
     if let Some(enabled) = filter.enabled {
         query = query.filter(api_keys::enabled.eq(enabled));
+    }
+    if let Some(external_id) = filter.external_id {
+        // `api_keys_external_id_idx` serves this in list order.
+        query = query.filter(api_keys::external_id.eq(external_id));
     }
     let query = match filter.status {
         StatusFilter::All => query,

@@ -67,6 +67,11 @@ pub struct ApiKeyRow {
     /// What a refill sets the balance to, and when (`daily`, `monthly`).
     pub credits_refill_amount: Option<i64>,
     pub credits_refill_interval: Option<String>,
+    /// Normalised CIDRs separated by commas; `None`: usable from anywhere.
+    pub allowed_cidrs: Option<String>,
+    pub external_id: Option<String>,
+    /// A JSON object as compact text.
+    pub meta: Option<String>,
 }
 
 /// The columns a change to a key may set; `None` leaves a column alone.
@@ -90,6 +95,9 @@ pub struct ApiKeyChanges {
     pub has_credits: Option<bool>,
     pub credits_refill_amount: Option<Option<i64>>,
     pub credits_refill_interval: Option<Option<String>>,
+    pub allowed_cidrs: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub meta: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
