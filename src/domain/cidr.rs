@@ -29,13 +29,16 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// Whether `addr` is in the network: its bits up to the prefix are the
+    /// network's (whose other bits are clear). A few integer operations, on
+    /// every request with a key that has an allowlist.
     pub fn contains(&self, addr: IpAddr) -> bool {
         match (self.network, canonical(addr)) {
             (IpAddr::V4(net), IpAddr::V4(addr)) => {
-                prefix_match(&net.octets(), &addr.octets(), self.prefix)
+                u32::from(addr) & v4_mask(self.prefix) == u32::from(net)
             }
             (IpAddr::V6(net), IpAddr::V6(addr)) => {
-                prefix_match(&net.octets(), &addr.octets(), self.prefix)
+                u128::from(addr) & v6_mask(self.prefix) == u128::from(net)
             }
             _ => false,
         }
@@ -92,15 +95,19 @@ fn parse_prefix(p: &str) -> Option<u8> {
 /// `addr` with every bit past `prefix` cleared.
 fn masked(addr: IpAddr, prefix: u8) -> IpAddr {
     match addr {
-        IpAddr::V4(v4) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V4(Ipv4Addr::from(u32::from(v4) & mask))
-        }
-        IpAddr::V6(v6) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
-        }
+        IpAddr::V4(v4) => IpAddr::V4(Ipv4Addr::from(u32::from(v4) & v4_mask(prefix))),
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & v6_mask(prefix))),
     }
+}
+
+/// The first `prefix` bits of 32 set (none for 0).
+fn v4_mask(prefix: u8) -> u32 {
+    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
+}
+
+/// The first `prefix` bits of 128 set (none for 0).
+fn v6_mask(prefix: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
 }
 
 /// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as the IPv4 address it is.
@@ -109,19 +116,6 @@ pub fn canonical(addr: IpAddr) -> IpAddr {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
         v4 => v4,
     }
-}
-
-fn prefix_match(network: &[u8], addr: &[u8], prefix: u8) -> bool {
-    let full = usize::from(prefix / 8);
-    let rest = prefix % 8;
-    if network[..full] != addr[..full] {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    network[full] & mask == addr[full] & mask
 }
 
 #[cfg(test)]
