@@ -55,6 +55,7 @@ from keyward_client.models import (
     KeyStatus,
     KeyView,
     MeView,
+    Meta,
     MintTokenBody,
     NativeErrorBody,
     RateLimitView,
@@ -391,6 +392,49 @@ def run(base_url: str, owner_key: str, account: str) -> None:
     )
     equal(verdict.code, VerifyCode.USAGE_EXCEEDED, "verdict.code")
     equal(verdict.credits_.remaining, 6, "verdict.credits_.remaining")
+
+    office_name = "Office" + secrets.token_hex(4)
+    step(f"POST .../api-keys: {office_name} with allowed networks, an external id and meta")
+    data = {"plan": "gold", "customer": {"name": "Zoë", "seats": [1, 2]}}
+    context = CreateKeyBody(
+        name=office_name,
+        role=Role.MERCHANT_TERMINAL,
+        allowed_cidrs=["203.0.113.9/24", "2001:DB8::/32"],
+        external_id="cus_4711",
+        meta=Meta.from_dict(data),
+    )
+    office = expect(create_key.sync_detailed(account, client=owner, body=context), HTTPStatus.OK, KeyView)
+    equal(office.allowed_cidrs, ["203.0.113.0/24", "2001:db8::/32"], "office.allowedCidrs")
+    equal(office.external_id, "cus_4711", "office.externalId")
+    equal(office.meta.to_dict(), data, "office.meta")
+    listed = expect(
+        list_keys.sync_detailed(account, client=owner, external_id="cus_4711", limit=10), HTTPStatus.OK, KeyPageView
+    )
+    equal([k.name for k in listed.items], [office_name], "the keys listed by externalId")
+
+    step("GET /api/me with it from here: 403 IP_NOT_ALLOWED")
+    office_client = AuthenticatedClient(
+        base_url=base_url, token=office.secret, prefix="", auth_header_name="x-api-key",
+        raise_on_unexpected_status=True,
+    )
+    error = expect(get_me.sync_detailed(client=office_client), HTTPStatus.FORBIDDEN, NativeErrorBody)
+    equal(error.message, "IP_NOT_ALLOWED", "error.message")
+
+    step("POST /api/verify with an ip inside: VALID with externalId and meta; outside: IP_NOT_ALLOWED")
+    verdict = expect(
+        verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=office.secret, ip="203.0.113.7")),
+        HTTPStatus.OK,
+        VerdictView,
+    )
+    equal(verdict.code, VerifyCode.VALID, "verdict.code")
+    equal(verdict.external_id, "cus_4711", "verdict.externalId")
+    equal(verdict.meta.to_dict(), data, "verdict.meta")
+    verdict = expect(
+        verify_credential.sync_detailed(client=anonymous, body=VerifyKey(key=office.secret, ip="198.51.100.1")),
+        HTTPStatus.OK,
+        VerdictView,
+    )
+    equal(verdict.code, VerifyCode.IP_NOT_ALLOWED, "verdict.code")
 
 
 def main() -> int:

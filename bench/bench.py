@@ -32,6 +32,10 @@ distinct keys at random on two servers over one database that differ only in
 counting server's counts are checked afterwards against the answers wrk saw,
 through the usage route and in the table its clean stop wrote
 (measure_usage).
+Then, per backend, the allowlist (--only allowlist): GET /api/me with keys
+that carry an allowlist of 16 networks (the client's the last one), an
+externalId and 1 KiB of meta, against plain keys, one key and 1,000 at
+random on each side, taking turns (measure_allowlist).
 
 A run of some parts only (--only) writes bench/results/latest-<parts>.md
 (short-<parts>.md), so that latest.md stays the last full run.
@@ -405,6 +409,7 @@ class Server:
     def cpu_seconds(self):
         """User and system CPU time the server has used so far."""
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        # utime and stime are fields 14 and 15 of the line; 3 is the first after the name.
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mib(self):
@@ -883,16 +888,21 @@ def measure_long_tail(backend, args, workdir, material):
 
 # --- pages and the accounts tree ---------------------------------------------------
 
-def interleaved(base, figures, rounds, seconds, connections):
+def interleaved(base, figures, rounds, seconds, connections, server=None):
     """Each figure (name, path, headers, script, env) for `rounds` wrk runs
     of `seconds`, taking turns so that drift of the host lands on all of them
     alike: in order in even rounds, in reverse in odd ones (A B, B A, ...).
     Per figure: the mean over the rounds of req/s, p50 and p99, summed
-    non-2xx answers, statuses and socket errors, and `rounds_rps`."""
+    non-2xx answers, statuses and socket errors, and `rounds_rps`; with the
+    `server`, also `cpu_us`, the server's CPU time per request over all its
+    rounds (less swayed than req/s by other work on the host)."""
     runs = {name: [] for name, *_ in figures}
     for r in range(rounds):
         for name, path, headers, script, env in (figures if r % 2 == 0 else figures[::-1]):
-            runs[name].append(wrk(base + path, seconds, connections, headers, script, env))
+            before = server.cpu_seconds() if server else 0.0
+            result = wrk(base + path, seconds, connections, headers, script, env)
+            result["cpu"] = server.cpu_seconds() - before if server else float("nan")
+            runs[name].append(result)
     combined = {}
     for name, results in runs.items():
         statuses = {}
@@ -905,6 +915,9 @@ def interleaved(base, figures, rounds, seconds, connections):
                               socket_errors=sum(r["socket_errors"] for r in results),
                               statuses=statuses, rounds_rps=[r["rps"] for r in results],
                               invalid=sum(r.get("invalid", 0) for r in results))
+        answered = sum(r["rps"] * seconds for r in results)
+        combined[name]["cpu_us"] = (sum(r["cpu"] for r in results) / answered * 1e6
+                                    if answered else float("nan"))
     return combined
 
 
@@ -1147,6 +1160,111 @@ def measure_tree(backend, args, workdir, material):
                                  invalid=invalid))
                 log(f"{backend} tree {label}: root {a['rps']:.0f}, 3 levels deep {b['rps']:.0f} req/s, "
                     f"ratio {rows[-1]['ratio']:.2f} (rounds {', '.join(f'{x:.2f}' for x in rows[-1]['rounds'])})")
+            info["rss"] = server.peak_rss_mib()
+        finally:
+            server.stop()
+    finally:
+        database.drop()
+    return rows, info
+
+
+# --- allowlist: keys that carry allowed networks and meta ------------------------
+
+# 15 networks that do not hold the harness's address, then one that does:
+# every request from 127.0.0.1 is checked against all 16.
+ALLOWED_CIDRS = ([f"10.{i}.0.0/16" for i in range(10)] +
+                 [f"2001:db8:{i}::/48" for i in range(5)] + ["127.0.0.0/8"])
+ALLOWLIST_TARGET = 0.9  # an allowlisted key with meta ≥ 0.9× a plain key
+
+
+def allowlist_meta(i):
+    """About 1 KiB of meta, nested, with some unicode."""
+    return {"customer": {"id": f"cus_{i}", "name": f"Kundin Nr. {i} – Café ☕",
+                         "tags": [f"tag{t}" for t in range(20)]},
+            "plan": "gold", "limits": {"seats": 25, "regions": ["eu-west", "us-east", "ap-south"]},
+            "notes": "x" * 600}
+
+
+def measure_allowlist(backend, args, workdir):
+    """Authentication (GET /api/me) with keys that carry an allowlist of 16
+    networks (the harness's address in the last one, so that every request
+    walks all of them), an externalId and about 1 KiB of meta, against plain
+    keys, on one server run. One key of each; then args.allowlist_keys keys
+    of each, all made through the API, each request with one at random. The
+    two sides take turns under wrk (see interleaved)."""
+    seconds, conns, rounds = args.round_seconds, args.connections, args.rounds
+    count = args.allowlist_keys
+    info = dict(backend=backend, keys=count, cidrs=len(ALLOWED_CIDRS),
+                meta_bytes=len(json.dumps(allowlist_meta(0), ensure_ascii=False,
+                                          separators=(",", ":")).encode()))
+    rows = []
+    database = BenchDatabase(backend, args.postgres_url, workdir)
+    try:
+        account, owner_key = database.prepare("Allowlist")
+        owner = owner_key["secret"]
+        info["argon2"] = argon2_params(database.secret_hash(owner_key["id"]))
+        server = Server(database.url, workdir)
+        try:
+            started = time.time()
+            path = f"/api/accounts/{account}/api-keys"
+
+            def create(spec):
+                side, i = spec
+                body = {"name": f"{side}{i}", "role": "merchant-terminal"}
+                if side == "listed":
+                    body.update(allowedCidrs=ALLOWED_CIDRS, externalId=f"cus_{i}",
+                                meta=allowlist_meta(i))
+                return server.call("POST", path, owner, body)["secret"]
+
+            secrets_of = {side: in_parallel(create, [(side, i) for i in range(count)])
+                          for side in ("plain", "listed")}
+            info["create_seconds"] = time.time() - started
+
+            # The allowlist is applied: a key allowed only elsewhere is
+            # refused here, and verify with an address inside hands over
+            # the meta.
+            elsewhere = server.call("POST", path, owner, {"name": "elsewhere", "role": "merchant-terminal",
+                                                          "allowedCidrs": ["10.0.0.0/8"]})["secret"]
+            try:
+                server.call("GET", "/api/me", elsewhere)
+                raise HarnessError("a key allowed only from 10.0.0.0/8 was served from 127.0.0.1")
+            except urllib.error.HTTPError as error:
+                if error.code != 403:
+                    raise HarnessError(f"a key allowed only elsewhere got {error.code}, not 403")
+            listed = secrets_of["listed"][0]
+            verdict = server.call("POST", "/api/verify", None, {"key": listed, "ip": "127.0.0.1"})
+            if not verdict.get("valid") or verdict.get("meta") != allowlist_meta(0):
+                raise HarnessError(f"verify of an allowlisted key with meta: {verdict}")
+
+            files = {}
+            for side in ("plain", "listed"):
+                files[side] = Path(workdir) / f"allowlist-{backend}-{side}.txt"
+                files[side].write_text("\n".join(secrets_of[side]) + "\n")
+                warm = wrk(server.base + "/api/me", args.warmup, conns, script="random-key.lua",
+                           env={"KEYS": str(files[side])})
+                if set(warm["statuses"]) != {200}:
+                    raise HarnessError(f"warm-up with the {side} keys: {warm['statuses']}")
+
+            pairs = [
+                ("GET /api/me, 1 key", [
+                    (side, "/api/me", [f"x-api-key: {secrets_of[side][0]}"], None, None)
+                    for side in ("plain", "listed")]),
+                (f"GET /api/me, {count:,} keys at random", [
+                    (side, "/api/me", [], "random-key.lua", {"KEYS": str(files[side])})
+                    for side in ("plain", "listed")]),
+            ]
+            for label, sides in pairs:
+                found = interleaved(server.base, sides, rounds, seconds, conns, server)
+                a, b = found["plain"], found["listed"]
+                rows.append(dict(backend=backend, figure=label, plain=a, listed=b,
+                                 ratio=b["rps"] / a["rps"] if a["rps"] else float("nan"),
+                                 cpu_ratio=a["cpu_us"] / b["cpu_us"] if b["cpu_us"] else float("nan"),
+                                 rounds=[y / x if x else float("nan")
+                                         for x, y in zip(a["rounds_rps"], b["rounds_rps"])]))
+                log(f"{backend} allowlist {label}: plain {a['rps']:.0f}, allowlisted with meta "
+                    f"{b['rps']:.0f} req/s, ratio {rows[-1]['ratio']:.2f} "
+                    f"(rounds {', '.join(f'{x:.2f}' for x in rows[-1]['rounds'])}); server CPU "
+                    f"{a['cpu_us']:.1f} / {b['cpu_us']:.1f} µs a request, ratio {rows[-1]['cpu_ratio']:.2f}")
             info["rss"] = server.peak_rss_mib()
         finally:
             server.stop()
@@ -1538,12 +1656,13 @@ def codes(statuses):
 
 
 def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ()), limits=((), ()),
-           usage=((), ())):
+           usage=((), ()), allowlist=((), ())):
     page_rows, page_infos = pages
     tree_rows, tree_infos = tree
     limit_rows, limit_infos = limits
+    allow_rows, allow_infos = allowlist
     params = sorted({r["argon2"] for r in rows if r.get("argon2")} |
-                    {i["argon2"] for i in [*infos, *tree_infos] if i.get("argon2")})
+                    {i["argon2"] for i in [*infos, *tree_infos, *allow_infos] if i.get("argon2")})
     argon2 = "; ".join(f"argon2id m={m} t={t} p={p}" for m, t, p in params) or "argon2id"
     command = "bash bench/run.sh" + "".join(f" {a}" for a in args.command_line)
     lines = [
@@ -1655,6 +1774,8 @@ def render(rows, long_rows, infos, args, elapsed, pages=((), ()), tree=((), ()),
     usage_rows, usage_infos = usage
     if usage_infos:
         lines += render_usage(usage_rows, usage_infos, args)
+    if allow_rows:
+        lines += render_allowlist(allow_rows, allow_infos, args)
     return "\n".join(lines) + "\n"
 
 
@@ -1759,6 +1880,57 @@ def render_tree(tree_rows, tree_infos, args):
                      f"lowest {low['ratio']:.2f} ({low['figure']}): {met(low['ratio'] >= TREE_TARGET)}; "
                      f"{info['stores'] + info['merchants'] + 1:,} accounts made through the API in "
                      f"{info['accounts_seconds']:.1f} s; peak RSS {info['rss']:.0f} MiB")
+    return lines
+
+
+def median(values):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def render_allowlist(allow_rows, allow_infos, args):
+    info = allow_infos[0]
+    lines = [
+        "",
+        f"Allowlist: `GET /api/me` with a key that carries `allowedCidrs` ({info['cidrs']} networks, "
+        f"the harness's address in the last one, so that every request is checked against all of "
+        f"them), an `externalId` and {info['meta_bytes']:,} bytes of `meta`, against a plain key, on "
+        f"one server run. One key of each; then {info['keys']:,} keys of each, made through the API, "
+        f"each request with one at random. The two sides take turns under wrk -t{THREADS} "
+        f"-c{args.connections}: {args.rounds} round(s) of {args.round_seconds} s each, plain first in "
+        f"even rounds and allowlisted first in odd ones; req/s, p50 and p99 are means over the rounds.",
+        "",
+        "| backend | figure | plain req/s | allowlisted with meta req/s | allowlisted / plain | target | by round | median of rounds | server CPU µs a request, plain / allowlisted | plain / allowlisted CPU | p50 ms plain / allowlisted | p99 ms plain / allowlisted | non-2xx |",
+        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in allow_rows:
+        a, b = r["plain"], r["listed"]
+        lines.append(
+            f"| {r['backend']} | {r['figure']} | {a['rps']:,.0f} | {b['rps']:,.0f} | {r['ratio']:.2f} | "
+            f"≥ {ALLOWLIST_TARGET}: {met(r['ratio'] >= ALLOWLIST_TARGET)} | {rounds_text(r['rounds'], 2)} | "
+            f"{median(r['rounds']):.2f} | {a['cpu_us']:.1f} / {b['cpu_us']:.1f} | {r['cpu_ratio']:.2f} | "
+            f"{a['p50']:.2f} / {b['p50']:.2f} | {a['p99']:.2f} / {b['p99']:.2f} | "
+            f"{a['non2xx'] + a['socket_errors'] + b['non2xx'] + b['socket_errors']} |")
+    lines += ["", "A ratio is of the means over the rounds; the median of the rounds' own ratios "
+              "shows how far a round on a busy host can stray. Server CPU is the user and system "
+              "time of the server's process over all rounds of a side, per request answered: what "
+              "a request costs, less swayed than req/s by other work on the host (plain / "
+              "allowlisted CPU ≥ 0.9 is the target's meaning in cost).", "", "Allowlist, derived:", ""]
+    for info in allow_infos:
+        mine = [r for r in allow_rows if r["backend"] == info["backend"]]
+        if not mine:
+            continue
+        low = min(mine, key=lambda r: r["ratio"])
+        ratios = ", ".join(f"{r['ratio']:.2f}" for r in mine)
+        cpu = ", ".join(f"{r['cpu_ratio']:.2f}" for r in mine)
+        lines.append(f"- {info['backend']}: allowlisted / plain {ratios}; lowest {low['ratio']:.2f} "
+                     f"({low['figure']}): {met(low['ratio'] >= ALLOWLIST_TARGET)}; by server CPU a "
+                     f"request {cpu}: {met(all(r['cpu_ratio'] >= ALLOWLIST_TARGET for r in mine))}; "
+                     f"{2 * info['keys']:,} keys made through the API in {info['create_seconds']:.1f} s; "
+                     f"peak RSS {info['rss']:.0f} MiB")
     return lines
 
 
@@ -1974,7 +2146,7 @@ def render_usage(usage_rows, usage_infos, args):
     return lines
 
 
-PARTS = ("existing", "long-tail", "pages", "tree", "limits", "usage")
+PARTS = ("existing", "long-tail", "pages", "tree", "limits", "usage", "allowlist")
 
 
 def parts(text):
@@ -1999,7 +2171,8 @@ def main():
                         help="the parts to run, comma-separated: existing, long-tail, pages (a "
                              "page of 100 keys from a long list), tree (authentication 3 accounts "
                              "deep), limits (verify on keys with a rate limit and credits), usage "
-                             "(/api/me with usage analytics on and off) or all "
+                             "(/api/me with usage analytics on and off), allowlist (authentication "
+                             "with keys that carry an allowlist and meta) or all "
                              "[default: all]. A run of some parts only writes its table to "
                              "bench/results/latest-<parts>.md (short-<parts>.md), so that latest.md "
                              "stays the last full run")
@@ -2029,8 +2202,8 @@ def main():
     parser.add_argument("--tree-accounts", type=int, default=100,
                         help="accounts those keys are spread over on each side [default: 100]")
     parser.add_argument("--rounds", type=int,
-                        help="turns each figure of pages, tree, limits and usage takes "
-                             "[default: 4; 1 short]")
+                        help="turns each figure of pages, tree, limits, usage and allowlist "
+                             "takes [default: 4; 1 short]")
     parser.add_argument("--round-seconds", type=int,
                         help="seconds of one turn [default: half of --seconds; 2 short]")
     parser.add_argument("--limit-keys", type=int,
@@ -2041,6 +2214,9 @@ def main():
                              "10 s [default: 25; 3 short]")
     parser.add_argument("--usage-keys", type=int,
                         help="distinct keys the usage part uses at random [default: 1,000; 100 short]")
+    parser.add_argument("--allowlist-keys", type=int,
+                        help="keys on each side of the allowlist part's many-key figure "
+                             "[default: 1,000; 100 short]")
     parser.add_argument("--out", help="where to write the table")
     args = parser.parse_args()
     args.command_line = []
@@ -2072,6 +2248,7 @@ def main():
     args.usage_keys = args.usage_keys or (100 if args.short else 1000)
     if args.usage_keys < 1:
         parser.error("--usage-keys must be at least 1")
+    args.allowlist_keys = args.allowlist_keys or (100 if args.short else 1000)
     if args.tree_accounts < 1 or args.tree_keys < args.tree_accounts:
         parser.error("--tree-keys must be at least --tree-accounts, which must be at least 1")
     if args.long_tail_real < THREADS:
@@ -2088,6 +2265,7 @@ def main():
     page_rows, page_infos, tree_rows, tree_infos = [], [], [], []
     limit_rows, limit_infos = [], []
     usage_rows, usage_infos = [], []
+    allow_rows, allow_infos = [], []
     try:
         material = LongTailKeys(args.long_tail_real) if "long-tail" in args.only else None
         # The tree's keys with real secrets: both sides, hashed once per run.
@@ -2128,12 +2306,18 @@ def main():
                     usage_rows += found
                     usage_infos.append(info)
                     log(f"{backend} usage took {time.time() - part_started:.0f} s")
+                if "allowlist" in args.only:
+                    part_started = time.time()
+                    found, info = measure_allowlist(backend, args, workdir)
+                    allow_rows += found
+                    allow_infos.append(info)
+                    log(f"{backend} allowlist took {time.time() - part_started:.0f} s")
     except HarnessError as error:
         log(f"failed: {error}")
         sys.exit(1)
     table = render(rows, long_rows, infos, args, time.time() - started,
                    (page_rows, page_infos), (tree_rows, tree_infos), (limit_rows, limit_infos),
-                   (usage_rows, usage_infos))
+                   (usage_rows, usage_infos), (allow_rows, allow_infos))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
     print(table)

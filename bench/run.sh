@@ -10,6 +10,7 @@
 #   bash bench/run.sh --only pages,tree    paging a long key list; keys deep in the accounts tree
 #   bash bench/run.sh --only limits        verify on keys with a rate limit and credits
 #   bash bench/run.sh --only usage         /api/me with usage analytics on and off
+#   bash bench/run.sh --only allowlist     authentication with keys that carry an allowlist and meta
 # Any other flag goes to bench/bench.py: see `python3 bench/bench.py --help`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

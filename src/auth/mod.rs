@@ -60,7 +60,9 @@ pub fn query_credential(query: &str) -> Result<Option<String>, ApiError> {
 /// Authenticates `presented`, sent from the address `client`: 401 "Missing
 /// authentication" when absent; otherwise what `Keyward::authenticate`
 /// answers (one message for every other failure, so a caller cannot tell
-/// which it was; 429 or 503 for a key's own rate limit).
+/// which it was; 403 `IP_NOT_ALLOWED` for a right credential from outside
+/// its key's allowlist, which only its holder can learn; 429 or 503 for a
+/// key's own rate limit).
 pub async fn authenticate(
     kw: &Keyward,
     presented: Option<&str>,

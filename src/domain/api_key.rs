@@ -1,6 +1,9 @@
 use uuid::Uuid;
 
-use super::{AccountId, Crn, Invalid, KeyName, RateLimit, Refill, Role, Timestamp};
+use super::{
+    AccountId, AllowedCidrs, Crn, ExternalId, Invalid, KeyName, Meta, RateLimit, Refill, Role,
+    Timestamp,
+};
 
 /// `revoked` is permanent; `expired` is reached at the key's `expiresAt`. Whether a key is switched on is `enabled`, apart from this.
 // Disabling (`enabled = false`) is the reversible switch and does not
@@ -60,6 +63,12 @@ pub struct ApiKey {
     /// The credits left, read apart from the key like its last use; `None`
     /// for a key without credits, or one read without its counters.
     pub credits_remaining: Option<i64>,
+    /// Where the key may be used from; `None`: anywhere.
+    pub allowed_cidrs: Option<AllowedCidrs>,
+    /// The owner's identifier for the key (a customer, say).
+    pub external_id: Option<ExternalId>,
+    /// The owner's data, handed to services in a valid verify.
+    pub meta: Option<Meta>,
 }
 
 /// That a key spends credits, and how they refill.

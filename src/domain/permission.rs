@@ -173,6 +173,7 @@ mod tests {
             role,
             credential: crate::domain::Credential::ApiKey,
             limits: Default::default(),
+            context: None,
         }
     }
 

@@ -1,7 +1,9 @@
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::limits::KeyLimits;
-use super::{AccountId, Crn, KeyName, Role, Scope, Timestamp};
+use super::{AccountId, Crn, KeyContext, KeyName, Role, Scope, Timestamp};
 
 /// Who is calling: the key behind the credential, and how it was presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +17,9 @@ pub struct Principal {
     pub credential: Credential,
     /// What the key may spend: its own requests count against its rate limit.
     pub limits: KeyLimits,
+    /// The owner's identifier for the key and its data, which a valid
+    /// verify hands to the asking service; `None` when it has neither.
+    pub context: Option<Arc<KeyContext>>,
 }
 
 /// The two kinds of credential: an API key (`kw_…`) and a session token

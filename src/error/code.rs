@@ -11,6 +11,7 @@ pub enum ErrorCode {
     MissingAuthentication,
     InvalidAuthentication,
     Forbidden,
+    IpNotAllowed,
     ApiKeyNotFound,
     RouteNotFound,
     MethodNotAllowed,
@@ -26,10 +27,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and the documentation.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::MissingAuthentication,
         ErrorCode::InvalidAuthentication,
         ErrorCode::Forbidden,
+        ErrorCode::IpNotAllowed,
         ErrorCode::ApiKeyNotFound,
         ErrorCode::RouteNotFound,
         ErrorCode::MethodNotAllowed,
@@ -49,6 +51,7 @@ impl ErrorCode {
             ErrorCode::MissingAuthentication => "Missing authentication",
             ErrorCode::InvalidAuthentication => "Invalid authentication",
             ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::IpNotAllowed => "IP_NOT_ALLOWED",
             ErrorCode::ApiKeyNotFound => "API_KEY_NOT_FOUND",
             ErrorCode::RouteNotFound => "ROUTE_NOT_FOUND",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -74,6 +77,10 @@ impl ErrorCode {
             ErrorCode::Forbidden => {
                 "the credential is valid, but its role or type does not allow this, or the \
                  path names another account"
+            }
+            ErrorCode::IpNotAllowed => {
+                "the credential is right, but its key has an allowlist (`allowedCidrs`) and the \
+                 request comes from an address outside it"
             }
             ErrorCode::ApiKeyNotFound => {
                 "no key with that name (native) or id (`/api/v1`) in the caller's account"
@@ -109,7 +116,7 @@ impl ErrorCode {
             ErrorCode::MissingAuthentication | ErrorCode::InvalidAuthentication => {
                 StatusCode::UNAUTHORIZED
             }
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::IpNotAllowed => StatusCode::FORBIDDEN,
             ErrorCode::ApiKeyNotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::ApiKeyNameTaken

@@ -25,7 +25,7 @@ impl TrustedProxies {
     pub fn parse(list: &str) -> Result<Self, String> {
         list.split(',')
             .filter(|item| !item.trim().is_empty())
-            .map(Cidr::from_str)
+            .map(|item| Cidr::from_str(item.trim()))
             .collect::<Result<Vec<_>, _>>()
             .map(Self)
     }

@@ -9,8 +9,8 @@ use super::{convert, Asked, Keyward};
 use crate::domain::limits::balance_at;
 use crate::domain::permission::{self, Action};
 use crate::domain::{
-    AccountId, ApiKey, Credits, Crn, Description, KeyName, KeyStatus, Principal, RateLimit, Role,
-    Timestamp,
+    AccountId, AllowedCidrs, ApiKey, Credits, Crn, Description, ExternalId, KeyName, KeyStatus,
+    Meta, Principal, RateLimit, Role, Timestamp,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::{CredentialKind, Secret, SecretHasher};
@@ -48,6 +48,9 @@ pub struct NewKey {
     pub expires_at: Option<Timestamp>,
     pub rate_limit: Option<RateLimit>,
     pub credits: Option<Credits>,
+    pub allowed_cidrs: Option<AllowedCidrs>,
+    pub external_id: Option<ExternalId>,
+    pub meta: Option<Meta>,
 }
 
 impl NewKey {
@@ -60,6 +63,9 @@ impl NewKey {
             expires_at: None,
             rate_limit: None,
             credits: None,
+            allowed_cidrs: None,
+            external_id: None,
+            meta: None,
         }
     }
 }
@@ -77,6 +83,12 @@ pub struct KeyUpdate {
     /// `Some(Some(_))` sets the balance and the refill; `Some(None)` stops
     /// the key spending credits.
     pub credits: Option<Option<Credits>>,
+    /// `Some(None)` removes the allowlist: the key works from anywhere.
+    pub allowed_cidrs: Option<Option<AllowedCidrs>>,
+    /// `Some(None)` removes the external id.
+    pub external_id: Option<Option<ExternalId>>,
+    /// `Some(None)` removes the meta.
+    pub meta: Option<Option<Meta>>,
 }
 
 impl KeyUpdate {
@@ -87,6 +99,9 @@ impl KeyUpdate {
             && self.expires_at.is_none()
             && self.rate_limit.is_none()
             && self.credits.is_none()
+            && self.allowed_cidrs.is_none()
+            && self.external_id.is_none()
+            && self.meta.is_none()
     }
 }
 
@@ -231,6 +246,9 @@ pub fn insert(
         credits_refill_amount: new.credits.and_then(|c| c.refill).map(|r| r.amount),
         credits_refill_interval: (new.credits.and_then(|c| c.refill))
             .map(|r| r.interval.as_str().to_owned()),
+        allowed_cidrs: new.allowed_cidrs.as_ref().map(AllowedCidrs::to_db),
+        external_id: new.external_id.as_ref().map(|id| id.as_str().to_owned()),
+        meta: new.meta.as_ref().map(|meta| meta.as_str().to_owned()),
     };
     let inserted = conn.transaction(|conn| {
         let row = queries::insert(conn, &row)?;
@@ -261,6 +279,7 @@ pub struct KeyFilter {
     pub status: Option<KeyStatus>,
     pub role: Option<Role>,
     pub enabled: Option<bool>,
+    pub external_id: Option<ExternalId>,
 }
 
 /// Which keys to list and which page of them.
@@ -279,7 +298,14 @@ impl KeyFilter {
         let enabled = self
             .enabled
             .map_or("*", |e| if e { "true" } else { "false" });
-        format!("status={status},role={role},enabled={enabled}")
+        let identity = format!("status={status},role={role},enabled={enabled}");
+        // Only when given, so that the page keys of lists without it, given
+        // before there was such a filter, still hold. Quoted, so that no id
+        // can read as more filters.
+        match &self.external_id {
+            None => identity,
+            Some(id) => format!("{identity},externalId={}", serde_json::json!(id.as_str())),
+        }
     }
 }
 
@@ -307,6 +333,7 @@ pub async fn list(
         },
         role: filter.role.map(Role::as_str),
         enabled: filter.enabled,
+        external_id: filter.external_id.map(|id| id.as_str().to_owned()),
     };
     kw.blocking(move |_, conn| {
         let now = Timestamp::now().to_db();
@@ -438,6 +465,22 @@ pub async fn update(
                     changes.credits_refill_interval =
                         Some(refill.map(|r| r.interval.as_str().to_owned()));
                     balance = Some(credits.map(|c| c.remaining));
+                    changed = true;
+                }
+                if let Some(cidrs) =
+                    (update.allowed_cidrs.as_ref()).filter(|c| **c != current.allowed_cidrs)
+                {
+                    changes.allowed_cidrs = Some(cidrs.as_ref().map(AllowedCidrs::to_db));
+                    changed = true;
+                }
+                if let Some(id) =
+                    (update.external_id.as_ref()).filter(|id| **id != current.external_id)
+                {
+                    changes.external_id = Some(id.as_ref().map(|id| id.as_str().to_owned()));
+                    changed = true;
+                }
+                if let Some(meta) = (update.meta.as_ref()).filter(|meta| **meta != current.meta) {
+                    changes.meta = Some(meta.as_ref().map(|meta| meta.as_str().to_owned()));
                     changed = true;
                 }
                 Ok(changed.then_some(KeyChange {

@@ -29,6 +29,15 @@ pub fn created(after: &ApiKey) -> ApiKeyEventRow {
     if after.credits.is_some() {
         note("credits", credits(after));
     }
+    if after.allowed_cidrs.is_some() {
+        note("allowedCidrs", allowed_cidrs(after));
+    }
+    if after.external_id.is_some() {
+        note("externalId", external_id(after));
+    }
+    if after.meta.is_some() {
+        note("meta", meta(after));
+    }
     row(after, &after.created_by, vec!["created"], changes)
 }
 
@@ -97,6 +106,19 @@ fn differences(
         kinds.push("credits_set");
         note("credits", credits(before), credits(after));
     }
+    if before.allowed_cidrs != after.allowed_cidrs {
+        kinds.push("allowlist_set");
+        note("allowedCidrs", allowed_cidrs(before), allowed_cidrs(after));
+    }
+    if before.external_id != after.external_id {
+        kinds.push("external_id_set");
+        note("externalId", external_id(before), external_id(after));
+    }
+    // Meta is the owner's data, not a secret: both sides are kept whole.
+    if before.meta != after.meta {
+        kinds.push("meta_set");
+        note("meta", meta(before), meta(after));
+    }
     if before.revoked_at.is_none() && after.revoked_at.is_some() {
         kinds.push("revoked");
         note("status", json!("active"), json!("revoked"));
@@ -118,6 +140,23 @@ fn credits(key: &ApiKey) -> Value {
         "remaining": key.credits_remaining,
         "refill": policy.refill.map(|r| json!({"amount": r.amount, "interval": r.interval.as_str()})),
     })))
+}
+
+/// A key's allowlist as events show it: the normal forms, or `null`.
+fn allowed_cidrs(key: &ApiKey) -> Value {
+    json!(key
+        .allowed_cidrs
+        .as_ref()
+        .map(|cidrs| cidrs.entries().collect::<Vec<_>>()))
+}
+
+fn external_id(key: &ApiKey) -> Value {
+    json!(key.external_id.as_ref().map(|id| id.as_str()))
+}
+
+/// A key's meta as the object it is, or `null`.
+fn meta(key: &ApiKey) -> Value {
+    key.meta.as_ref().map_or(Value::Null, |meta| meta.value())
 }
 
 fn row(key: &ApiKey, actor: &Crn, kinds: Vec<&str>, changes: Map<String, Value>) -> ApiKeyEventRow {

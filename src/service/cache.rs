@@ -43,7 +43,9 @@ use uuid::Uuid;
 
 use super::convert;
 use crate::domain::limits::KeyLimits;
-use crate::domain::{AccountId, KeyName, Role, Scope, Timestamp, MAX_DEPTH};
+use crate::domain::{
+    AccountId, AllowedCidrs, KeyContext, KeyName, Role, Scope, Timestamp, MAX_DEPTH,
+};
 use crate::error::ApiError;
 use crate::store::models::{AccountRow, ApiKeyRow};
 use crate::store::{accounts, api_keys, key_changes, last_used, Database};
@@ -68,6 +70,11 @@ pub struct CachedKey {
     /// The secret the last rotation replaced, and until when it still works.
     pub previous_secret: Option<(String, Timestamp)>,
     pub limits: KeyLimits,
+    /// Where the key may be used from; `None`: anywhere.
+    pub allowed_cidrs: Option<AllowedCidrs>,
+    /// What a valid verify hands the asking service (its `meta` takes up
+    /// to 4 KiB of the entry).
+    pub context: Option<Arc<KeyContext>>,
 }
 
 impl CachedKey {
@@ -95,6 +102,8 @@ impl CachedKey {
                 rate: key.rate_limit,
                 credits: key.credits,
             },
+            allowed_cidrs: key.allowed_cidrs,
+            context: KeyContext::of(key.external_id, key.meta),
         })
     }
 

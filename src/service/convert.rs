@@ -3,8 +3,8 @@
 use uuid::Uuid;
 
 use crate::domain::{
-    Account, AccountId, AccountName, ApiKey, CreditsPolicy, Crn, Invalid, KeyName, RateLimit,
-    Refill, RefillInterval, Role, Timestamp,
+    Account, AccountId, AccountName, AllowedCidrs, ApiKey, CreditsPolicy, Crn, ExternalId, Invalid,
+    KeyName, Meta, RateLimit, Refill, RefillInterval, Role, Timestamp,
 };
 use crate::error::ApiError;
 use crate::store::models::{AccountRow, ApiKeyRow, ListedKeyRow};
@@ -37,6 +37,11 @@ pub fn listed_key(row: ListedKeyRow) -> Result<ApiKey, ApiError> {
         |what: &str, e: Invalid| ApiError::internal(anyhow::anyhow!("the {what} of key {id}: {e}"));
     let rate_limit = rate_limit(&row).map_err(|e| corrupt("rate limit", e))?;
     let credits = credits_policy(&row).map_err(|e| corrupt("credits", e))?;
+    let allowed_cidrs = (row.allowed_cidrs.as_deref())
+        .map(AllowedCidrs::from_db)
+        .transpose()
+        .map_err(|e| corrupt("allowlist", e))?;
+    let meta = (row.meta.map(Meta::from_db).transpose()).map_err(|e| corrupt("meta", e))?;
     let role = Role::parse(&row.role)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("api_keys.role of {id}: {e}")))?;
     Ok(ApiKey {
@@ -58,6 +63,9 @@ pub fn listed_key(row: ListedKeyRow) -> Result<ApiKey, ApiError> {
         rate_limit,
         credits,
         credits_remaining: None,
+        allowed_cidrs,
+        external_id: row.external_id.map(ExternalId::from_trusted),
+        meta,
     })
 }
 

@@ -9,7 +9,7 @@ use super::cache::{CachedKey, CachedToken};
 use super::limits::{Ask, Outcome, Standing};
 use super::{Chain, Keyward};
 use crate::domain::limits::KeyLimits;
-use crate::domain::{AccountId, Credential, Principal, Scope, Timestamp};
+use crate::domain::{AccountId, AllowedCidrs, Credential, Principal, Scope, Timestamp};
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::CacheName;
 use crate::secret::{self, CredentialKind, Presented, SecretHasher};
@@ -26,9 +26,32 @@ pub enum Verdict {
     Revoked,
     Expired,
     AccountDisabled,
+    IpNotAllowed,
     RateLimited,
     UsageExceeded,
     LimitsUnavailable,
+}
+
+/// Which address a key's allowlist is held against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// This one: the client's, for a request to Keyward's own API (`None`
+    /// when unknown, which no allowlist admits), or the one verify's `ip`
+    /// reports.
+    Address(Option<IpAddr>),
+    /// None: verify without `ip`, which does not apply allowlists (the
+    /// address it comes from is the asking service's, not its caller's).
+    Unchecked,
+}
+
+impl Origin {
+    /// Whether a key with this allowlist (`None`: none) may be used from here.
+    fn admitted_by(self, allowed: Option<&AllowedCidrs>) -> bool {
+        match (self, allowed) {
+            (_, None) | (Origin::Unchecked, _) => true,
+            (Origin::Address(addr), Some(allowed)) => allowed.admits(addr),
+        }
+    }
 }
 
 /// `VALID`, or why not: `MALFORMED` (not a Keyward credential of the
@@ -36,7 +59,9 @@ pub enum Verdict {
 /// wrong secret), `DISABLED`, `REVOKED`, `EXPIRED` or `ACCOUNT_DISABLED`
 /// (the key's account or an ancestor of it is suspended, or a session
 /// token was ended by such a suspension): reported only to whoever
-/// presented the real secret. Then, for a valid key with limits (see
+/// presented the real secret. Then `IP_NOT_ALLOWED`: the key (or the key
+/// of the session token) has an allowlist, and `ip` is outside it. Then,
+/// for a valid key with limits (see
 /// `limits`): `USAGE_EXCEEDED` (fewer credits left than the cost),
 /// `RATE_LIMITED` (the window is full) or `LIMITS_UNAVAILABLE` (the
 /// use could not be counted within the time budget, so it was refused).
@@ -50,6 +75,7 @@ pub enum VerifyCode {
     Revoked,
     Expired,
     AccountDisabled,
+    IpNotAllowed,
     RateLimited,
     UsageExceeded,
     LimitsUnavailable,
@@ -65,6 +91,7 @@ impl VerifyCode {
             VerifyCode::Revoked => "REVOKED",
             VerifyCode::Expired => "EXPIRED",
             VerifyCode::AccountDisabled => "ACCOUNT_DISABLED",
+            VerifyCode::IpNotAllowed => "IP_NOT_ALLOWED",
             VerifyCode::RateLimited => "RATE_LIMITED",
             VerifyCode::UsageExceeded => "USAGE_EXCEEDED",
             VerifyCode::LimitsUnavailable => "LIMITS_UNAVAILABLE",
@@ -83,6 +110,7 @@ impl Verdict {
             Verdict::Revoked => VerifyCode::Revoked,
             Verdict::Expired => VerifyCode::Expired,
             Verdict::AccountDisabled => VerifyCode::AccountDisabled,
+            Verdict::IpNotAllowed => VerifyCode::IpNotAllowed,
             Verdict::RateLimited => VerifyCode::RateLimited,
             Verdict::UsageExceeded => VerifyCode::UsageExceeded,
             Verdict::LimitsUnavailable => VerifyCode::LimitsUnavailable,
@@ -91,20 +119,22 @@ impl Verdict {
 }
 
 impl Keyward {
-    /// `POST /api/verify`: the verdict on a credential of the kind given
-    /// and, for a valid key with limits, its use counted at `cost` credits
-    /// (0 only looks), with where its limits stand. Counted in the key's
-    /// usage with the code it answers (see `usage`).
+    /// `POST /api/verify`: the verdict on a credential of the kind given,
+    /// used from `origin` (its allowlist applies only to a reported
+    /// address) and, for a valid key with limits, its use counted at `cost`
+    /// credits (0 only looks), with where its limits stand. Counted in the
+    /// key's usage with the code it answers (see `usage`).
     pub async fn verify(
         &self,
         presented: &str,
         kind: CredentialKind,
         client: Option<IpAddr>,
+        origin: Origin,
         cost: i64,
     ) -> Result<(Verdict, Standing), ApiError> {
         let mut named = None;
         let answer = match self
-            .check_credential_as(presented, Some(kind), client, &mut named)
+            .check_credential_as(presented, Some(kind), client, origin, &mut named)
             .await
         {
             Ok(Verdict::Valid(principal)) => {
@@ -130,7 +160,9 @@ impl Keyward {
 
     /// Authenticates a request to this API with the credential `presented`
     /// from the address `client`: one answer (401 `Invalid authentication`)
-    /// for every refusal, so a caller cannot tell which it was. A key with a
+    /// for every refusal, so a caller cannot tell which it was, but one: a
+    /// right credential from outside its key's allowlist is 403
+    /// `IP_NOT_ALLOWED`, which only its holder can learn. A key with a
     /// rate limit (or a session token of one) spends a use of it on every
     /// request: over the limit, 429 with `Retry-After`; not counted within
     /// the time budget, 503. Requests never spend credits; only verify
@@ -142,7 +174,7 @@ impl Keyward {
     ) -> Result<Principal, ApiError> {
         let mut named = None;
         let mut checked = self
-            .check_credential_as(presented, None, client, &mut named)
+            .check_credential_as(presented, None, client, Origin::Address(client), &mut named)
             .await;
         let mut reset_at = None;
         if let Ok(Verdict::Valid(principal)) = &checked {
@@ -166,6 +198,8 @@ impl Keyward {
             Verdict::Valid(principal) => Ok(principal),
             Verdict::RateLimited => Err(ApiError::RateLimited(seconds_until(reset_at))),
             Verdict::LimitsUnavailable => Err(ErrorCode::ServiceUnavailable.into()),
+            // Only whoever holds a right secret gets this far.
+            Verdict::IpNotAllowed => Err(ErrorCode::IpNotAllowed.into()),
             _ => Err(ErrorCode::InvalidAuthentication.into()),
         }
     }
@@ -173,20 +207,22 @@ impl Keyward {
     /// Checks a credential as presented: format and checksum first (no I/O),
     /// then the key's state (cached, see `cache`), then the secret (argon2,
     /// once per key and secret on each instance, off the async workers),
-    /// then the key's own state, then its account's chain (cached too).
-    /// `client` is the caller's address, for throttling failures by address.
-    /// A credential of another kind than `expected` (when given) counts as
-    /// malformed. `named` is set to the key the credential names once it
-    /// is found to exist (for an API key, also with a wrong secret; for a
-    /// session token, once its secret matched): what its use counts against.
+    /// then the key's own state, then its account's chain (cached too),
+    /// then the key's allowlist, held against `origin`. `client` is the
+    /// caller's address, for throttling failures by address. A credential
+    /// of another kind than `expected` (when given) counts as malformed.
+    /// `named` is set to the key the credential names once it is found to
+    /// exist (for an API key, also with a wrong secret; for a session
+    /// token, once its secret matched): what its use counts against.
     async fn check_credential_as(
         &self,
         presented: &str,
         expected: Option<CredentialKind>,
         client: Option<IpAddr>,
+        origin: Origin,
         named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
-        let outcome = self.check(presented, expected, client, named).await;
+        let outcome = self.check(presented, expected, client, origin, named).await;
         match &outcome {
             Ok(verdict) => self.metrics.auth_outcome(verdict.code().as_str()),
             Err(ApiError::TooManyRequests(_)) => {
@@ -203,6 +239,7 @@ impl Keyward {
         presented: &str,
         expected: Option<CredentialKind>,
         client: Option<IpAddr>,
+        origin: Origin,
         named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
         let parsed =
@@ -212,9 +249,9 @@ impl Keyward {
             return Ok(Verdict::Malformed);
         };
         match presented.kind {
-            CredentialKind::ApiKey => self.check_api_key(&presented, client, named).await,
+            CredentialKind::ApiKey => (self.check_api_key(&presented, client, origin, named)).await,
             CredentialKind::SessionToken => {
-                self.check_session_token(&presented, client, named).await
+                (self.check_session_token(&presented, client, origin, named)).await
             }
         }
     }
@@ -234,6 +271,7 @@ impl Keyward {
         &self,
         presented: &Presented,
         client: Option<IpAddr>,
+        origin: Origin,
         named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
         let now = Timestamp::now();
@@ -264,6 +302,11 @@ impl Keyward {
         if !chain.enabled() {
             return Ok(Verdict::AccountDisabled);
         }
+        // Last: only whoever holds the secret of a key that would work
+        // elsewhere learns that the address is what stands in the way.
+        if !origin.admitted_by(key.allowed_cidrs.as_ref()) {
+            return Ok(Verdict::IpNotAllowed);
+        }
         self.last_used.record(key.id, now);
         Ok(Verdict::Valid(principal(&key, &chain, Credential::ApiKey)))
     }
@@ -272,6 +315,7 @@ impl Keyward {
         &self,
         presented: &Presented,
         client: Option<IpAddr>,
+        origin: Origin,
         named: &mut Option<Arc<CachedKey>>,
     ) -> Result<Verdict, ApiError> {
         let digest = secret::hex(&presented.secret.digest());
@@ -314,6 +358,9 @@ impl Keyward {
             Verdict::AccountDisabled
         } else if token.expires_at <= now {
             Verdict::Expired
+        } else if !origin.admitted_by(key.allowed_cidrs.as_ref()) {
+            // The key's allowlist as it is now, not as it was at the mint.
+            Verdict::IpNotAllowed
         } else {
             self.last_used.record(key.id, now);
             let credential = Credential::SessionToken {
@@ -432,5 +479,6 @@ fn principal(key: &CachedKey, chain: &Chain, credential: Credential) -> Principa
         role: key.role,
         credential,
         limits: key.limits,
+        context: key.context.clone(),
     }
 }

@@ -34,6 +34,7 @@ pub struct ListFilter {
     /// The role's stored name (`account-owner`, `merchant-terminal`).
     pub role: Option<&'static str>,
     pub enabled: Option<bool>,
+    pub external_id: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &ApiKeyRow) -> QueryResult<ApiKeyRow> {
@@ -152,9 +153,19 @@ pub fn list(
                 .limit(limit.unwrap_or(i64::MAX))
         };
     }
-    match conn {
-        AnyConnection::Postgres(conn) => query!().load(conn),
-        AnyConnection::Sqlite(conn) => query!().load(conn),
+    // An external id is looked up through `api_keys_external_id_idx`, which
+    // serves it in list order; a condition that could be true without it
+    // would leave the planner only the account's whole list. So a list by
+    // external id has a statement of its own.
+    match (conn, filter.external_id.as_deref()) {
+        (AnyConnection::Postgres(conn), None) => query!().load(conn),
+        (AnyConnection::Sqlite(conn), None) => query!().load(conn),
+        (AnyConnection::Postgres(conn), Some(external_id)) => query!()
+            .filter(api_keys::external_id.eq(external_id))
+            .load(conn),
+        (AnyConnection::Sqlite(conn), Some(external_id)) => query!()
+            .filter(api_keys::external_id.eq(external_id))
+            .load(conn),
     }
 }
 

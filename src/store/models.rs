@@ -67,6 +67,11 @@ pub struct ApiKeyRow {
     /// What a refill sets the balance to, and when (`daily`, `monthly`).
     pub credits_refill_amount: Option<i64>,
     pub credits_refill_interval: Option<String>,
+    /// Normalised CIDRs separated by commas; `None`: usable from anywhere.
+    pub allowed_cidrs: Option<String>,
+    pub external_id: Option<String>,
+    /// A JSON object as compact text.
+    pub meta: Option<String>,
 }
 
 /// A key's columns without its secrets (the hashes, the replaced secret's
@@ -95,6 +100,9 @@ pub struct ListedKeyRow {
     pub has_credits: bool,
     pub credits_refill_amount: Option<i64>,
     pub credits_refill_interval: Option<String>,
+    pub allowed_cidrs: Option<String>,
+    pub external_id: Option<String>,
+    pub meta: Option<String>,
 }
 
 impl From<ApiKeyRow> for ListedKeyRow {
@@ -119,6 +127,9 @@ impl From<ApiKeyRow> for ListedKeyRow {
             has_credits: row.has_credits,
             credits_refill_amount: row.credits_refill_amount,
             credits_refill_interval: row.credits_refill_interval,
+            allowed_cidrs: row.allowed_cidrs,
+            external_id: row.external_id,
+            meta: row.meta,
         }
     }
 }
@@ -144,6 +155,9 @@ pub struct ApiKeyChanges {
     pub has_credits: Option<bool>,
     pub credits_refill_amount: Option<Option<i64>>,
     pub credits_refill_interval: Option<Option<String>>,
+    pub allowed_cidrs: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub meta: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

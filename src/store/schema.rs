@@ -40,6 +40,9 @@ diesel::table! {
         has_credits -> Bool,
         credits_refill_amount -> Nullable<BigInt>,
         credits_refill_interval -> Nullable<Text>,
+        allowed_cidrs -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        meta -> Nullable<Text>,
     }
 }
 

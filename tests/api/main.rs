@@ -2,6 +2,7 @@
 //! database, on SQLite and (with KEYWARD_TEST_POSTGRES_URL) on PostgreSQL.
 
 mod accounts;
+mod allowlist;
 mod api_keys;
 mod auth;
 mod bad_input;
@@ -20,6 +21,7 @@ mod limits;
 mod logs;
 mod long_tail;
 mod matrix;
+mod meta;
 mod migrations;
 mod openapi;
 mod operations;

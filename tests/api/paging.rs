@@ -94,6 +94,9 @@ fn insert_keys(
                 has_credits: false,
                 credits_refill_amount: None,
                 credits_refill_interval: None,
+                allowed_cidrs: None,
+                external_id: None,
+                meta: None,
             }
         })
         .collect();

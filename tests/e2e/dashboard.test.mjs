@@ -966,6 +966,80 @@ describe('Keyward dashboard', () => {
     assert.deepEqual(key.credits, { remaining: 50, refill: null }, 'the credits set elsewhere stay');
   });
 
+  /** GET /api/me with `key`: its status only. */
+  const meStatusOf = (key) =>
+    fetch(`${base}/api/me`, { headers: { 'x-api-key': key } }).then((response) => response.status);
+
+  it("sets Meter1's allowed networks, external id and meta from its card, and removes them", async () => {
+    const networks = () => editDialog().getByLabel(/^Allowed networks/);
+    const externalId = () => editDialog().getByLabel(/^External id/);
+    const meta = () => editDialog().getByLabel(/^Meta/);
+    await openEdit('Meter1');
+    assert.equal(await networks().inputValue(), '');
+    assert.equal(await externalId().inputValue(), '');
+    assert.equal(await meta().inputValue(), '');
+    await networks().fill('10.1.2.3/8\n2001:DB8::1');
+    await externalId().fill('cus_4711');
+    // Not JSON: the dialog says so and stays open, nothing is sent.
+    await meta().fill('{"plan": ');
+    await editDialog().getByRole('button', { name: 'Save' }).click();
+    await page.locator('#edit-error').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#edit-error-message')), 'The meta is not JSON');
+    assert.ok(await editDialog().isVisible(), 'the dialog stays open');
+    await meta().fill('{"plan": "gold", "seats": [1, 2], "café": "☕"}');
+    await saveEdit();
+
+    // Shown on the card, normalised as the server keeps them.
+    await eventually(async () =>
+      assert.equal(await text(field('Meter1', 'allowedCidrs')), 'Only from: 10.0.0.0/8, 2001:db8::1/128'),
+    );
+    assert.equal(await text(field('Meter1', 'externalId')), 'External id: cus_4711');
+    await field('Meter1', 'meta').locator('summary').click();
+    const shownMeta = JSON.parse(await text(field('Meter1', 'meta').locator('pre')));
+    assert.deepEqual(shownMeta, { café: '☕', plan: 'gold', seats: [1, 2] });
+    const key = await call('GET', `${await keysApi()}/Meter1`);
+    assert.deepEqual(key.allowedCidrs, ['10.0.0.0/8', '2001:db8::1/128']);
+    assert.equal(key.externalId, 'cus_4711');
+    assert.deepEqual(key.meta, shownMeta);
+
+    // The page is served from 127.0.0.1, outside: the key is refused there,
+    // and a service that saw it inside learns its customer and data.
+    assert.equal(await meStatusOf(meterSecret), 403);
+    const inside = await fetch(`${base}/api/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: meterSecret, ip: '10.9.8.7', cost: 0 }),
+    }).then((response) => response.json());
+    assert.equal(inside.valid, true);
+    assert.equal(inside.externalId, 'cus_4711');
+    assert.deepEqual(inside.meta, shownMeta);
+
+    // The dialog shows what is set; emptying the fields removes all three.
+    await openEdit('Meter1');
+    assert.equal(await networks().inputValue(), '10.0.0.0/8\n2001:db8::1/128');
+    assert.equal(await externalId().inputValue(), 'cus_4711');
+    assert.deepEqual(JSON.parse(await meta().inputValue()), shownMeta);
+    await networks().fill('');
+    await externalId().fill('');
+    await meta().fill('');
+    await saveEdit();
+    await eventually(async () => assert.equal(await field('Meter1', 'allowedCidrs').count(), 0));
+    assert.equal(await field('Meter1', 'externalId').count(), 0);
+    assert.equal(await field('Meter1', 'meta').count(), 0);
+    assert.equal(await meStatusOf(meterSecret), 200);
+
+    await openHistory('Meter1');
+    assert.match(
+      await text(events().first().getByTestId('event-kinds')),
+      /^allowlist set\s*external id set\s*meta set$/,
+    );
+    assert.match(
+      await text(events().first().locator('dd[data-change="allowedCidrs"]')),
+      /^10\.0\.0\.0\/8, 2001:db8::1\/128\s*→\s*to\s*none$/,
+    );
+    await closeHistory();
+  });
+
   // ---- child accounts -----------------------------------------------------
 
   /** The signed-in (platform) key's /api/me, and the child account created below. */

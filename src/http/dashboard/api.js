@@ -18,6 +18,10 @@ const HINTS = {
     'This credential may not do that.',
     'Sign in with an account-owner API key of this account.',
   ],
+  IP_NOT_ALLOWED: [
+    'The key is right, but it may only be used from other networks (its allowed networks).',
+    'Sign in from one of the key’s networks, or with another account-owner key and remove or widen its allowed networks.',
+  ],
   API_KEY_NAME_TAKEN: [
     'The account already has a key with that name. Revoked keys keep their names.',
     'Pick another name and create the key again.',
@@ -66,6 +70,9 @@ const BAD_VALUE_NEXT = [
   [/^credits\.refill\.amount /, 'Enter the refill amount as a whole number from 1 to 1,000,000,000,000,000, or leave it empty for no refill, then try again.'],
   [/^credits\.refill\.interval /, 'Choose daily or monthly as the refill interval, then try again.'],
   [/^(rateLimit|credits)\b/, 'Correct the limits, then try again.'],
+  [/^allowedCidrs/, 'Write each allowed network as an address (203.0.113.7) or a CIDR (10.0.0.0/8, 2001:db8::/32), at most 32, then try again.'],
+  [/^externalId /, 'Shorten or correct the external id (1 to 255 characters, no control characters), then try again.'],
+  [/^(meta |invalid JSON body: meta)/, 'Correct the meta: one JSON object, at most 4096 bytes, no member named twice. Then try again.'],
 ];
 
 /** The next step by status, when the message has no entry in HINTS. */

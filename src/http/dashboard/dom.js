@@ -147,6 +147,40 @@ function creditsText(credits) {
   };
 }
 
+/**
+ * What a key carries besides its rules, under its name: its external id,
+ * the networks it may be used from, and its meta (folded, as JSON).
+ */
+export function renderContext(key) {
+  const parts = [];
+  if (typeof key.externalId === 'string') {
+    parts.push(
+      el('span', { className: 'context', 'data-field': 'externalId' }, 'External id: ', el('code', {}, key.externalId)),
+    );
+  }
+  if (Array.isArray(key.allowedCidrs)) {
+    parts.push(
+      el(
+        'span',
+        { className: 'context', 'data-field': 'allowedCidrs', title: 'Refused (403 IP_NOT_ALLOWED) from anywhere else' },
+        'Only from: ',
+        el('code', {}, key.allowedCidrs.join(', ')),
+      ),
+    );
+  }
+  if (key.meta !== null && typeof key.meta === 'object') {
+    parts.push(
+      el(
+        'details',
+        { className: 'context context-meta', 'data-field': 'meta' },
+        el('summary', {}, 'Meta'),
+        el('pre', {}, JSON.stringify(key.meta, null, 2)),
+      ),
+    );
+  }
+  return parts;
+}
+
 /** The Limits cell of a key's row: each limit on its own line, or "—". */
 export function renderLimits(key) {
   const parts = [];

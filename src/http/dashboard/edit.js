@@ -1,6 +1,6 @@
-// Editing description, expiry and limits: the edit dialog, which sends only
-// what the person changed, and reading datetime-local and limit fields
-// (the create form's too).
+// Editing description, expiry, limits, allowed networks, external id and
+// meta: the edit dialog, which sends only what the person changed, and
+// reading datetime-local and limit fields (the create form's too).
 
 import { atOwnAccount, state } from './state.js';
 import { api, DashboardError, keyPath } from './api.js';
@@ -66,6 +66,71 @@ function setLimitBase(key, { keepInput }) {
   syncLimitFields();
 }
 
+/** What the context fields show for `key`, as text. */
+function contextValues(key) {
+  return {
+    cidrs: Array.isArray(key.allowedCidrs) ? key.allowedCidrs.join('\n') : '',
+    externalId: typeof key.externalId === 'string' ? key.externalId : '',
+    meta: isObject(key.meta) ? JSON.stringify(key.meta, null, 2) : '',
+  };
+}
+
+const contextInputs = () => ({
+  cidrs: $('edit-cidrs'),
+  externalId: $('edit-external-id'),
+  meta: $('edit-meta'),
+});
+
+/** Fills the context fields from `key`; with `keepInput`, what was typed stays. */
+function setContextBase(key, { keepInput }) {
+  const edit = state.edit;
+  const before = edit.context;
+  edit.context = contextValues(key);
+  const inputs = contextInputs();
+  for (const [name, value] of Object.entries(edit.context)) {
+    if (keepInput && before && inputs[name].value !== before[name]) continue;
+    inputs[name].value = value;
+  }
+}
+
+/** Adds to `body` what the person changed of the context fields. */
+function contextChanges(body) {
+  const edit = state.edit;
+  const inputs = contextInputs();
+  const cidrs = inputs.cidrs.value;
+  if (cidrs !== edit.context.cidrs) {
+    const entries = cidrs
+      .split(/[\s,]+/)
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    body.allowedCidrs = entries.length === 0 ? null : entries;
+  }
+  const externalId = inputs.externalId.value;
+  if (externalId !== edit.context.externalId) body.externalId = externalId === '' ? null : externalId;
+  const meta = inputs.meta.value;
+  if (meta !== edit.context.meta) {
+    if (meta.trim() === '') {
+      body.meta = null;
+    } else {
+      let parsed;
+      try {
+        parsed = JSON.parse(meta);
+      } catch (error) {
+        throw new DashboardError('The meta is not JSON', {
+          detail: error.message,
+          next: 'Write a JSON object such as {"plan": "gold"}, or empty the field for none.',
+        });
+      }
+      if (!isObject(parsed)) {
+        throw new DashboardError('The meta must be a JSON object', {
+          next: 'Wrap it in braces, such as {"plan": "gold"}, or empty the field for none.',
+        });
+      }
+      body.meta = parsed;
+    }
+  }
+}
+
 /** Fills the edit dialog from `key` (its starting values) without touching what was typed. */
 function setEditBase(key, { keepInput }) {
   const edit = state.edit;
@@ -84,6 +149,7 @@ function setEditBase(key, { keepInput }) {
     edit.expires = expires.value;
     expires.disabled = never.checked;
   }
+  setContextBase(key, { keepInput });
   setLimitBase(key, { keepInput });
   $('edit-expired').hidden = key.status !== 'expired';
   $('edit-rate-self').hidden = !(atOwnAccount() && key.name === state.me.name);
@@ -155,6 +221,7 @@ function editChanges() {
     }
     if (!sameRate(rate, rateLimit)) body.rateLimit = rate;
   }
+  contextChanges(body);
   let keepBalance = false;
   if (inputs.creditsNone.checked) {
     if (had) body.credits = null;

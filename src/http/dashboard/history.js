@@ -20,6 +20,9 @@ const FIELD_LABELS = {
   expiresAt: 'expires',
   rateLimit: 'rate limit',
   credits: 'credits',
+  allowedCidrs: 'allowed networks',
+  externalId: 'external id',
+  meta: 'meta',
 };
 const FIELD_ORDER = Object.keys(FIELD_LABELS);
 const fieldRank = (field) => {
@@ -34,6 +37,7 @@ function changeValue(field, value) {
   const limit = limitValue(field, value);
   if (limit !== null) return limit;
   if (typeof value === 'string') return value;
+  if (field === 'allowedCidrs' && Array.isArray(value)) return value.join(', ');
   return JSON.stringify(value);
 }
 

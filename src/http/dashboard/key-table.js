@@ -5,7 +5,17 @@
 import { atOwnAccount, state, STORAGE_KEY } from './state.js';
 import { api, DashboardError, keyPath, keysPath } from './api.js';
 import { busy, clearAlert, fail, notify } from './messages.js';
-import { $, audit, badge, confirmWith, el, renderLimits, timeFormat, timeOrNever } from './dom.js';
+import {
+  $,
+  audit,
+  badge,
+  confirmWith,
+  el,
+  renderContext,
+  renderLimits,
+  timeFormat,
+  timeOrNever,
+} from './dom.js';
 import { showHistory } from './history.js';
 import { showUsage } from './usage.js';
 import { openEdit } from './edit.js';
@@ -43,6 +53,7 @@ function renderRow(key) {
       el('span', { className: 'key-name', tabindex: '-1', 'data-testid': 'key-name' }, key.name),
       isSelf(key) ? el('span', { className: 'badge badge-self' }, 'you') : null,
       key.description ? el('span', { className: 'description' }, key.description) : null,
+      ...renderContext(key),
     ),
   );
   const buttons = el('div', { className: 'row-actions' });

@@ -15,7 +15,8 @@ use crate::views::native::{VerdictView, VerifyBody};
 ///
 /// Needs no credential of its own: only a caller holding the full key or
 /// token gets a positive answer, and only that answer says whose it is. A
-/// credential that does not check out is a 200 with `valid: false`.
+/// credential that does not check out is a 200 with `valid: false`. With
+/// `ip`, a key's allowlist is held against that address; without it, not.
 #[utoipa::path(
     security(()),
     responses(
@@ -35,7 +36,13 @@ pub async fn verify_credential(
     // by key id: otherwise this route would be a way to guess secrets, or to
     // probe for key ids, without limit.
     let (verdict, standing) = kw
-        .verify(&asked.credential, asked.kind, client, asked.cost)
+        .verify(
+            &asked.credential,
+            asked.kind,
+            client,
+            asked.origin,
+            asked.cost,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(VerdictView::with_standing(&verdict, standing)))
 }

@@ -231,6 +231,7 @@ fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
         ),
         (401, "Unauthorized", secured),
         (403, "Forbidden", secured && on_account),
+        (403, "IpNotAllowed", secured && !on_account),
         (404, "KeyNotFound", on_key),
         (412, "VersionMismatch", conditional),
         (413, "PayloadTooLarge", has_body),

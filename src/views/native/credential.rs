@@ -7,12 +7,15 @@ use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 use super::super::{present, present_whole_number, whole_number};
+use super::MetaSchema;
 use crate::domain::limits::MAX_CREDITS;
-use crate::domain::{Credential, CredentialKind, Principal, Role, Scope, Timestamp};
+use crate::domain::{
+    allowlist, Credential, CredentialKind, Meta, Principal, Role, Scope, Timestamp,
+};
 use crate::error::ApiError;
 use crate::service::limits::Standing;
 use crate::service::session_tokens::MintedToken;
-use crate::service::verify::{Verdict, VerifyCode};
+use crate::service::verify::{Origin, Verdict, VerifyCode};
 use crate::service::Asked;
 
 /// `GET /api/me`: the key behind the caller's credential.
@@ -147,6 +150,15 @@ pub struct VerdictView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     expires_at: Option<Timestamp>,
+    /// Only for a valid credential whose key has one: the owner's
+    /// identifier for the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    external_id: Option<String>,
+    /// Only for a valid credential whose key has one: the owner's data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MetaSchema>, nullable = false)]
+    meta: Option<Meta>,
     /// For a key with a rate limit, once its secret checked out: uses left
     /// in this window and when the next starts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,6 +215,8 @@ impl VerdictView {
             crn: None,
             scope: None,
             expires_at: None,
+            external_id: None,
+            meta: None,
             rate_limit: None,
             credits: None,
         };
@@ -220,6 +234,10 @@ impl VerdictView {
             crn: Some(me.crn),
             scope: me.scope,
             expires_at: me.expires_at,
+            external_id: (principal.context.as_ref())
+                .and_then(|c| c.external_id.as_ref())
+                .map(|id| id.as_str().to_owned()),
+            meta: principal.context.as_ref().and_then(|c| c.meta.clone()),
             ..invalid
         }
     }
@@ -256,14 +274,18 @@ pub struct VerifyBody {
     session_token: Option<Option<String>>,
     #[serde(default, deserialize_with = "present_whole_number")]
     cost: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    ip: Option<Option<String>>,
 }
 
-/// What verify is asked: the credential, the kind it claims to be, and the
-/// credits a use of it costs.
+/// What verify is asked: the credential, the kind it claims to be, the
+/// credits a use of it costs, and the address to hold its key's allowlist
+/// against.
 pub struct VerifyAsked {
     pub credential: String,
     pub kind: CredentialKind,
     pub cost: i64,
+    pub origin: Origin,
 }
 
 impl VerifyBody {
@@ -287,10 +309,20 @@ impl VerifyBody {
                 "cost must be between 0 and {MAX_CREDITS}"
             )));
         }
+        let origin = match self.ip {
+            None => Origin::Unchecked,
+            Some(None) => return Err(ApiError::BadRequest("ip must not be null".into())),
+            Some(Some(ip)) => Origin::Address(Some(ip.parse().map_err(|_| {
+                ApiError::BadRequest(
+                    "ip must be an IPv4 or IPv6 address such as 203.0.113.7 or 2001:db8::1".into(),
+                )
+            })?)),
+        };
         Ok(VerifyAsked {
             credential,
             kind,
             cost,
+            origin,
         })
     }
 }
@@ -312,11 +344,21 @@ impl utoipa::PartialSchema for VerifyBody {
                     "Credits a use costs, for a key that spends credits: 1 when left out, \
                      0 to look without counting anything.",
                 ));
+            let ip = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(allowlist::address_pattern()))
+                .examples(["203.0.113.7"])
+                .description(Some(
+                    "The address the credential was presented from, as the asking service \
+                     saw it: a key with an allowlist (`allowedCidrs`) is then `IP_NOT_ALLOWED` \
+                     from outside it. Without `ip`, allowlists are not applied.",
+                ));
             ObjectBuilder::new()
                 .title(Some(title))
                 .property(field, value)
                 .required(field)
                 .property("cost", cost)
+                .property("ip", ip)
                 .additional_properties(Some(AdditionalProperties::FreeForm(false)))
         };
         OneOfBuilder::new()

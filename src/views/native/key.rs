@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::super::{present, present_object, whole_number};
-use super::{CreditsView, RateLimitView};
-use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
+use super::context::{self, MetaObject};
+use super::{AllowedCidrsSchema, CreditsView, MetaSchema, RateLimitView};
+use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Meta, Role, Timestamp};
 use crate::error::ApiError;
 use crate::service::api_keys::{KeyFilter, KeyQuery, KeyUpdate, NewKey};
 use crate::service::paging::{self, Page, PageAsked};
@@ -63,6 +64,18 @@ pub struct KeyView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     credits: Option<CreditsView>,
+    /// Only for a key with an allowlist: where it may be used from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AllowedCidrsSchema>, nullable = false)]
+    allowed_cidrs: Option<Vec<String>>,
+    /// Only when set: the owner's identifier for the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    external_id: Option<String>,
+    /// Only when set: the owner's data, as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MetaSchema>, nullable = false)]
+    meta: Option<Meta>,
     /// Create and rotate responses only: the full key, never shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -119,6 +132,9 @@ impl KeyView {
             api_key: key.hint,
             rate_limit,
             credits,
+            allowed_cidrs: context::show_allowed_cidrs(&key.allowed_cidrs),
+            external_id: key.external_id.map(|id| id.as_str().to_owned()),
+            meta: key.meta,
             secret: None,
         }
     }
@@ -162,6 +178,23 @@ pub struct CreateKeyBody {
     #[serde(default, deserialize_with = "present_object")]
     #[schema(value_type = Option<CreditsView>)]
     credits: Option<Option<CreditsView>>,
+    /// Where the key may be used from; `null`, `[]` or absent: anywhere.
+    #[serde(default, rename = "allowedCidrs")]
+    #[schema(value_type = Option<AllowedCidrsSchema>)]
+    allowed_cidrs: Option<Vec<String>>,
+    /// The owner's identifier for the key, 1 to 255 characters without
+    /// control characters; several keys may share one. `null` or absent: none.
+    #[serde(default, rename = "externalId")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]+$"
+    )]
+    external_id: Option<String>,
+    /// The owner's data; `null` or absent: none.
+    #[serde(default)]
+    #[schema(value_type = Option<MetaSchema>)]
+    meta: Option<MetaObject>,
 }
 
 /// A change to a key: at least one of the fields. A field left out keeps
@@ -190,9 +223,27 @@ pub struct UpdateKeyBody {
     #[serde(default, deserialize_with = "present_object")]
     #[schema(value_type = Option<CreditsView>)]
     credits: Option<Option<CreditsView>>,
+    /// Replaces the allowlist; `null` or `[]` removes it (the key works
+    /// from anywhere).
+    #[serde(default, deserialize_with = "present", rename = "allowedCidrs")]
+    #[schema(value_type = Option<AllowedCidrsSchema>)]
+    allowed_cidrs: Option<Option<Vec<String>>>,
+    /// Sets the external id (same rule as on create); `null` removes it.
+    #[serde(default, deserialize_with = "present", rename = "externalId")]
+    #[schema(
+        value_type = Option<String>,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]+$"
+    )]
+    external_id: Option<Option<String>>,
+    /// Replaces the meta (whole, not merged); `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<MetaSchema>)]
+    meta: Option<Option<MetaObject>>,
 }
 
-/// `?status=…&role=…&enabled=…&limit=…&pageKey=…`.
+/// `?status=…&role=…&enabled=…&externalId=…&limit=…&pageKey=…`.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KeyListQuery {
@@ -206,6 +257,14 @@ pub struct KeyListQuery {
     /// Only keys switched on (`true`) or off (`false`).
     #[param(value_type = Option<bool>)]
     enabled: Option<String>,
+    /// Only keys with this `externalId` (exactly).
+    #[serde(rename = "externalId")]
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]+$"
+    )]
+    external_id: Option<String>,
     /// Keys per page, 1 to 1000. With `limit` or `pageKey` the answer is a
     /// page (`{"items", "nextPageKey"}`); with neither, every key in a bare
     /// array.
@@ -232,6 +291,7 @@ impl KeyListQuery {
             status: self.status.as_deref().map(KeyStatus::parse).transpose()?,
             role: self.role.as_deref().map(Role::parse).transpose()?,
             enabled,
+            external_id: context::external_id(self.external_id)?,
         };
         let page = match (self.limit, self.page_key) {
             (None, None) => None,
@@ -304,6 +364,9 @@ impl CreateKeyBody {
                 .flatten()
                 .map(CreditsView::command)
                 .transpose()?,
+            allowed_cidrs: context::allowed_cidrs(self.allowed_cidrs)?,
+            external_id: context::external_id(self.external_id)?,
+            meta: context::meta(self.meta)?,
         })
     }
 }
@@ -326,21 +389,34 @@ impl UpdateKeyBody {
         let credits = (self.credits)
             .map(|c| c.map(CreditsView::command).transpose())
             .transpose()?;
+        let allowed_cidrs = (self.allowed_cidrs)
+            .map(context::allowed_cidrs)
+            .transpose()?;
+        let external_id = (self.external_id).map(context::external_id).transpose()?;
+        let meta = self.meta.map(context::meta).transpose()?;
         let update = KeyUpdate {
             enabled,
             description,
             expires_at,
             rate_limit,
             credits,
+            allowed_cidrs,
+            external_id,
+            meta,
         };
         if update.enabled.is_none()
             && update.description.is_none()
             && update.expires_at.is_none()
             && update.rate_limit.is_none()
             && update.credits.is_none()
+            && update.allowed_cidrs.is_none()
+            && update.external_id.is_none()
+            && update.meta.is_none()
         {
             return Err(ApiError::BadRequest(
-                "give at least one of enabled, description, expiresAt, rateLimit, credits".into(),
+                "give at least one of enabled, description, expiresAt, rateLimit, credits, \
+                 allowedCidrs, externalId, meta"
+                    .into(),
             ));
         }
         Ok(update)

@@ -2,6 +2,7 @@
 //! addressed by name.
 
 mod account;
+mod context;
 mod credential;
 mod error;
 mod events;
@@ -14,6 +15,7 @@ pub use account::{
     AccountListQuery, AccountPageView, AccountView, CreateAccountBody, CreatedAccountView,
     UpdateAccountBody,
 };
+pub use context::{AllowedCidrsSchema, MetaSchema};
 pub use credential::{MeView, MintTokenBody, SessionTokenView, VerdictView, VerifyBody};
 pub use error::NativeErrorBody;
 pub use events::{EventPageView, EventsQuery};

@@ -33,8 +33,8 @@ impl utoipa::PartialSchema for OutcomesView {
             .description(Some(
                 "Uses by outcome: `VALID`, or the verify code a use was refused with \
                  (`NOT_FOUND` for a wrong secret, `DISABLED`, `REVOKED`, `EXPIRED`, \
-                 `ACCOUNT_DISABLED`, `RATE_LIMITED`, `USAGE_EXCEEDED`, \
-                 `LIMITS_UNAVAILABLE`). Outcomes with no use are left out.",
+                 `ACCOUNT_DISABLED`, `IP_NOT_ALLOWED`, `RATE_LIMITED`, \
+                 `USAGE_EXCEEDED`, `LIMITS_UNAVAILABLE`). Outcomes with no use are left out.",
             ))
             .examples([serde_json::json!({"VALID": 41, "DISABLED": 1})])
             .into()

@@ -5,12 +5,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::super::object;
 use super::constant;
-use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Role, Timestamp};
+use crate::domain::{ApiKey, Description, KeyName, KeyStatus, Meta, Role, Timestamp};
 use crate::error::ApiError;
 use crate::secret::Secret;
 use crate::service::api_keys::{KeyFilter, KeyQuery, NewKey};
 use crate::service::paging::{self, Page, PageAsked};
 use crate::service::Asked;
+use crate::views::native::{AllowedCidrsSchema, MetaSchema};
 
 /// `{"data": <api_key resource>}`.
 #[derive(Serialize, ToSchema)]
@@ -126,6 +127,18 @@ pub struct V1ApiKeyAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     credits: Option<V1Credits>,
+    /// Extension, only for a key with an allowlist (set in the native API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AllowedCidrsSchema>, nullable = false)]
+    allowed_cidrs: Option<Vec<String>>,
+    /// Extension, only when set (in the native API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    external_id: Option<String>,
+    /// Extension, only when set (in the native API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MetaSchema>, nullable = false)]
+    meta: Option<Meta>,
 }
 
 /// A key's rate limit: `limit` uses per fixed window of `window_seconds`.
@@ -200,6 +213,9 @@ fn api_key(key: ApiKey, secret: Option<&Secret>) -> V1ApiKeyResource {
                     interval: r.interval.as_str(),
                 }),
             }),
+            allowed_cidrs: (key.allowed_cidrs.as_ref()).map(|c| c.entries().collect()),
+            external_id: key.external_id.map(|id| id.as_str().to_owned()),
+            meta: key.meta,
         },
     }
 }
@@ -249,6 +265,9 @@ impl V1CreateKeyAttributes {
             expires_at: None,
             rate_limit: None,
             credits: None,
+            allowed_cidrs: None,
+            external_id: None,
+            meta: None,
         })
     }
 }
