@@ -16,9 +16,9 @@ use keyward::store::schema::api_keys;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_reply, crn, error_body, events_path, invalid_authentication, key_path, keys_path,
-    secret_of, send, spawn_app, spawn_app_configured, text, tokens_path, v1_error, with_key,
-    AppSettings, Backend, Reply, TestAccount, TestApp,
+    assert_reply, crn, error_body, get_key, invalid_authentication, key_events, key_path,
+    keys_path, secret_of, send, spawn_app, spawn_app_configured, text, tokens_path, v1_attributes,
+    v1_error, with_key, without_secret, AppSettings, Backend, Reply, TestAccount, TestApp,
 };
 
 // ---------------------------------------------------------------------------
@@ -89,40 +89,6 @@ fn valid_key(account: &TestAccount, key: &Value) -> Value {
 
 fn refused(code: &str) -> Value {
     json!({ "valid": false, "code": code })
-}
-
-fn get_key(app: &TestApp, account: &TestAccount, name: &str) -> Value {
-    let reply = app.get(&key_path(account, name), Some(&account.owner_key));
-    assert_eq!(reply.status, 200, "GET {name}: {:?}", reply.body);
-    reply.body
-}
-
-fn without_secret(key: &Value) -> Value {
-    let mut key = key.clone();
-    key.as_object_mut().unwrap().remove("secret");
-    key
-}
-
-/// The key's events, newest first, without their times.
-fn events(app: &TestApp, account: &TestAccount, name: &str) -> Vec<Value> {
-    let path = format!("{}?limit=100", events_path(account, name));
-    let reply = app.get(&path, Some(&account.owner_key));
-    assert_eq!(reply.status, 200, "events of {name}: {:?}", reply.body);
-    let items = reply.body["items"].as_array().expect("items").clone();
-    items
-        .into_iter()
-        .map(|mut event| {
-            event.as_object_mut().unwrap().remove("occurredAt");
-            event
-        })
-        .collect()
-}
-
-fn v1_attributes(app: &TestApp, account: &TestAccount, id: &str) -> Value {
-    let path = format!("/api/v1/api_keys/{id}?api_key={}", account.owner_key);
-    let reply = app.get(&path, None);
-    assert_eq!(reply.status, 200, "v1 GET {id}: {:?}", reply.body);
-    reply.body["data"]["attributes"].clone()
 }
 
 /// The `allowed_cidrs` column of the key `id`, as stored.
@@ -467,7 +433,7 @@ fn allowlists_are_normalised_shown_changed_and_audited(backend: Backend) {
     assert_eq!(nothing.body["version"], "3");
 
     let actor = crn(&account, "owner");
-    let trail = events(&app, &account, "Till");
+    let trail = key_events(&app, &account, "Till");
     assert_eq!(
         trail[..2],
         [
@@ -587,7 +553,7 @@ fn bad_allowlists_are_refused_and_change_nothing(backend: Backend) {
     }
     assert!(wrong.is_empty(), "wrong answers:\n{}", wrong.join("\n"));
     assert_eq!(get_key(&app, &account, "Till"), before);
-    assert_eq!(events(&app, &account, "Till").len(), 1);
+    assert_eq!(key_events(&app, &account, "Till").len(), 1);
 }
 
 crate::on_both_backends!(

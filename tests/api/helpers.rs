@@ -586,3 +586,40 @@ pub fn redacted(value: &Value, known: &[(&str, &str)]) -> Value {
         other => other.clone(),
     }
 }
+
+/// A key as GET answers it (200 asserted).
+pub fn get_key(app: &TestApp, account: &TestAccount, name: &str) -> Value {
+    let reply = app.get(&key_path(account, name), Some(&account.owner_key));
+    assert_eq!(reply.status, 200, "GET {name}: {:?}", reply.body);
+    reply.body
+}
+
+/// The key without the secret a create or rotate answer shows.
+pub fn without_secret(key: &Value) -> Value {
+    let mut key = key.clone();
+    key.as_object_mut().unwrap().remove("secret");
+    key
+}
+
+/// The key's events, newest first, without their times.
+pub fn key_events(app: &TestApp, account: &TestAccount, name: &str) -> Vec<Value> {
+    let path = format!("{}?limit=100", events_path(account, name));
+    let reply = app.get(&path, Some(&account.owner_key));
+    assert_eq!(reply.status, 200, "events of {name}: {:?}", reply.body);
+    let items = reply.body["items"].as_array().expect("items").clone();
+    items
+        .into_iter()
+        .map(|mut event| {
+            event.as_object_mut().unwrap().remove("occurredAt");
+            event
+        })
+        .collect()
+}
+
+/// The `/api/v1` attributes of key `id` (200 asserted).
+pub fn v1_attributes(app: &TestApp, account: &TestAccount, id: &str) -> Value {
+    let path = format!("/api/v1/api_keys/{id}?api_key={}", account.owner_key);
+    let reply = app.get(&path, None);
+    assert_eq!(reply.status, 200, "v1 GET {id}: {:?}", reply.body);
+    reply.body["data"]["attributes"].clone()
+}

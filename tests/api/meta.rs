@@ -11,8 +11,8 @@ use keyward::store::schema::api_keys;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_reply, crn, error_body, events_path, key_path, keys_path, secret_of, send, spawn_app,
-    text, with_key, Backend, Reply, TestAccount, TestApp,
+    assert_reply, crn, error_body, get_key, key_events, key_path, keys_path, secret_of, send,
+    spawn_app, text, v1_attributes, with_key, without_secret, Backend, Reply, TestAccount, TestApp,
 };
 
 // ---------------------------------------------------------------------------
@@ -36,40 +36,6 @@ fn try_create(app: &TestApp, account: &TestAccount, name: &str, extra: Value) ->
         .unwrap()
         .extend(extra.as_object().expect("an object").clone());
     app.post(&keys_path(account), Some(&account.owner_key), &body)
-}
-
-fn get_key(app: &TestApp, account: &TestAccount, name: &str) -> Value {
-    let reply = app.get(&key_path(account, name), Some(&account.owner_key));
-    assert_eq!(reply.status, 200, "GET {name}: {:?}", reply.body);
-    reply.body
-}
-
-fn without_secret(key: &Value) -> Value {
-    let mut key = key.clone();
-    key.as_object_mut().unwrap().remove("secret");
-    key
-}
-
-/// The key's events, newest first, without their times.
-fn events(app: &TestApp, account: &TestAccount, name: &str) -> Vec<Value> {
-    let path = format!("{}?limit=100", events_path(account, name));
-    let reply = app.get(&path, Some(&account.owner_key));
-    assert_eq!(reply.status, 200, "events of {name}: {:?}", reply.body);
-    let items = reply.body["items"].as_array().expect("items").clone();
-    items
-        .into_iter()
-        .map(|mut event| {
-            event.as_object_mut().unwrap().remove("occurredAt");
-            event
-        })
-        .collect()
-}
-
-fn v1_attributes(app: &TestApp, account: &TestAccount, id: &str) -> Value {
-    let path = format!("/api/v1/api_keys/{id}?api_key={}", account.owner_key);
-    let reply = app.get(&path, None);
-    assert_eq!(reply.status, 200, "v1 GET {id}: {:?}", reply.body);
-    reply.body["data"]["attributes"].clone()
 }
 
 /// The `external_id` and `meta` columns of the key `id`, as stored.
@@ -235,7 +201,7 @@ fn meta_is_at_most_4_kib(backend: Backend) {
     assert_reply(&app.put(&path, owner, &over), 400, &bad_request(too_big));
     assert_eq!(get_key(&app, &account, "Full"), before);
     assert_eq!(stored(&app, &id).1, Some(compact(&at_limit)));
-    assert_eq!(events(&app, &account, "Full").len(), 1);
+    assert_eq!(key_events(&app, &account, "Full").len(), 1);
     // One byte less is fine again.
     let smaller = meta_of_size(4095);
     let changed = app.put(&path, owner, &json!({ "meta": smaller }));
@@ -293,7 +259,7 @@ fn changes_are_audited_with_old_and_new(backend: Backend) {
 
     let actor = crn(&account, "owner");
     assert_eq!(
-        events(&app, &account, "Till"),
+        key_events(&app, &account, "Till"),
         [
             json!({
                 "version": "3",
@@ -485,7 +451,7 @@ fn bad_values_are_refused_and_change_nothing(backend: Backend) {
     }
     assert!(wrong.is_empty(), "wrong answers:\n{}", wrong.join("\n"));
     assert_eq!(get_key(&app, &account, "Till"), before);
-    assert_eq!(events(&app, &account, "Till").len(), 1);
+    assert_eq!(key_events(&app, &account, "Till").len(), 1);
     // 255 characters, any script, are fine.
     let longest = "é".repeat(255);
     let changed = app.put(&path, owner, &json!({ "externalId": longest }));
