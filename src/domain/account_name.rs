@@ -18,14 +18,13 @@ impl AccountName {
         r"[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
     );
 
+    /// The length limit applies to the name as sent, as the OpenAPI document
+    /// states it; surrounding white space is trimmed afterwards.
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let trimmed = s.trim();
-        let chars = trimmed.chars().count();
-        if chars == 0
-            || chars > MAX_CHARS
-            || trimmed
-                .chars()
-                .any(|c| c.is_control() || is_bidi_control(c))
+        if trimmed.is_empty()
+            || s.chars().count() > MAX_CHARS
+            || s.chars().any(|c| c.is_control() || is_bidi_control(c))
         {
             return Err(Invalid(format!(
                 "account name must be 1 to {MAX_CHARS} printable characters"
@@ -41,5 +40,23 @@ impl AccountName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_white_space_but_counts_the_name_as_sent() {
+        assert_eq!(AccountName::parse("  Acme  ").unwrap().as_str(), "Acme");
+        let at_limit = "a".repeat(MAX_CHARS);
+        assert!(AccountName::parse(&at_limit).is_ok());
+        // One character over the limit is refused even when trimming would
+        // bring it back under: the OpenAPI document states maxLength on the
+        // value a client sends.
+        assert!(AccountName::parse(&format!("\u{a0}{at_limit}")).is_err());
+        assert!(AccountName::parse(" \u{a0} ").is_err());
+        assert!(AccountName::parse("a\u{202e}b").is_err());
     }
 }
