@@ -1,0 +1,290 @@
+//! Invitations: one-time, expiring tokens an owner hands to a person, and
+//! what accepting one does; the command line's first user.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+
+use crate::helpers::{
+    accept_path, assert_reply, error_body, forbidden, invitations_path, memberships_path,
+    spawn_app, spawn_app_on, text, AppSettings, Backend, TestDatabase, PASSWORD,
+};
+
+fn not_found() -> serde_json::Value {
+    error_body(404, "Not Found", "INVITATION_NOT_FOUND")
+}
+
+fn an_invitation_is_used_once(backend: Backend) {
+    let app = spawn_app(backend);
+    let root = app.create_account("Acme");
+    let created = app.post(
+        &invitations_path(&root),
+        Some(&root.owner_key),
+        &json!({ "email": "ada@example.com", "role": "merchant-terminal" }),
+    );
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let token = text(&created.body, "token").to_owned();
+    assert!(token.starts_with("kwinv_"), "{token}");
+    let mut invitation = created.body.clone();
+    invitation.as_object_mut().unwrap().remove("token");
+    assert_eq!(
+        invitation["createdBy"],
+        format!("crn:{}:api-key:owner", root.id)
+    );
+    assert_eq!(invitation["role"], "merchant-terminal");
+    // Listed without its token.
+    assert_reply(
+        &app.get(&invitations_path(&root), Some(&root.owner_key)),
+        200,
+        &json!({ "items": [invitation] }),
+    );
+    // A new user's password follows the policy; nothing is used up.
+    for (password, code) in [
+        ("elevenchars", "PASSWORD_TOO_SHORT"),
+        ("1q2w3e4r5t6y", "PASSWORD_TOO_COMMON"),
+        ("ADA", "PASSWORD_TOO_SHORT"),
+        ("Ada@Example.com", "PASSWORD_TOO_COMMON"),
+    ] {
+        let reply = app.post(
+            &accept_path(&token),
+            None,
+            &json!({ "name": "Ada", "password": password }),
+        );
+        assert_reply(&reply, 400, &error_body(400, "Bad Request", code));
+    }
+    let long = "x".repeat(257);
+    let reply = app.post(
+        &accept_path(&token),
+        None,
+        &json!({ "name": "Ada", "password": long }),
+    );
+    assert_reply(
+        &reply,
+        400,
+        &error_body(400, "Bad Request", "PASSWORD_TOO_LONG"),
+    );
+    assert_eq!(app.count_rows("users"), 0);
+
+    let accepted = app.accept(&token, "Ada", PASSWORD);
+    assert_eq!(accepted["membership"]["role"], "merchant-terminal");
+    assert_reply(
+        &app.post(
+            &accept_path(&token),
+            None,
+            &json!({ "name": "Ada", "password": PASSWORD }),
+        ),
+        404,
+        &not_found(),
+    );
+    assert_reply(
+        &app.get(&invitations_path(&root), Some(&root.owner_key)),
+        200,
+        &json!({ "items": [] }),
+    );
+    assert_eq!(app.count_rows("users"), 1);
+    // Inviting a member again is a conflict.
+    let again = app.post(
+        &invitations_path(&root),
+        Some(&root.owner_key),
+        &json!({ "email": "ADA@example.com", "role": "account-owner" }),
+    );
+    assert_reply(
+        &again,
+        409,
+        &error_body(409, "Conflict", "MEMBERSHIP_EXISTS"),
+    );
+}
+
+fn tokens_that_are_no_pending_invitation_are_all_not_found(backend: Backend) {
+    let app = spawn_app(backend);
+    let root = app.create_account("Acme");
+    let expired = app.invite(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    app.execute("UPDATE invitations SET expires_at = '2000-01-01 00:00:00'");
+    let withdrawn = app.invite(
+        &root.id,
+        &root.owner_key,
+        "bob@example.com",
+        "account-owner",
+    );
+    let listed = app.get(&invitations_path(&root), Some(&root.owner_key));
+    let id = text(&listed.body["items"][0], "id").to_owned();
+    let path = format!("{}/{id}", invitations_path(&root));
+    assert_eq!(app.delete(&path, Some(&root.owner_key)).status, 204);
+    assert_reply(&app.delete(&path, Some(&root.owner_key)), 404, &not_found());
+    let live = app.invite(&root.id, &root.owner_key, "cy@example.com", "account-owner");
+    let mut altered = live.clone();
+    altered.replace_range(10..11, if &live[10..11] == "a" { "b" } else { "a" });
+    let swapped = format!("kwus_{}", &live[6..]);
+    for token in [
+        expired.as_str(),
+        &withdrawn,
+        &altered,
+        &swapped,
+        "nonsense",
+        &root.owner_key,
+    ] {
+        let reply = app.post(
+            &accept_path(token),
+            None,
+            &json!({ "name": "X", "password": PASSWORD }),
+        );
+        assert_reply(&reply, 404, &not_found());
+    }
+    assert_eq!(app.count_rows("users"), 0);
+    // The live one still works.
+    app.accept(&live, "Cy", PASSWORD);
+}
+
+fn an_existing_user_accepts_with_its_own_password(backend: Backend) {
+    let app = spawn_app(backend);
+    let acme = app.create_account("Acme");
+    let globex = app.create_account("Globex");
+    let session = app.member(
+        &acme.id,
+        &acme.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let token = app.invite(
+        &globex.id,
+        &globex.owner_key,
+        "Ada@Example.com",
+        "merchant-terminal",
+    );
+    let wrong = app.post(
+        &accept_path(&token),
+        None,
+        &json!({ "name": "Someone", "password": "not her password" }),
+    );
+    assert_reply(
+        &wrong,
+        401,
+        &error_body(401, "Unauthorized", "INVALID_EMAIL_OR_PASSWORD"),
+    );
+    let accepted = app.accept(&token, "Someone Else", PASSWORD);
+    assert_eq!(accepted["user"]["id"], session.user["id"]);
+    assert_eq!(
+        accepted["user"]["name"], session.user["name"],
+        "the name stays"
+    );
+    assert_eq!(app.count_rows("users"), 1);
+    let me = app.user_call("GET", "/api/me", &session, None);
+    let accounts: Vec<_> = me.body["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["accountName"].clone(), m["role"].clone()))
+        .collect();
+    assert_eq!(
+        accounts,
+        [
+            (json!("Acme"), json!("account-owner")),
+            (json!("Globex"), json!("merchant-terminal")),
+        ]
+    );
+}
+
+fn only_owners_manage_members(backend: Backend) {
+    let app = spawn_app(backend);
+    let acme = app.create_account("Acme");
+    let globex = app.create_account("Globex");
+    let terminal = app.create_key(&acme, "till", "merchant-terminal");
+    let terminal = terminal["secret"].as_str().unwrap();
+    let body = json!({ "email": "eve@example.com", "role": "account-owner" });
+    for key in [terminal, globex.owner_key.as_str()] {
+        assert_reply(
+            &app.post(&invitations_path(&acme), Some(key), &body),
+            403,
+            &forbidden(),
+        );
+        assert_reply(
+            &app.get(&invitations_path(&acme), Some(key)),
+            403,
+            &forbidden(),
+        );
+        assert_reply(
+            &app.get(&memberships_path(&acme), Some(key)),
+            403,
+            &forbidden(),
+        );
+    }
+    // A bad body from someone who may not act is still just forbidden.
+    let bad = json!({ "email": "not an address", "role": "king" });
+    assert_reply(
+        &app.post(&invitations_path(&acme), Some(terminal), &bad),
+        403,
+        &forbidden(),
+    );
+    let refused = app.post(&invitations_path(&acme), Some(&acme.owner_key), &bad);
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert_eq!(app.count_rows("invitations"), 0);
+}
+
+fn the_command_line_creates_the_first_user(backend: Backend) {
+    let db = TestDatabase::new(backend);
+    let keyward = env!("CARGO_BIN_EXE_keyward");
+    let created = Command::new(keyward)
+        .args([
+            "accounts",
+            "create",
+            "--name",
+            "Acme",
+            "--database-url",
+            &db.url,
+        ])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let created: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    let account = text(&created, "accountId").to_owned();
+    let users_create = |password: &str, email: &str| {
+        let mut child = Command::new(keyward)
+            .args(["users", "create", "--email", email, "--account", &account])
+            .args(["--role", "account-owner", "--database-url", &db.url])
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = users_create("too short", "ada@example.com");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("PASSWORD_TOO_SHORT"));
+    let made = users_create(PASSWORD, "Ada@Example.com");
+    assert!(made.status.success(), "{made:?}");
+    let shown = String::from_utf8(made.stdout).unwrap();
+    assert!(!shown.contains(PASSWORD));
+    let made: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(made["user"]["name"], "ada");
+    assert_eq!(
+        made["membership"]["createdBy"],
+        format!("crn:{account}:cli:keyward")
+    );
+    let twice = users_create(PASSWORD, "ada@example.com");
+    assert!(!twice.status.success());
+
+    let app = spawn_app_on(db, backend, AppSettings::default());
+    let session = app.sign_in("ada@example.com", PASSWORD);
+    let me = app.user_call("GET", "/api/me", &session, None);
+    assert_eq!(me.body["memberships"][0]["accountId"], account.as_str());
+    assert_eq!(me.body["memberships"][0]["role"], "account-owner");
+}
+
+crate::on_both_backends!(
+    an_invitation_is_used_once,
+    tokens_that_are_no_pending_invitation_are_all_not_found,
+    an_existing_user_accepts_with_its_own_password,
+    only_owners_manage_members,
+    the_command_line_creates_the_first_user,
+);
