@@ -16,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use keyward::auth::authenticate;
-use keyward::domain::{AccountName, AllowedCidrs, ExternalId, KeyName, Meta, Role};
+use keyward::domain::{AccountName, AllowedCidrs, ExternalId, KeyName, Meta, Principal, Role};
 use keyward::secret::{HashCost, SecretHasher};
 use keyward::service::api_keys::{self, NewKey};
 use keyward::service::{accounts, Keyward, Limits, Tuning};
@@ -48,6 +48,7 @@ fn main() {
         let Ok(caller) = kw.authenticate(&owner, client).await else {
             panic!("the owner key does not authenticate");
         };
+        let caller = Principal::Key(caller);
         let mut cidrs: Vec<String> = (0..10).map(|i| format!("10.{i}.0.0/16")).collect();
         cidrs.extend((0..5).map(|i| format!("2001:db8:{i}::/48")));
         cidrs.push("127.0.0.0/8".into());
