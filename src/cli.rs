@@ -4,12 +4,13 @@ use std::io::Write as _;
 
 use anyhow::{anyhow, Context as _};
 
-use crate::config::{AccountsCommand, Cli, Command, ServeArgs};
-use crate::domain::{AccountId, AccountName, KeyName};
+use crate::config::{AccountsCommand, Cli, Command, ServeArgs, UsersCommand};
+use crate::domain::{AccountId, AccountName, Email, KeyName, Password, PersonName, Role};
+use crate::passwords::PasswordHasher;
 use crate::secret::SecretHasher;
-use crate::service::{accounts, Keyward};
+use crate::service::{accounts, users, Keyward};
 use crate::store::{self, Database};
-use crate::views::native::{AccountView, CreatedAccountView};
+use crate::views::native::{AccountView, CreatedAccountView, MembershipView, UserView};
 use crate::{Application, ServerOptions};
 
 /// Runs the command `cli` names.
@@ -53,6 +54,38 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 serde_json::to_string_pretty(&views)?
             )?;
+            Ok(())
+        }
+        Some(Command::Users(UsersCommand::Create {
+            email,
+            account,
+            role,
+            name,
+        })) => {
+            let email = Email::parse(&email)?;
+            let account = AccountId::parse(&account)?;
+            let role = Role::parse(&role)?;
+            let name = PersonName::parse(name.as_deref().unwrap_or(email.local_part()))?;
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let line = line.strip_suffix('\n').unwrap_or(&line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let password = Password::new_for(line.to_owned(), &email)
+                .map_err(|e| anyhow!("the password is refused: {e}"))?;
+            let passwords = PasswordHasher::new().map_err(|e| anyhow!(e))?;
+            let db = Database::open(&cli.database_url, 1)?;
+            migrate(&db)?;
+            let mut conn = db.get()?;
+            let (user, membership) =
+                users::create_member(&mut conn, &passwords, &email, &name, &password, &account, role)
+                    .map_err(|e| anyhow!("{e:?}"))?;
+            let json = serde_json::json!({
+                "user": UserView::new(user),
+                "membership": MembershipView::new(membership),
+            });
+            writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&json)?)?;
             Ok(())
         }
         Some(Command::Scan { paths }) => {
@@ -105,6 +138,7 @@ fn serve(database_url: &str, hasher: SecretHasher, args: ServeArgs) -> anyhow::R
         handle_signals: true,
         blocking_threads: args.pool_size as usize,
         trusted_proxies: args.trusted_proxies.clone(),
+        allow_insecure_sign_in: args.allow_insecure_sign_in,
     };
     let at_stop = kw.clone();
     let served = actix_web::rt::System::new().block_on(async move {

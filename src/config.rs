@@ -6,7 +6,7 @@ use crate::http::client::TrustedProxies;
 use crate::secret::HashCost;
 use std::time::Duration;
 
-use crate::service::throttle::ThrottleSettings;
+use crate::service::throttle::{SignInSettings, ThrottleSettings};
 use crate::service::{Limits, Tuning};
 
 /// Keyward: account-scoped API keys over HTTP.
@@ -59,6 +59,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Manage the people who sign in to the dashboard.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Find Keyward API keys and session tokens (whole, with a valid
     /// checksum) in files; prints `path:line:` and a masked form of each,
     /// and exits with status 1 when it finds any. No database is read.
@@ -91,6 +94,29 @@ pub enum AccountsCommand {
     List,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user who is a member of an account, for the first person to
+    /// sign in (later ones are invited). Reads the password from standard
+    /// input (its first line; at least 12 characters, not a common one);
+    /// prints JSON `{"user", "membership"}` on stdout.
+    Create {
+        /// The address the user signs in with.
+        #[arg(long)]
+        email: String,
+        /// The account the user is a member of (and through it, of its
+        /// descendants).
+        #[arg(long)]
+        account: String,
+        /// The role of the membership: `account-owner` or `merchant-terminal`.
+        #[arg(long)]
+        role: String,
+        /// The user's name as people see it [default: the email's local part].
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
 /// Flags of `keyward serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -118,9 +144,47 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_SESSION_TTL_MAX", default_value_t = 86_400)]
     pub session_ttl_max: i64,
 
+    /// How long a signed-in user's session (the dashboard's cookie) lasts
+    /// unused, in seconds.
+    #[arg(long, env = "KEYWARD_SESSION_IDLE", default_value_t = 1800)]
+    pub session_idle: i64,
+
+    /// How long a signed-in user's session lasts at most, used or not, in
+    /// seconds: the cookie's Max-Age.
+    #[arg(long, env = "KEYWARD_SESSION_LIFETIME", default_value_t = 43_200)]
+    pub session_lifetime: i64,
+
+    /// Let users sign in over plain HTTP from any address. Without it, a
+    /// sign-in must come over HTTPS (directly, or through a trusted proxy
+    /// that sends `X-Forwarded-Proto: https`) or from a loopback address;
+    /// otherwise it is refused with 403 HTTPS_REQUIRED. Only for a network
+    /// where nobody can read the traffic.
+    #[arg(long, env = "KEYWARD_ALLOW_INSECURE_SIGN_IN", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_insecure_sign_in: bool,
+
+    /// How long an invitation can be accepted, in seconds.
+    #[arg(long, env = "KEYWARD_INVITATION_TTL", default_value_t = 604_800)]
+    pub invitation_ttl: i64,
+
+    /// Failed sign-ins for one email address before sign-ins with it are
+    /// refused (429) for the rest of the window.
+    #[arg(long, env = "KEYWARD_SIGN_IN_FAILURE_LIMIT", default_value_t = 20)]
+    pub sign_in_failure_limit: u32,
+
+    /// Failed sign-ins from one client address, whatever the email, before
+    /// sign-ins from it are refused for the rest of the window.
+    #[arg(long, env = "KEYWARD_SIGN_IN_ADDRESS_FAILURE_LIMIT", default_value_t = 100)]
+    pub sign_in_address_failure_limit: u32,
+
+    /// The window failed sign-ins are counted in, in seconds.
+    #[arg(long, env = "KEYWARD_SIGN_IN_FAILURE_WINDOW", default_value_t = 900)]
+    pub sign_in_failure_window: u64,
+
     /// Proxies (comma-separated addresses or CIDRs such as 10.0.0.0/8) whose
-    /// `X-Forwarded-For` or `Forwarded` header names the client. From any
-    /// other peer those headers are ignored. [default: none]
+    /// `X-Forwarded-For` or `Forwarded` header names the client, and whose
+    /// `X-Forwarded-Proto` (or `Forwarded` `proto=`) says whether the client
+    /// used HTTPS. From any other peer those headers are ignored.
+    /// [default: none]
     #[arg(long, env = "KEYWARD_TRUSTED_PROXIES", default_value = "",
           hide_default_value = true, value_parser = TrustedProxies::parse)]
     pub trusted_proxies: TrustedProxies,
@@ -146,7 +210,8 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_AUTH_FAILURE_WINDOW", default_value_t = 60)]
     pub auth_failure_window: u64,
 
-    /// How long a throttled attempt is held before its 429, in milliseconds.
+    /// How long a throttled attempt (or sign-in) is held before its 429, in
+    /// milliseconds.
     #[arg(long, env = "KEYWARD_AUTH_TARPIT_MS", default_value_t = 1000)]
     pub auth_tarpit_ms: u64,
 
@@ -212,6 +277,12 @@ impl ServeArgs {
         if self.cache_capacity < 1 {
             return Err("--cache-capacity must be at least 1".into());
         }
+        if self.session_idle < 1 || self.session_lifetime < 1 {
+            return Err("--session-idle and --session-lifetime must be at least 1 second".into());
+        }
+        if self.invitation_ttl < 1 {
+            return Err("--invitation-ttl must be at least 1 second".into());
+        }
         Ok(())
     }
 
@@ -222,6 +293,12 @@ impl ServeArgs {
             throttle: ThrottleSettings {
                 max_failures: self.auth_failure_limit.max(1),
                 window: Duration::from_secs(self.auth_failure_window.max(1)),
+                tarpit: Duration::from_millis(self.auth_tarpit_ms),
+            },
+            sign_in: SignInSettings {
+                per_email: self.sign_in_failure_limit.max(1),
+                per_address: self.sign_in_address_failure_limit.max(1),
+                window: Duration::from_secs(self.sign_in_failure_window.max(1)),
                 tarpit: Duration::from_millis(self.auth_tarpit_ms),
             },
             last_used_flush: Duration::from_secs(self.last_used_flush),
@@ -235,6 +312,9 @@ impl ServeArgs {
         Limits {
             session_ttl_default_seconds: self.session_ttl_default,
             session_ttl_max_seconds: self.session_ttl_max,
+            user_session_idle_seconds: self.session_idle,
+            user_session_lifetime_seconds: self.session_lifetime,
+            invitation_lifetime_seconds: self.invitation_ttl,
         }
     }
 }

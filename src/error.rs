@@ -33,6 +33,10 @@ pub enum ApiError {
     /// 429: too many failed attempts; retry after this many seconds.
     #[error("RATE_LIMIT_EXCEEDED")]
     TooManyRequests(u64),
+    /// 429 `TOO_MANY_FAILED_SIGN_INS`: sign-ins for this email or from this
+    /// address are refused for this many more seconds.
+    #[error("TOO_MANY_FAILED_SIGN_INS")]
+    SignInThrottled(u64),
     /// 429: the key's own rate limit is spent until its window ends, this
     /// many seconds from now.
     #[error("RATE_LIMIT_EXCEEDED")]
@@ -60,6 +64,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) | ApiError::RateLimited(_) => {
                 ErrorCode::RateLimitExceeded.status()
             }
+            ApiError::SignInThrottled(_) => ErrorCode::TooManyFailedSignIns.status(),
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable.status(),
             ApiError::Internal(_) => ErrorCode::InternalError.status(),
         }
@@ -78,7 +83,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(allow) => {
                 builder.insert_header((header::ALLOW, allow.as_str()));
             }
-            ApiError::TooManyRequests(seconds) => {
+            ApiError::TooManyRequests(seconds) | ApiError::SignInThrottled(seconds) => {
                 builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
                 // Make a flooding client pay for a new connection each time.
                 builder.force_close();

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod passwords;
 pub mod scan;
 pub mod secret;
 pub mod service;
@@ -34,6 +35,9 @@ pub struct ServerOptions {
     pub blocking_threads: usize,
     /// Proxies whose forwarding headers name the client (see `http::client`).
     pub trusted_proxies: http::client::TrustedProxies,
+    /// Whether users may sign in over plain HTTP from anywhere (see
+    /// `http::session`).
+    pub allow_insecure_sign_in: bool,
 }
 
 /// A bound, not yet awaited HTTP server.
@@ -49,9 +53,16 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let data = web::Data::new(kw);
         let proxies = web::Data::new(options.trusted_proxies.clone());
-        let mut server =
-            HttpServer::new(move || http::app().app_data(data.clone()).app_data(proxies.clone()))
-                .listen(listener)?;
+        let sign_in = web::Data::new(http::session::Transport {
+            allow_insecure_sign_in: options.allow_insecure_sign_in,
+        });
+        let mut server = HttpServer::new(move || {
+            http::app()
+                .app_data(data.clone())
+                .app_data(proxies.clone())
+                .app_data(sign_in.clone())
+        })
+        .listen(listener)?;
         if let Some(workers) = options.workers {
             server = server.workers(workers);
         }

@@ -14,6 +14,8 @@ pub struct Metrics {
     auth_outcomes: IntCounterVec,
     cache_lookups: IntCounterVec,
     limit_decisions: IntCounterVec,
+    sign_ins: IntCounterVec,
+    password_checks: prometheus::IntCounter,
     pool: IntGaugeVec,
 }
 
@@ -82,6 +84,19 @@ impl Metrics {
             ),
             &["outcome", "fallback"],
         )?;
+        let sign_ins = IntCounterVec::new(
+            Opts::new(
+                "keyward_sign_ins_total",
+                "Sign-ins with an email and a password, by outcome (signed_in, refused: a \
+                 wrong password and an unknown address alike, throttled).",
+            ),
+            &["outcome"],
+        )?;
+        let password_checks = prometheus::IntCounter::new(
+            "keyward_password_checks_total",
+            "Presented passwords checked with argon2 at the password cost, against a user's \
+             hash or, for an address no user has, the decoy: one count either way.",
+        )?;
         let pool = IntGaugeVec::new(
             Opts::new(
                 "keyward_db_pool_connections",
@@ -94,6 +109,8 @@ impl Metrics {
         registry.register(Box::new(auth_outcomes.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
         registry.register(Box::new(limit_decisions.clone()))?;
+        registry.register(Box::new(sign_ins.clone()))?;
+        registry.register(Box::new(password_checks.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         Ok(Self {
             registry,
@@ -102,6 +119,8 @@ impl Metrics {
             auth_outcomes,
             cache_lookups,
             limit_decisions,
+            sign_ins,
+            password_checks,
             pool,
         })
     }
@@ -126,6 +145,16 @@ impl Metrics {
         self.limit_decisions
             .with_label_values(&[outcome, fallback])
             .inc();
+    }
+
+    /// A sign-in ended: `signed_in`, `refused` or `throttled`.
+    pub fn sign_in(&self, outcome: &str) {
+        self.sign_ins.with_label_values(&[outcome]).inc();
+    }
+
+    /// A presented password was checked with argon2.
+    pub fn password_checked(&self) {
+        self.password_checks.inc();
     }
 
     pub fn cache_lookup(&self, cache: CacheName, hit: bool) {

@@ -6,10 +6,13 @@
 //! verification one primary-key read; the checksum lets a mistyped or
 //! truncated credential be refused without touching the database; the fixed
 //! prefix lets secret scanners find leaked keys. The random part carries
-//! about 143 bits.
+//! about 143 bits. A user's session (the dashboard's cookie, `kwus_`) and an
+//! invitation (`kwinv_`) are made the same way.
 //!
 //! API key secrets are stored only as argon2id PHC strings. Session tokens,
-//! which are short-lived and equally random, are stored as SHA-256 digests.
+//! user sessions and invitations, which are short-lived and equally random,
+//! are stored as SHA-256 digests. Passwords are another matter: see
+//! `passwords`.
 
 use std::fmt;
 
@@ -31,11 +34,42 @@ const HINT_LEN: usize = 6;
 
 pub use crate::domain::CredentialKind;
 
-/// The prefix that tells which kind of credential a string claims to be.
-fn prefix(kind: CredentialKind) -> &'static str {
-    match kind {
-        CredentialKind::ApiKey => "kw_",
-        CredentialKind::SessionToken => "kwst_",
+/// Every kind of random token Keyward issues: the two credentials a
+/// request may carry in `x-api-key`, a signed-in user's session (its
+/// cookie), and an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    ApiKey,
+    SessionToken,
+    UserSession,
+    Invitation,
+}
+
+impl SecretKind {
+    const ALL: [SecretKind; 4] = [
+        SecretKind::SessionToken,
+        SecretKind::ApiKey,
+        SecretKind::UserSession,
+        SecretKind::Invitation,
+    ];
+}
+
+impl From<CredentialKind> for SecretKind {
+    fn from(kind: CredentialKind) -> Self {
+        match kind {
+            CredentialKind::ApiKey => SecretKind::ApiKey,
+            CredentialKind::SessionToken => SecretKind::SessionToken,
+        }
+    }
+}
+
+/// The prefix that tells which kind of token a string claims to be.
+fn prefix(kind: impl Into<SecretKind>) -> &'static str {
+    match kind.into() {
+        SecretKind::ApiKey => "kw_",
+        SecretKind::SessionToken => "kwst_",
+        SecretKind::UserSession => "kwus_",
+        SecretKind::Invitation => "kwinv_",
     }
 }
 
@@ -44,8 +78,9 @@ fn prefix(kind: CredentialKind) -> &'static str {
 pub struct Secret(String);
 
 impl Secret {
-    /// Issues a new credential of `kind` that carries `id`.
-    pub fn generate(kind: CredentialKind, id: Uuid) -> Self {
+    /// Issues a new credential (or other token) of `kind` that carries `id`.
+    pub fn generate(kind: impl Into<SecretKind>, id: Uuid) -> Self {
+        let kind = kind.into();
         let mut rng = OsRng;
         let mut body = String::with_capacity(prefix(kind).len() + ID_LEN + RANDOM_LEN);
         body.push_str(prefix(kind));
@@ -95,7 +130,15 @@ pub fn parse(s: &str) -> Option<Presented> {
     let kind = [CredentialKind::SessionToken, CredentialKind::ApiKey]
         .into_iter()
         .find(|kind| s.starts_with(prefix(*kind)))?;
-    let rest = &s[prefix(kind).len()..];
+    let (id, secret) = parse_as(kind, s)?;
+    Some(Presented { kind, id, secret })
+}
+
+/// Parses a token of `kind` (a user session's cookie, an invitation)
+/// without any I/O: the id it carries and the whole token. `None` means
+/// malformed, or of another kind.
+pub fn parse_as(kind: impl Into<SecretKind>, s: &str) -> Option<(Uuid, Secret)> {
+    let rest = s.strip_prefix(prefix(kind))?;
     if rest.len() != ID_LEN + RANDOM_LEN + CHECKSUM_LEN || !rest.is_ascii() {
         return None;
     }
@@ -113,11 +156,17 @@ pub fn parse(s: &str) -> Option<Presented> {
         return None;
     }
     let id = Uuid::try_parse(id_hex).ok()?;
-    Some(Presented {
-        kind,
-        id,
-        secret: Secret(s.to_owned()),
-    })
+    Some((id, Secret(s.to_owned())))
+}
+
+/// The CSRF token of the user session whose cookie holds `session`: a
+/// one-way function of it, so it needs storing nowhere, differs for every
+/// session, and tells nothing about the cookie it comes from.
+pub fn csrf_token(session: &Secret) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"keyward csrf token\0");
+    hasher.update(session.0.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hasher.finalize())
 }
 
 fn checksum(body: &str) -> String {
@@ -134,13 +183,14 @@ fn checksum(body: &str) -> String {
 /// What [`redact_credentials`] puts in place of a credential.
 pub const REDACTED: &str = "[redacted]";
 
-/// `text` with everything that looks like a credential replaced by
-/// [`REDACTED`]: a `kw_` or `kwst_` prefix, in any case, and the letters and
-/// digits after it. For text that may echo request data, such as an error
-/// message naming a field the client sent, or a request id.
+/// `text` with everything that looks like a credential or token replaced by
+/// [`REDACTED`]: a `kw_`, `kwst_`, `kwus_` or `kwinv_` prefix, in any case,
+/// and the letters and digits after it. For text that may echo request
+/// data, such as an error message naming a field the client sent, a request
+/// id, or a path that holds an invitation token.
 pub fn redact_credentials(text: &str) -> std::borrow::Cow<'_, str> {
     let lower = text.to_ascii_lowercase();
-    let prefixes = [CredentialKind::SessionToken, CredentialKind::ApiKey].map(prefix);
+    let prefixes = SecretKind::ALL.map(prefix);
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
@@ -225,14 +275,20 @@ thread_local! {
     static WORKING_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs argon2id with `params` into `out`, on this thread's working memory.
-fn argon2id(
+/// Runs argon2id with `params` into `out`: on this thread's working memory
+/// when cheap, on memory of its own otherwise.
+pub(crate) fn argon2id(
     params: &Params,
     secret: &[u8],
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    if !cheap(params.m_cost(), params.t_cost()) {
+        // A password-grade cost (megabytes): kept by every thread that ever
+        // hashed, it would pin that much memory per blocking thread.
+        return argon2.hash_password_into(secret, salt, out);
+    }
     WORKING_MEMORY.with(|memory| {
         let mut memory = memory.borrow_mut();
         let blocks = params.block_count();
@@ -241,6 +297,23 @@ fn argon2id(
         }
         argon2.hash_password_into_with_memory(secret, salt, out, &mut memory[..blocks])
     })
+}
+
+/// The PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) of `secret`
+/// hashed with `params` and a fresh salt.
+pub(crate) fn hash_phc(params: &Params, secret: &[u8]) -> Result<String, argon2::Error> {
+    let mut salt = [0u8; SALT_LEN];
+    OsRng.fill(&mut salt);
+    let mut out = [0u8; OUTPUT_LEN];
+    argon2id(params, secret, &salt, &mut out)?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(out),
+    ))
 }
 
 /// Whether argon2 with `memory_kib` and `iterations` is cheap (see
@@ -287,52 +360,47 @@ impl SecretHasher {
     /// The PHC string (`$argon2id$v=19$m=…,t=…,p=1$salt$hash`) of `secret`
     /// with a fresh salt.
     pub fn hash(&self, secret: &Secret) -> Result<String, argon2::Error> {
-        let mut salt = [0u8; SALT_LEN];
-        OsRng.fill(&mut salt);
-        let mut out = [0u8; OUTPUT_LEN];
-        argon2id(&self.params, secret.0.as_bytes(), &salt, &mut out)?;
-        Ok(format!(
-            "$argon2id$v=19$m={},t={},p={}${}${}",
-            self.params.m_cost(),
-            self.params.t_cost(),
-            self.params.p_cost(),
-            STANDARD_NO_PAD.encode(salt),
-            STANDARD_NO_PAD.encode(out),
-        ))
+        hash_phc(&self.params, secret.0.as_bytes())
     }
 
     /// Whether `secret` matches `phc`, using the parameters recorded in `phc`.
     /// A stored value that does not parse counts as no match.
     pub fn verify(&self, secret: &Secret, phc: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(phc) else {
-            return false;
-        };
-        if parsed.algorithm.as_str() != "argon2id" || parsed.version.is_some_and(|v| v != 0x13) {
-            return false;
-        }
-        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
-            return false;
-        };
-        let mut salt_bytes = [0u8; 64];
-        let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
-            return false;
-        };
-        let expected = expected.as_bytes();
-        let Ok(recorded) = Params::try_from(&parsed) else {
-            return false;
-        };
-        let Ok(params) = Params::new(
-            recorded.m_cost(),
-            recorded.t_cost(),
-            recorded.p_cost(),
-            Some(expected.len()),
-        ) else {
-            return false;
-        };
-        let mut out = vec![0u8; expected.len()];
-        argon2id(&params, secret.0.as_bytes(), salt, &mut out).is_ok()
-            && out.ct_eq(expected).unwrap_u8() == 1
+        verify_phc(secret.0.as_bytes(), phc)
     }
+}
+
+/// Whether `secret` hashes to `phc` (an argon2id PHC string, version 19),
+/// with the parameters `phc` records. A stored value that does not parse
+/// counts as no match.
+pub(crate) fn verify_phc(secret: &[u8], phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    if parsed.algorithm.as_str() != "argon2id" || parsed.version.is_some_and(|v| v != 0x13) {
+        return false;
+    }
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let expected = expected.as_bytes();
+    let Ok(recorded) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let Ok(params) = Params::new(
+        recorded.m_cost(),
+        recorded.t_cost(),
+        recorded.p_cost(),
+        Some(expected.len()),
+    ) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    argon2id(&params, secret, salt, &mut out).is_ok() && out.ct_eq(expected).unwrap_u8() == 1
 }
 
 #[cfg(test)]
@@ -402,6 +470,24 @@ mod tests {
             std::borrow::Cow::Borrowed(_)
         ));
         assert_eq!(redact_credentials("é kw_ é"), "é [redacted] é");
+        let invitation = Secret::generate(SecretKind::Invitation, Uuid::new_v4());
+        let path = format!("/api/invitations/{}/accept", invitation.expose());
+        assert_eq!(redact_credentials(&path), "/api/invitations/[redacted]/accept");
+        let session = Secret::generate(SecretKind::UserSession, Uuid::new_v4());
+        assert_eq!(redact_credentials(session.expose()), "[redacted]");
+    }
+
+    #[test]
+    fn tokens_of_other_kinds_parse_only_as_their_kind() {
+        let id = Uuid::new_v4();
+        let session = Secret::generate(SecretKind::UserSession, id);
+        assert!(session.expose().starts_with("kwus_"));
+        assert_eq!(parse_as(SecretKind::UserSession, session.expose()), Some((id, session.clone())));
+        assert_eq!(parse_as(SecretKind::Invitation, session.expose()), None);
+        assert!(parse(session.expose()).is_none());
+        let csrf = csrf_token(&session);
+        assert_eq!(csrf.len(), 43);
+        assert_ne!(csrf, csrf_token(&Secret::generate(SecretKind::UserSession, id)));
     }
 
     #[test]

@@ -71,5 +71,5 @@ pub async fn authenticate(
     let Some(presented) = presented else {
         return Err(ErrorCode::MissingAuthentication.into());
     };
-    kw.authenticate(presented, client).await
+    kw.authenticate(presented, client).await.map(Principal::Key)
 }

@@ -1,10 +1,13 @@
 use std::fmt;
 
-use super::{AccountId, KeyName};
+use super::{AccountId, KeyName, UserId};
 
 /// A resource name identifying who did something, e.g. `crn:{accountId}:api-key:{name}`.
 ///
-/// Actors that are not keys have a kind of their own: the command line is
+/// A user is `crn::user:{userId}`, with an empty account part: a user
+/// belongs to no one account.
+///
+/// Actors that are neither have a kind of their own: the command line is
 /// `crn:{accountId}:cli:keyward`, and Keyward acting on a leak report (see
 /// `service::leaks`) is `crn:{accountId}:leak-report:keyward`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +16,10 @@ pub struct Crn(String);
 impl Crn {
     pub fn api_key(account: &AccountId, name: &KeyName) -> Self {
         Self(format!("crn:{account}:api-key:{name}"))
+    }
+
+    pub fn user(id: &UserId) -> Self {
+        Self(format!("crn::user:{id}"))
     }
 
     pub fn cli(account: &AccountId) -> Self {

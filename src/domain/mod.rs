@@ -8,15 +8,20 @@ mod api_key;
 mod cidr;
 mod crn;
 mod description;
+mod email;
 mod external_id;
 mod key_name;
 pub mod limits;
 mod meta;
+pub mod password;
 pub mod permission;
+mod person_name;
 mod principal;
 mod role;
 mod scope;
 mod timestamp;
+mod user;
+mod user_id;
 
 pub use account::{Account, MAX_DEPTH};
 pub use account_id::AccountId;
@@ -26,14 +31,19 @@ pub use api_key::{ApiKey, CreditsPolicy, KeyStatus};
 pub use cidr::{canonical as canonical_ip, Cidr};
 pub use crn::Crn;
 pub use description::Description;
+pub use email::Email;
 pub use external_id::ExternalId;
 pub use key_name::KeyName;
 pub use limits::{Credits, RateLimit, Refill, RefillInterval};
 pub use meta::{KeyContext, Meta};
-pub use principal::{Credential, CredentialKind, Principal};
+pub use password::Password;
+pub use person_name::PersonName;
+pub use principal::{Credential, CredentialKind, Grant, KeyPrincipal, Principal, UserPrincipal};
 pub use role::Role;
 pub use scope::Scope;
 pub use timestamp::Timestamp;
+pub use user::{Invitation, Membership, User};
+pub use user_id::UserId;
 
 /// Whether `c` is a bidirectional formatting character (embeddings,
 /// overrides, isolates and marks). Free text that people read, such as a

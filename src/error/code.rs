@@ -21,13 +21,22 @@ pub enum ErrorCode {
     ConcurrentModification,
     VersionMismatch,
     RateLimitExceeded,
+    InvalidEmailOrPassword,
+    HttpsRequired,
+    CsrfTokenInvalid,
+    OriginNotAllowed,
+    InvitationNotFound,
+    MembershipNotFound,
+    MembershipExists,
+    CurrentPasswordIncorrect,
+    TooManyFailedSignIns,
     InternalError,
     ServiceUnavailable,
 }
 
 impl ErrorCode {
     /// Every code, for tests and the documentation.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::MissingAuthentication,
         ErrorCode::InvalidAuthentication,
         ErrorCode::Forbidden,
@@ -41,6 +50,15 @@ impl ErrorCode {
         ErrorCode::ConcurrentModification,
         ErrorCode::VersionMismatch,
         ErrorCode::RateLimitExceeded,
+        ErrorCode::InvalidEmailOrPassword,
+        ErrorCode::HttpsRequired,
+        ErrorCode::CsrfTokenInvalid,
+        ErrorCode::OriginNotAllowed,
+        ErrorCode::InvitationNotFound,
+        ErrorCode::MembershipNotFound,
+        ErrorCode::MembershipExists,
+        ErrorCode::CurrentPasswordIncorrect,
+        ErrorCode::TooManyFailedSignIns,
         ErrorCode::InternalError,
         ErrorCode::ServiceUnavailable,
     ];
@@ -61,6 +79,15 @@ impl ErrorCode {
             ErrorCode::ConcurrentModification => "CONCURRENT_MODIFICATION",
             ErrorCode::VersionMismatch => "VERSION_MISMATCH",
             ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
+            ErrorCode::InvalidEmailOrPassword => "INVALID_EMAIL_OR_PASSWORD",
+            ErrorCode::HttpsRequired => "HTTPS_REQUIRED",
+            ErrorCode::CsrfTokenInvalid => "CSRF_TOKEN_INVALID",
+            ErrorCode::OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
+            ErrorCode::InvitationNotFound => "INVITATION_NOT_FOUND",
+            ErrorCode::MembershipNotFound => "MEMBERSHIP_NOT_FOUND",
+            ErrorCode::MembershipExists => "MEMBERSHIP_EXISTS",
+            ErrorCode::CurrentPasswordIncorrect => "CURRENT_PASSWORD_INCORRECT",
+            ErrorCode::TooManyFailedSignIns => "TOO_MANY_FAILED_SIGN_INS",
             ErrorCode::InternalError => "INTERNAL_ERROR",
             ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
         }
@@ -103,6 +130,33 @@ impl ErrorCode {
                  the key's own rate limit is spent until its window ends (`Retry-After` says \
                  when to try again)"
             }
+            ErrorCode::InvalidEmailOrPassword => {
+                "no user has this email address, or the password is not theirs: the answer does not say which, and takes as long either way"
+            }
+            ErrorCode::HttpsRequired => {
+                "a sign-in must come over HTTPS (directly, or through a trusted proxy that says so with `X-Forwarded-Proto`), unless the client is on this host or the server runs with `--allow-insecure-sign-in`"
+            }
+            ErrorCode::CsrfTokenInvalid => {
+                "a change made with the session cookie needs the session's `csrfToken` in the `x-csrf-token` header"
+            }
+            ErrorCode::OriginNotAllowed => {
+                "a request made with the session cookie (or a sign-in) came from a page of another origin than this server's"
+            }
+            ErrorCode::InvitationNotFound => {
+                "no pending invitation has this token or id: it never existed, was accepted or withdrawn, or has expired (the answer does not say which)"
+            }
+            ErrorCode::MembershipNotFound => {
+                "the user is not a member of this account"
+            }
+            ErrorCode::CurrentPasswordIncorrect => {
+                "`currentPassword` is not the signed-in user's password; nothing changed"
+            }
+            ErrorCode::MembershipExists => {
+                "the user with this email address is already a member of the account"
+            }
+            ErrorCode::TooManyFailedSignIns => {
+                "too many failed sign-ins for this email address or from this client address within the window; every sign-in with it is refused until the window ends (`Retry-After` says when)"
+            }
             ErrorCode::InternalError => {
                 "a fault in Keyward or an unexpected database error; the cause is in the \
                  server log"
@@ -125,6 +179,15 @@ impl ErrorCode {
             | ErrorCode::ConcurrentModification => StatusCode::CONFLICT,
             ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             ErrorCode::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::InvalidEmailOrPassword => StatusCode::UNAUTHORIZED,
+            ErrorCode::HttpsRequired => StatusCode::FORBIDDEN,
+            ErrorCode::CsrfTokenInvalid => StatusCode::FORBIDDEN,
+            ErrorCode::OriginNotAllowed => StatusCode::FORBIDDEN,
+            ErrorCode::InvitationNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MembershipNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MembershipExists => StatusCode::CONFLICT,
+            ErrorCode::CurrentPasswordIncorrect => StatusCode::BAD_REQUEST,
+            ErrorCode::TooManyFailedSignIns => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -1,19 +1,23 @@
 //! Who the client is, by address: the TCP peer, or behind a trusted proxy
 //! the address that proxy reports. The throttle and the access log both ask
-//! here, so they always agree.
+//! here, so they always agree. Also whether the client spoke HTTPS and
+//! which origin it addressed, by the same trust: the session cookie's
+//! `Secure` flag, the HTTPS rule of sign-in and the `Origin` check ask here.
 
 use std::future::{ready, Ready};
 use std::net::IpAddr;
 use std::str::FromStr;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderMap, FORWARDED};
+use actix_web::http::header::{HeaderMap, FORWARDED, HOST};
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::domain::{canonical_ip as canonical, Cidr};
 use crate::error::ApiError;
 
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
+const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+const X_FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// The proxies whose `X-Forwarded-For` and `Forwarded` headers are believed.
 /// Empty by default: then no such header is ever read.
@@ -61,6 +65,54 @@ impl TrustedProxies {
         }
         Some(client)
     }
+}
+
+impl TrustedProxies {
+    /// Whether the client's request came over HTTPS: `direct` when this
+    /// server's own listener speaks TLS; otherwise only when the peer is a
+    /// trusted proxy and the nearest proxy says so, in the last value of
+    /// `X-Forwarded-Proto` or, when that is absent, the `proto=` of the last
+    /// element of `Forwarded`. From any other peer the headers are ignored,
+    /// so a client cannot claim HTTPS it did not use.
+    pub fn https(&self, peer: Option<IpAddr>, headers: &HeaderMap, direct: bool) -> bool {
+        if direct {
+            return true;
+        }
+        if !peer.map(canonical).is_some_and(|peer| self.trusts(peer)) {
+            return false;
+        }
+        let proto = match last_value(headers, X_FORWARDED_PROTO) {
+            Some(proto) => Some(proto),
+            None => last_value(headers, FORWARDED.as_str()).and_then(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(name, _)| name.trim().eq_ignore_ascii_case("proto"))
+                    .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+            }),
+        };
+        proto.is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+    }
+
+    /// The host the client addressed: from a trusted proxy, the last value
+    /// of `X-Forwarded-Host` if it sent one; else the `Host` header (or the
+    /// request's authority).
+    pub fn host(&self, peer: Option<IpAddr>, headers: &HeaderMap, authority: Option<&str>) -> Option<String> {
+        let trusted = peer.map(canonical).is_some_and(|peer| self.trusts(peer));
+        if let Some(host) = last_value(headers, X_FORWARDED_HOST).filter(|_| trusted) {
+            return Some(host);
+        }
+        let host = headers.get(HOST).and_then(|v| v.to_str().ok()).or(authority)?;
+        Some(host.trim().to_owned())
+    }
+}
+
+/// The last comma-separated value of the last `name` header line, trimmed:
+/// the one the nearest proxy wrote. `None` when absent, empty or not text.
+fn last_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    let line = headers.get_all(name).last()?.to_str().ok()?;
+    let value = line.rsplit(',').next()?.trim();
+    (!value.is_empty()).then(|| value.to_owned())
 }
 
 /// The forwarding chain, leftmost (the original client) first: from
@@ -120,6 +172,29 @@ pub fn address(req: &HttpRequest) -> Option<IpAddr> {
     }
 }
 
+fn proxies(req: &HttpRequest) -> TrustedProxies {
+    req.app_data::<web::Data<TrustedProxies>>()
+        .map(|proxies| proxies.get_ref().clone())
+        .unwrap_or_default()
+}
+
+/// Whether the client behind `req` used HTTPS (see [`TrustedProxies::https`]).
+pub fn is_https(req: &HttpRequest) -> bool {
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    proxies(req).https(peer, req.headers(), req.app_config().secure())
+}
+
+/// The origin the client addressed, `https://host[:port]` or
+/// `http://host[:port]`, lower-cased: what a browser sends as `Origin` from
+/// a page this server served.
+pub fn own_origin(req: &HttpRequest) -> Option<String> {
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    let authority = req.uri().authority().map(|a| a.as_str());
+    let host = proxies(req).host(peer, req.headers(), authority)?;
+    let scheme = if is_https(req) { "https" } else { "http" };
+    Some(format!("{scheme}://{host}").to_ascii_lowercase())
+}
+
 /// The client's [`address`], for a handler that needs it.
 pub struct ClientAddress(pub Option<IpAddr>);
 
@@ -129,5 +204,46 @@ impl FromRequest for ClientAddress {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Self(address(req))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn https_is_believed_only_from_a_trusted_proxy_and_from_its_nearest_word() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let proxy = Some("10.1.2.3".parse().unwrap());
+        let stranger = Some("203.0.113.9".parse().unwrap());
+        let https = headers(&[("x-forwarded-proto", "https")]);
+        assert!(proxies.https(proxy, &https, false));
+        assert!(!proxies.https(stranger, &https, false));
+        assert!(proxies.https(stranger, &HeaderMap::new(), true));
+        assert!(!proxies.https(proxy, &HeaderMap::new(), false));
+        let forged = headers(&[("x-forwarded-proto", "https, http")]);
+        assert!(!proxies.https(proxy, &forged, false));
+        let forwarded = headers(&[("forwarded", "for=1.2.3.4;proto=http, for=5.6.7.8;proto=https")]);
+        assert!(proxies.https(proxy, &forwarded, false));
+    }
+
+    #[test]
+    fn the_host_is_the_forwarded_one_only_from_a_trusted_proxy() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let sent = headers(&[("host", "internal:8080"), ("x-forwarded-host", "keys.example")]);
+        let proxy = Some("10.1.2.3".parse().unwrap());
+        let stranger = Some("203.0.113.9".parse().unwrap());
+        assert_eq!(proxies.host(proxy, &sent, None).as_deref(), Some("keys.example"));
+        assert_eq!(proxies.host(stranger, &sent, None).as_deref(), Some("internal:8080"));
+        assert_eq!(proxies.host(stranger, &HeaderMap::new(), Some("a:1")).as_deref(), Some("a:1"));
     }
 }

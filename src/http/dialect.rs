@@ -12,9 +12,10 @@ use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 
+use super::session;
 use crate::auth;
 use crate::domain::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::service::Keyward;
 use crate::views::native::NativeErrorBody;
 use crate::views::v1::V1ErrorDocument;
@@ -111,17 +112,24 @@ pub fn render_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandl
 }
 
 /// The authenticated caller of a request, from the credential its dialect
-/// reads, with the service to act through. A handler that takes one cannot
-/// run for an anonymous request.
+/// reads or, on a native route with no `x-api-key`, the session cookie,
+/// with the service to act through. A handler that takes one cannot run for
+/// an anonymous request.
 pub struct Caller {
     pub kw: web::Data<Keyward>,
     pub who: Principal,
+    /// The session's CSRF token, when the caller came with the cookie.
+    pub csrf_token: Option<String>,
 }
 
 impl Caller {
-    /// The caller's own account, which every `/api/v1` route acts on.
-    pub fn own_account(&self) -> &str {
-        self.who.account_id.as_str()
+    /// The caller's own account, which every `/api/v1` route acts on: a
+    /// key's. A user has none (`403`).
+    pub fn own_account(&self) -> Result<&str, ApiError> {
+        match &self.who {
+            Principal::Key(key) => Ok(key.account_id.as_str()),
+            Principal::User(_) => Err(ErrorCode::Forbidden.into()),
+        }
     }
 }
 
@@ -136,10 +144,28 @@ impl FromRequest for Caller {
                 .app_data::<web::Data<Keyward>>()
                 .cloned()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no service in app data")))?;
-            let presented = Dialect::of(req.path()).credential(&req)?;
+            let dialect = Dialect::of(req.path());
+            let presented = dialect.credential(&req)?;
             let client = super::client::address(&req);
-            let who = auth::authenticate(&kw, presented.as_deref(), client).await?;
-            Ok(Caller { kw, who })
+            let cookie = match (&presented, dialect) {
+                (None, Dialect::Native) => session::cookie(&req),
+                _ => None,
+            };
+            let Some(cookie) = cookie else {
+                let who = auth::authenticate(&kw, presented.as_deref(), client).await?;
+                return Ok(Caller {
+                    kw,
+                    who,
+                    csrf_token: None,
+                });
+            };
+            let user = kw.authenticate_user(&cookie, client).await?;
+            session::check_change(&req, &cookie)?;
+            Ok(Caller {
+                kw,
+                who: Principal::User(user),
+                csrf_token: session::csrf_token(&cookie),
+            })
         })
     }
 }

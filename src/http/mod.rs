@@ -14,6 +14,7 @@ pub mod openapi;
 mod params;
 mod reply;
 pub mod routes;
+pub mod session;
 mod v1;
 
 use actix_web::body::{BoxBody, EitherBody};

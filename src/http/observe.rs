@@ -1,6 +1,8 @@
 //! Around every request: a request id, the access log line and the request
 //! metrics. The log line names the path without its query string (which may
-//! carry `api_key=`), and no header is ever logged.
+//! carry `api_key=`) and with anything credential-shaped in it redacted (an
+//! invitation token is part of its accept path), and no header is ever
+//! logged, so no `x-api-key` and no cookie.
 
 use std::future::Future;
 use std::time::Instant;
@@ -65,7 +67,7 @@ where
         _ => "OTHER",
     };
     let logged_method = req.method().to_string();
-    let path = req.path().to_owned();
+    let path = crate::secret::redact_credentials(req.path()).into_owned();
     let peer = super::client::address(req.request())
         .map_or_else(|| "-".to_owned(), |addr| addr.to_string());
     let kw = req.app_data::<web::Data<Keyward>>().cloned();

@@ -145,3 +145,36 @@ impl IntoParams for IfMatch {
             .build()]
     }
 }
+
+/// `/api/accounts/{account_id}/invitations/{invitation_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct InvitationPath {
+    /// The account: 22 ASCII letters and digits.
+    #[param(example = "r046bIHYG9OGHRq22uSr3d")]
+    pub account_id: String,
+    /// The invitation's id (a UUID); anything else is 404.
+    #[param(example = "5f0c6a8e-2d0b-4c55-9f57-0c1f3e2a9b7d")]
+    pub invitation_id: String,
+}
+
+/// `/api/accounts/{account_id}/memberships/{user_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MemberPath {
+    /// The account: 22 ASCII letters and digits.
+    #[param(example = "r046bIHYG9OGHRq22uSr3d")]
+    pub account_id: String,
+    /// The member's user id: 22 ASCII letters and digits; anything else is 404.
+    #[param(example = "Qm3Q8vTnK2pLr7sXw4yZa1")]
+    pub user_id: String,
+}
+
+/// `/api/invitations/{token}/accept`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct InvitationTokenPath {
+    /// The invitation token (`kwinv_…`) the create answer showed.
+    #[param(example = "kwinv_5f0c6a8e2d0b4c559f570c1f3e2a9b7dQ3k9ZrT1xWb7Lm2Np8Vc4Hs6F1a2b3")]
+    pub token: String,
+}

@@ -28,8 +28,12 @@ pub enum KeyRef {
 }
 
 impl KeyRef {
-    /// Whether this names the key behind `caller`'s credential, in its account.
-    pub fn is(&self, caller: &Principal) -> bool {
+    /// Whether this names the key behind `caller`'s credential, in its
+    /// account `account_id`; never for a user.
+    pub fn is(&self, caller: &Principal, account_id: &str) -> bool {
+        let Some(caller) = caller.as_key().filter(|k| k.account_id.as_str() == account_id) else {
+            return false;
+        };
         match self {
             KeyRef::Name(name) => name == caller.key_name.as_str(),
             KeyRef::Id(id) => Uuid::try_parse(id).is_ok_and(|id| id == caller.key_id),
@@ -399,8 +403,7 @@ pub async fn update(
     // A key that may not change keys may still switch itself off, and
     // nothing more; anything else it asks is refused, with no word on what
     // was wrong with it.
-    let action = match only_disabling && account_id == caller.account_id.as_str() && key.is(caller)
-    {
+    let action = match only_disabling && key.is(caller, account_id) {
         true => Action::DisableItself,
         false => Action::UpdateKey,
     };
@@ -420,11 +423,11 @@ pub async fn update(
             &key,
             if_match,
             |current, row| {
-                let enabling_itself = update.enabled == Some(true) && current.id == caller.key_id;
-                if enabling_itself
-                    && !permission::allows(caller.kind(), caller.role, Action::EnableItself)
-                {
-                    return Err(ErrorCode::Forbidden.into());
+                let itself = caller.as_key().filter(|k| k.key_id == current.id);
+                if let Some(key) = itself.filter(|_| update.enabled == Some(true)) {
+                    if !permission::allows(key.kind(), key.role, Action::EnableItself) {
+                        return Err(ErrorCode::Forbidden.into());
+                    }
                 }
                 if current.revoked_at.is_some() {
                     return Err(ErrorCode::ApiKeyRevoked.into());

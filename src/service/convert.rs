@@ -3,11 +3,13 @@
 use uuid::Uuid;
 
 use crate::domain::{
-    Account, AccountId, AccountName, AllowedCidrs, ApiKey, CreditsPolicy, Crn, ExternalId, Invalid,
-    KeyName, Meta, RateLimit, Refill, RefillInterval, Role, Timestamp,
+    Account, AccountId, AccountName, AllowedCidrs, ApiKey, CreditsPolicy, Crn, Email, ExternalId,
+    Invalid, Invitation, KeyName, Membership, Meta, PersonName, RateLimit, Refill, RefillInterval,
+    Role, Timestamp, User, UserId,
 };
 use crate::error::ApiError;
-use crate::store::models::{AccountRow, ApiKeyRow, ListedKeyRow};
+use crate::store::memberships::Listed;
+use crate::store::models::{AccountRow, ApiKeyRow, InvitationRow, ListedKeyRow, UserRow};
 
 pub fn account(row: AccountRow) -> Account {
     Account {
@@ -21,6 +23,51 @@ pub fn account(row: AccountRow) -> Account {
         modified_by: Crn::from_trusted(row.modified_by),
         version: row.version,
     }
+}
+
+pub fn user(row: UserRow) -> User {
+    User {
+        id: UserId::from_trusted(row.id),
+        email: Email::from_trusted(row.email),
+        name: PersonName::from_trusted(row.name),
+        created_at: Timestamp::from_db(row.created_at),
+        last_login_at: row.last_login_at.map(Timestamp::from_db),
+    }
+}
+
+/// A membership with its member's address and name and its account's name.
+pub fn membership(listed: Listed) -> Result<Membership, ApiError> {
+    let (row, email, name, account_name) = listed;
+    let role = Role::parse(&row.role).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!("the role of {}'s membership: {e}", row.user_id))
+    })?;
+    Ok(Membership {
+        account_id: AccountId::from_trusted(row.account_id),
+        account_name: AccountName::from_trusted(account_name),
+        user_id: UserId::from_trusted(row.user_id),
+        email: Email::from_trusted(email),
+        name: PersonName::from_trusted(name),
+        role,
+        created_at: Timestamp::from_db(row.created_at),
+        created_by: Crn::from_trusted(row.created_by),
+    })
+}
+
+pub fn invitation(row: InvitationRow) -> Result<Invitation, ApiError> {
+    let corrupt = |what: &str, e: String| {
+        ApiError::internal(anyhow::anyhow!("the {what} of invitation {}: {e}", row.id))
+    };
+    let id = Uuid::try_parse(&row.id).map_err(|e| corrupt("id", e.to_string()))?;
+    let role = Role::parse(&row.role).map_err(|e| corrupt("role", e.0))?;
+    Ok(Invitation {
+        id,
+        account_id: AccountId::from_trusted(row.account_id),
+        email: Email::from_trusted(row.email),
+        role,
+        created_at: Timestamp::from_db(row.created_at),
+        created_by: Crn::from_trusted(row.created_by),
+        expires_at: Timestamp::from_db(row.expires_at),
+    })
 }
 
 /// The key of a row, without its last use, which is kept in a table of its

@@ -9,14 +9,18 @@ mod convert;
 pub mod events;
 mod health;
 mod last_used;
+pub mod invitations;
 pub mod leaks;
 pub mod limits;
+pub mod memberships;
 pub mod paging;
 pub mod rotation;
 pub mod session_tokens;
+pub mod sessions;
 pub mod throttle;
 mod tree;
 pub mod usage;
+pub mod users;
 pub mod verify;
 mod write;
 
@@ -25,6 +29,7 @@ use std::time::Duration;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::passwords::PasswordHasher;
 use crate::secret::SecretHasher;
 use crate::store::{AnyConnection, Database};
 
@@ -35,7 +40,7 @@ use usage::Usage;
 
 /// How often ended rate windows are deleted.
 const PRUNE_WINDOWS: Duration = Duration::from_secs(60);
-use throttle::{FailureThrottle, ThrottleSettings};
+use throttle::{FailureThrottle, SignInSettings, SignInThrottle, ThrottleSettings};
 pub use tree::Chain;
 
 /// Limits on what callers may ask for.
@@ -45,6 +50,12 @@ pub struct Limits {
     pub session_ttl_default_seconds: i64,
     /// The longest session token lifetime a caller may ask for.
     pub session_ttl_max_seconds: i64,
+    /// A signed-in user's session ends when unused this long.
+    pub user_session_idle_seconds: i64,
+    /// A signed-in user's session ends this long after sign-in, used or not.
+    pub user_session_lifetime_seconds: i64,
+    /// How long an invitation can be accepted.
+    pub invitation_lifetime_seconds: i64,
 }
 
 impl Default for Limits {
@@ -52,6 +63,9 @@ impl Default for Limits {
         Self {
             session_ttl_default_seconds: 15 * 60,
             session_ttl_max_seconds: 24 * 60 * 60,
+            user_session_idle_seconds: 30 * 60,
+            user_session_lifetime_seconds: 12 * 60 * 60,
+            invitation_lifetime_seconds: 7 * 24 * 60 * 60,
         }
     }
 }
@@ -65,6 +79,8 @@ pub struct Tuning {
     pub cache_capacity: usize,
     /// When failed authentication is answered 429.
     pub throttle: ThrottleSettings,
+    /// When sign-ins with a password are refused with 429.
+    pub sign_in: SignInSettings,
     /// How often noted uses are written to `lastUsedAt`.
     pub last_used_flush: Duration,
     /// How long a use of a key with limits waits to be counted.
@@ -82,6 +98,7 @@ impl Default for Tuning {
             cache_refresh: Duration::from_millis(50),
             cache_capacity: cache::DEFAULT_CAPACITY,
             throttle: ThrottleSettings::default(),
+            sign_in: SignInSettings::default(),
             last_used_flush: Duration::from_secs(30),
             limits_budget: Duration::from_millis(250),
             usage_analytics: true,
@@ -95,9 +112,12 @@ impl Default for Tuning {
 pub struct Keyward {
     pub db: Database,
     pub hasher: Arc<SecretHasher>,
+    /// argon2id at the password cost, with its decoy (see `passwords`).
+    pub passwords: Arc<PasswordHasher>,
     pub cache: Arc<CredentialCache>,
     pub limits: Arc<Limits>,
     throttle: Arc<FailureThrottle>,
+    sign_ins: Arc<SignInThrottle>,
     pub metrics: Arc<Metrics>,
     last_used: Arc<LastUsed>,
     limiter: Arc<Limiter>,
@@ -135,12 +155,15 @@ impl Keyward {
         let usage = Arc::new(Usage::new(tuning.usage_analytics));
         usage::flush_in_background(Arc::downgrade(&usage), db.clone(), tuning.last_used_flush);
         usage::prune_in_background(Arc::downgrade(&usage), db.clone(), tuning.usage_retention);
+        let passwords = PasswordHasher::new().map_err(std::io::Error::other)?;
         Ok(Self {
             db,
             hasher: Arc::new(hasher),
+            passwords: Arc::new(passwords),
             cache,
             limits: Arc::new(limits),
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
+            sign_ins: Arc::new(SignInThrottle::new(tuning.sign_in)),
             metrics: Arc::new(Metrics::new().map_err(std::io::Error::other)?),
             last_used,
             limiter,
@@ -163,6 +186,20 @@ impl Keyward {
         }
         let hasher = Arc::clone(&self.hasher);
         actix_web::web::block(move || work(&hasher))
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    /// Runs password work (argon2 at the password cost, tens of
+    /// milliseconds and 19 MiB) on the blocking thread pool, without
+    /// borrowing a database connection.
+    pub(crate) async fn passwords<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&PasswordHasher) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let passwords = Arc::clone(&self.passwords);
+        actix_web::web::block(move || work(&passwords))
             .await
             .map_err(ApiError::internal)
     }

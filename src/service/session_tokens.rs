@@ -45,10 +45,13 @@ pub async fn mint(
     let account = kw
         .authorize(caller, account_id, Action::MintSessionToken(scope))
         .await?;
+    // Only keys mint (`permission::member_allows`): a user got no further.
+    let key = caller.as_key().ok_or(ErrorCode::Forbidden)?;
     // Minted on a descendant's path, the token also ends with that
     // descendant's suspension: its chain (which runs through the key's own
     // account) is the one it records and is checked against.
-    let on_descendant = (account != caller.account_id).then_some(account);
+    let on_descendant = (account != key.account_id).then_some(account);
+    let key_id = key.key_id;
     let max = kw.limits.session_ttl_max_seconds;
     let ttl = ttl_seconds.unwrap_or(kw.limits.session_ttl_default_seconds.min(max));
     if !(1..=max).contains(&ttl) {
@@ -58,7 +61,7 @@ pub async fn mint(
     }
     let caller = caller.clone();
     kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, Some(caller.key_id), |conn, key| {
+        write::as_caller(conn, &caller, Some(key_id), |conn, key| {
             let key = key.ok_or(ErrorCode::InvalidAuthentication)?;
             let chain_of = on_descendant
                 .as_ref()

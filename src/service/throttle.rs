@@ -5,6 +5,12 @@
 //! and only failures are refused: a right credential is always let through,
 //! so a flood of wrong secrets cannot lock a key's real holder out, nor can
 //! other clients behind the same address.
+//!
+//! Sign-ins with a password ([`SignInThrottle`]) count the same way, by
+//! address and by email, but refuse differently: a password has so little
+//! entropy that a guesser who keeps going would find it, so once an email
+//! or an address is over its limit every sign-in with it is refused until
+//! the window ends, the right password too, before any hashing.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -78,10 +84,22 @@ impl<K: Hash + Eq + Copy> Counter<K> {
             };
         }
         window.failures = window.failures.saturating_add(1);
-        let elapsed = now.saturating_duration_since(window.started);
-        (window.failures > settings.max_failures)
-            .then(|| settings.window.saturating_sub(elapsed).as_secs().max(1))
+        over(*window, settings, now)
     }
+
+    /// The seconds left in `key`'s window if it is over the limit now,
+    /// without counting anything.
+    fn over_limit(&self, key: K, settings: ThrottleSettings, now: Instant) -> Option<u64> {
+        let windows = self.windows.lock().ok()?;
+        over(*windows.get(&key)?, settings, now)
+    }
+}
+
+/// The seconds left in `window` if it is live and over the limit.
+fn over(window: Window, settings: ThrottleSettings, now: Instant) -> Option<u64> {
+    let elapsed = now.saturating_duration_since(window.started);
+    (window.failures > settings.max_failures && elapsed < settings.window)
+        .then(|| settings.window.saturating_sub(elapsed).as_secs().max(1))
 }
 
 /// Counts failures by client address and by key id.
@@ -114,6 +132,87 @@ impl FailureThrottle {
     }
 }
 
+/// How failed sign-ins are limited.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInSettings {
+    /// Failures for one email address (any case) within `window` before
+    /// sign-ins with it are refused.
+    pub per_email: u32,
+    /// Failures from one client address within `window`, whatever the
+    /// email, before sign-ins from it are refused; larger, since many
+    /// people may share an address.
+    pub per_address: u32,
+    pub window: Duration,
+    /// How long a refused sign-in waits before its 429 goes out.
+    pub tarpit: Duration,
+}
+
+impl Default for SignInSettings {
+    fn default() -> Self {
+        Self {
+            per_email: 20,
+            per_address: 100,
+            window: Duration::from_secs(15 * 60),
+            tarpit: Duration::from_secs(1),
+        }
+    }
+}
+
+impl SignInSettings {
+    fn counting(self, max_failures: u32) -> ThrottleSettings {
+        ThrottleSettings {
+            max_failures,
+            window: self.window,
+            tarpit: self.tarpit,
+        }
+    }
+}
+
+/// Counts failed sign-ins by client address and by email, the latter by
+/// the SHA-256 of the lower-cased address, so the map holds no addresses.
+/// A success resets nothing.
+pub struct SignInThrottle {
+    settings: SignInSettings,
+    by_address: Counter<IpAddr>,
+    by_email: Counter<[u8; 32]>,
+}
+
+impl SignInThrottle {
+    pub fn new(settings: SignInSettings) -> Self {
+        Self {
+            settings,
+            by_address: Counter::new(),
+            by_email: Counter::new(),
+        }
+    }
+
+    pub fn tarpit(&self) -> Duration {
+        self.settings.tarpit
+    }
+
+    /// The seconds to wait when sign-ins from `address` or for `email` are
+    /// refused now; nothing is counted.
+    pub fn refused(&self, address: Option<IpAddr>, email: [u8; 32]) -> Option<u64> {
+        let now = Instant::now();
+        let by_email = self.settings.counting(self.settings.per_email);
+        let by_address = self.settings.counting(self.settings.per_address);
+        let email = self.by_email.over_limit(email, by_email, now);
+        let address = address.and_then(|a| self.by_address.over_limit(a, by_address, now));
+        email.max(address)
+    }
+
+    /// Counts a failed sign-in; the seconds to wait if that put `address`
+    /// or `email` over its limit.
+    pub fn fail(&self, address: Option<IpAddr>, email: [u8; 32]) -> Option<u64> {
+        let now = Instant::now();
+        let by_email = self.settings.counting(self.settings.per_email);
+        let by_address = self.settings.counting(self.settings.per_address);
+        let email = self.by_email.record(email, by_email, now);
+        let address = address.and_then(|a| self.by_address.record(a, by_address, now));
+        email.max(address)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +235,29 @@ mod tests {
         assert_eq!(throttle.fail(Some(b), None), None);
         assert!(throttle.fail(Some(b), Some(key)).is_some());
         assert_eq!(throttle.fail(Some(b), Some(Uuid::new_v4())), None);
+    }
+
+    #[test]
+    fn sign_ins_are_refused_per_email_and_per_address() {
+        let throttle = SignInThrottle::new(SignInSettings {
+            per_email: 2,
+            per_address: 4,
+            window: Duration::from_secs(60),
+            tarpit: Duration::ZERO,
+        });
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let (ada, bob, cy) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+        assert_eq!(throttle.fail(Some(a), ada), None);
+        assert_eq!(throttle.fail(Some(a), ada), None);
+        assert_eq!(throttle.refused(Some(a), ada), None);
+        assert!(throttle.fail(Some(a), ada).is_some(), "the third failure");
+        assert!(throttle.refused(Some(a), ada).is_some());
+        assert!(throttle.refused(None, ada).is_some(), "from anywhere");
+        assert_eq!(throttle.refused(Some(a), bob), None);
+        assert_eq!(throttle.fail(Some(a), bob), None);
+        assert!(throttle.fail(Some(a), cy).is_some(), "the fifth from the address");
+        assert!(throttle.refused(Some(a), cy).is_some());
+        assert_eq!(throttle.refused(None, cy), None, "elsewhere, cy is fine");
     }
 
     #[test]

@@ -111,15 +111,16 @@ impl Keyward {
     }
 
     /// The chain of the account `account_id` names, empty when it names
-    /// none. The caller's own account needs no walk: its ancestors matter
-    /// to no permission on it.
+    /// none. A key's own account needs no walk: its ancestors matter to no
+    /// permission of the key on it. (A user's memberships may lie anywhere
+    /// on the chain, so for a user it is always walked.)
     async fn target_chain(
         &self,
         caller: &Principal,
         account_id: &str,
     ) -> Result<Vec<AccountId>, ApiError> {
-        if account_id == caller.account_id.as_str() {
-            return Ok(vec![caller.account_id.clone()]);
+        if let Some(key) = caller.as_key().filter(|k| k.account_id.as_str() == account_id) {
+            return Ok(vec![key.account_id.clone()]);
         }
         let Ok(id) = AccountId::parse(account_id) else {
             return Ok(Vec::new());

@@ -9,7 +9,7 @@ use super::cache::{CachedKey, CachedToken};
 use super::limits::{Ask, Outcome, Standing};
 use super::{Chain, Keyward};
 use crate::domain::limits::KeyLimits;
-use crate::domain::{AccountId, AllowedCidrs, Credential, Principal, Scope, Timestamp};
+use crate::domain::{AccountId, AllowedCidrs, Credential, KeyPrincipal, Scope, Timestamp};
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::CacheName;
 use crate::secret::{self, CredentialKind, Presented, SecretHasher};
@@ -19,7 +19,7 @@ use crate::store::{api_keys, session_tokens};
 /// the key behind it; a wrong secret is `NotFound`, like an unknown id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Valid(Principal),
+    Valid(KeyPrincipal),
     Malformed,
     NotFound,
     Disabled,
@@ -171,7 +171,7 @@ impl Keyward {
         &self,
         presented: &str,
         client: Option<IpAddr>,
-    ) -> Result<Principal, ApiError> {
+    ) -> Result<KeyPrincipal, ApiError> {
         let mut named = None;
         let mut checked = self
             .check_credential_as(presented, None, client, Origin::Address(client), &mut named)
@@ -470,8 +470,8 @@ fn seconds_until(at: Option<Timestamp>) -> u64 {
     u64::try_from(at - now).unwrap_or(0).max(1)
 }
 
-fn principal(key: &CachedKey, chain: &Chain, credential: Credential) -> Principal {
-    Principal {
+fn principal(key: &CachedKey, chain: &Chain, credential: Credential) -> KeyPrincipal {
+    KeyPrincipal {
         account_id: key.account_id.clone(),
         parent_account_id: chain.parent().cloned(),
         key_id: key.id,

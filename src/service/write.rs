@@ -15,6 +15,12 @@
 //! The acting key's account and its ancestors are read there too: a
 //! suspended account's keys write nothing either.
 //!
+//! A signed-in user has no key row to lock. Its session is re-read there
+//! instead (a session signed out or ended by a password change writes
+//! nothing), and so are its memberships: each one the request was
+//! authorized with must still be held, with its role, on an account whose
+//! chain is enabled.
+//!
 //! Locks are taken in one statement in key-id order, the order every other
 //! writer of several key rows uses (see `last_used`), so two writers never
 //! wait on each other in a cycle.
@@ -22,10 +28,10 @@
 use diesel::Connection;
 use uuid::Uuid;
 
-use crate::domain::{Credential, Principal, Timestamp, MAX_DEPTH};
+use crate::domain::{Credential, KeyPrincipal, Principal, Timestamp, UserPrincipal, MAX_DEPTH};
 use crate::error::{ApiError, ErrorCode};
 use crate::store::models::ApiKeyRow;
-use crate::store::{accounts, api_keys, session_tokens, AnyConnection};
+use crate::store::{accounts, api_keys, memberships, session_tokens, user_sessions, AnyConnection};
 
 /// Runs `work` in one transaction, after locking the acting key's row and
 /// `target`'s (another key, if the operation acts on one) and confirming
@@ -40,6 +46,17 @@ pub(crate) fn as_caller<T>(
     work: impl FnOnce(&mut AnyConnection, Option<ApiKeyRow>) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     conn.transaction(|conn| {
+        let caller = match caller {
+            Principal::Key(key) => key,
+            Principal::User(user) => {
+                let rows = match target {
+                    Some(id) => api_keys::lock(conn, &[id.to_string()])?,
+                    None => Vec::new(),
+                };
+                confirm_user(conn, user, Timestamp::now())?;
+                return work(conn, rows.into_iter().next());
+            }
+        };
         let acting_id = caller.key_id.to_string();
         let target_id = target.map(|id| id.to_string());
         let mut ids = vec![acting_id.clone()];
@@ -50,6 +67,32 @@ pub(crate) fn as_caller<T>(
         let target = target_id.and_then(|id| rows.into_iter().find(|row| row.id == id));
         work(conn, target)
     })
+}
+
+/// Whether the user behind `caller` may still act as the request was
+/// authorized: its session live, and every grant it was authorized with
+/// still a membership with that role, on an account whose chain is enabled.
+fn confirm_user(
+    conn: &mut AnyConnection,
+    caller: &UserPrincipal,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let refused = || ApiError::from(ErrorCode::InvalidAuthentication);
+    let session = user_sessions::find(conn, &caller.session_id.to_string())?.ok_or_else(refused)?;
+    if session.user_id != caller.user_id.as_str() || session.expires_at <= now.to_db() {
+        return Err(refused());
+    }
+    let held = memberships::of_user(conn, caller.user_id.as_str())?;
+    for grant in &caller.grants {
+        let still = held.iter().any(|membership| {
+            membership.account_id == grant.account_id.as_str()
+                && membership.role == grant.role.as_str()
+        });
+        if !still || !chain_state(conn, grant.account_id.as_str())?.0 {
+            return Err(ErrorCode::Forbidden.into());
+        }
+    }
+    Ok(())
 }
 
 /// Runs `work` in one transaction after locking the row of the key
@@ -74,7 +117,7 @@ pub(crate) fn as_system<T>(
 /// session token the token itself unexpired and not ended by a disable.
 fn confirm(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &KeyPrincipal,
     key: Option<&ApiKeyRow>,
     now: Timestamp,
 ) -> Result<(), ApiError> {

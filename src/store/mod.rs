@@ -3,15 +3,19 @@
 pub mod accounts;
 pub mod api_key_events;
 pub mod api_keys;
+pub mod invitations;
 mod connection;
 pub mod key_changes;
 pub mod last_used;
 pub mod limits;
+pub mod memberships;
 mod migrations;
 pub mod models;
 pub mod schema;
 pub mod session_tokens;
 pub mod usage;
+pub mod user_sessions;
+pub mod users;
 
 use std::time::Duration;
 

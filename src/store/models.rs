@@ -3,7 +3,10 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::schema::{accounts, api_key_events, api_keys, session_tokens};
+use super::schema::{
+    accounts, api_key_events, api_keys, invitations, memberships, session_tokens, user_sessions,
+    users,
+};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = accounts)]
@@ -189,4 +192,58 @@ pub struct ApiKeyEventRow {
     pub kinds: String,
     /// JSON object of what changed: `{"enabled":{"from":true,"to":false}}`.
     pub changes: String,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    /// As given at invitation (or on the command line).
+    pub email: String,
+    /// Lower-cased, under a unique index: one user per address.
+    pub email_lower: String,
+    pub name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub created_at: PrimitiveDateTime,
+    pub last_login_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = memberships)]
+pub struct MembershipRow {
+    pub user_id: String,
+    pub account_id: String,
+    pub role: String,
+    pub created_at: PrimitiveDateTime,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = invitations)]
+pub struct InvitationRow {
+    pub id: String,
+    pub account_id: String,
+    pub email: String,
+    pub role: String,
+    /// SHA-256 of the whole token, hex.
+    pub token_hash: String,
+    pub created_at: PrimitiveDateTime,
+    pub created_by: String,
+    pub expires_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = user_sessions)]
+pub struct UserSessionRow {
+    pub id: String,
+    pub user_id: String,
+    /// SHA-256 of the whole cookie token, hex.
+    pub token_hash: String,
+    pub created_at: PrimitiveDateTime,
+    /// Moved forward as the session is used, at most once a minute; the
+    /// session ends when it lies more than the idle lifetime back.
+    pub last_seen_at: PrimitiveDateTime,
+    /// The end of its absolute lifetime.
+    pub expires_at: PrimitiveDateTime,
 }

@@ -103,7 +103,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        email_lower -> Text,
+        name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, account_id) {
+        user_id -> Text,
+        account_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        account_id -> Text,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> accounts (account_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> accounts (account_id));
+diesel::joinable!(invitations -> accounts (account_id));
+diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(session_tokens -> api_keys (api_key_id));
 diesel::joinable!(api_key_events -> api_keys (api_key_id));
 diesel::joinable!(api_key_last_used -> api_keys (api_key_id));
@@ -118,7 +168,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     key_changes,
     api_key_credits,
     rate_windows,
-    api_key_usage
+    api_key_usage,
+    users,
+    memberships,
+    invitations,
+    user_sessions
 );
 
 diesel::table! {

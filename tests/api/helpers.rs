@@ -264,6 +264,8 @@ pub struct AppSettings {
     pub limits: Limits,
     pub tuning: Tuning,
     pub trusted_proxies: TrustedProxies,
+    /// `--allow-insecure-sign-in`.
+    pub allow_insecure_sign_in: bool,
 }
 
 impl Default for AppSettings {
@@ -272,6 +274,7 @@ impl Default for AppSettings {
             limits: Limits::default(),
             tuning: test_tuning(),
             trusted_proxies: TrustedProxies::default(),
+            allow_insecure_sign_in: false,
         }
     }
 }
@@ -318,6 +321,7 @@ fn start_server(backend: Backend, database: Arc<TestDatabase>, settings: AppSett
         limits,
         tuning,
         trusted_proxies,
+        allow_insecure_sign_in,
     } = settings;
     let db = Database::open(&database.url, 4).expect("open database");
     run_migrations(&mut db.get().expect("connection")).expect("migrations");
@@ -333,6 +337,7 @@ fn start_server(backend: Backend, database: Arc<TestDatabase>, settings: AppSett
                 handle_signals: false,
                 blocking_threads: 4,
                 trusted_proxies: trusted_proxies.clone(),
+                allow_insecure_sign_in,
             };
             let app = Application::build(kw, &options).expect("bind");
             tx.send((app.local_addr(), app.handle()))

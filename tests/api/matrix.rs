@@ -148,6 +148,7 @@ fn every_route_and_credential_get_the_documented_answer(backend: Backend) {
         Limits {
             session_ttl_default_seconds: 1,
             session_ttl_max_seconds: 86_400,
+            ..Limits::default()
         },
     );
     let acme = app.create_account("Acme");

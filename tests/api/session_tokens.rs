@@ -198,6 +198,7 @@ fn configured_limits_apply(backend: Backend) {
         Limits {
             session_ttl_default_seconds: 300,
             session_ttl_max_seconds: 600,
+            ..Limits::default()
         },
     );
     let account = app.create_account("Acme");
@@ -454,6 +455,7 @@ fn tokens_expire(backend: Backend) {
         Limits {
             session_ttl_default_seconds: 1,
             session_ttl_max_seconds: 86_400,
+            ..Limits::default()
         },
     );
     let account = app.create_account("Acme");

@@ -26,7 +26,7 @@ use crate::views::native::{
 #[post("/api/accounts")]
 pub async fn create_account(caller: Caller, Json(body): Json<CreateAccountBody>) -> Reply {
     let asked = body.and_then(CreateAccountBody::command);
-    let parent = caller.own_account();
+    let parent = caller.own_account()?;
     let created = accounts::create_child(&caller.kw, &caller.who, parent, asked).await?;
     Ok(reply::secret_body(CreatedAccountView::new(created)))
 }

@@ -31,12 +31,15 @@ pub fn finish(mut document: OpenApi) -> OpenApi {
         }
         let dialect = Dialect::of(path);
         let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.delete,
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.delete, true),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (operation, change) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
             // An operation's id is its handler's name, in camelCase.
             operation.operation_id = operation.operation_id.as_deref().map(camel_case);
             // An optional body (`request_body = Option<T>`) may be left out,
@@ -51,7 +54,7 @@ pub fn finish(mut document: OpenApi) -> OpenApi {
                 }
             }
             if operation.tags.is_none() {
-                complete(operation, path, dialect);
+                complete(operation, path, dialect, change);
             }
         }
         // An authenticated POST makes a secret (a key, a new secret, a
@@ -181,10 +184,12 @@ fn describe_nullable_references(schema: &mut RefOr<Schema>) {
     }
 }
 
-/// See [`finish`].
-fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
+/// See [`finish`]. A native operation takes the session cookie as well as
+/// `x-api-key`; when it is a `change` (not a `GET`), its `403` also names
+/// the CSRF defences' codes.
+fn complete(operation: &mut Operation, path: &str, dialect: Dialect, change: bool) {
     let (tag, prefix, schemes) = match dialect {
-        Dialect::Native => ("native", "Native", &["ApiKeyHeader"][..]),
+        Dialect::Native => ("native", "Native", &["ApiKeyHeader", "SessionCookie"][..]),
         Dialect::V1 => ("v1", "V1", &["ApiKeyHeader", "ApiKeyQuery"][..]),
     };
     operation.tags = Some(vec![tag.to_owned()]);
@@ -223,6 +228,7 @@ fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
     let conditional = params.iter().any(|p| p.name == "If-Match");
     let query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
     let asks = !operation.responses.responses.contains_key("400");
+    let cookie_change = change && dialect == Dialect::Native;
     let answers = [
         (
             400,
@@ -230,7 +236,9 @@ fn complete(operation: &mut Operation, path: &str, dialect: Dialect) {
             asks && (has_body || query || conditional),
         ),
         (401, "Unauthorized", secured),
+        (403, "ForbiddenChange", secured && on_account && cookie_change),
         (403, "Forbidden", secured && on_account),
+        (403, "IpNotAllowedChange", secured && !on_account && cookie_change),
         (403, "IpNotAllowed", secured && !on_account),
         (404, "KeyNotFound", on_key),
         (412, "VersionMismatch", conditional),

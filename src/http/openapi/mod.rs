@@ -27,8 +27,8 @@ use crate::views::v1::V1ErrorDocument;
     info(
         title = "Keyward",
         version = env!("CARGO_PKG_VERSION"),
-        description = "Account-scoped API keys and session tokens, in two dialects over the \
-            same operations: the native API under `/api` (camelCase JSON, keys addressed by \
+        description = "Account-scoped API keys and session tokens, and the people who manage \
+            them, in two dialects over the same operations: the native API under `/api` (camelCase JSON, keys addressed by \
             name, errors as `{\"statusCode\",\"error\",\"message\"}`) and the `/api/v1` \
             dialect (JSON:API envelopes, snake_case, keys addressed by id, errors as \
             `{\"errors\":[{\"status\",\"title\",\"detail\"}]}`).\n\n\
@@ -56,7 +56,7 @@ use crate::views::v1::V1ErrorDocument;
 )]
 pub struct ApiDoc;
 
-/// Declares the two places a credential can travel.
+/// Declares the places a credential can travel.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -68,7 +68,20 @@ impl Modify for SecuritySchemes {
                 crate::auth::API_KEY_HEADER,
                 "An API key (`kw_…`) or a session token (`kwst_…`). Missing or empty: 401 \
                  `Missing authentication`; sent twice or not visible ASCII: 401 \
-                 `Invalid authentication`.",
+                 `Invalid authentication`. When present it wins over the session cookie.",
+            ))),
+        );
+        components.add_security_scheme(
+            "SessionCookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::http::session::COOKIE,
+                "Native routes only, and only when no `x-api-key` is sent: the session a user \
+                 started with `POST /api/session` (email and password), `HttpOnly`, \
+                 `SameSite=Strict`. Every `POST`, `PUT` and `DELETE` made with it needs the \
+                 session's `csrfToken` in the `x-csrf-token` header (else 403 \
+                 `CSRF_TOKEN_INVALID`) and, when it has an `Origin` header, this server's own \
+                 origin (else 403 `ORIGIN_NOT_ALLOWED`). An unknown, ended or signed-out \
+                 session: 401 `Invalid authentication`.",
             ))),
         );
         components.add_security_scheme(

@@ -30,7 +30,7 @@ pub async fn v1_list_api_keys(caller: Caller, Query(query): Query<V1KeyListQuery
         }) => page.limit.unwrap_or(paging::DEFAULT_LIMIT),
         _ => paging::MAX_LIMIT,
     };
-    let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account(), asked).await?;
+    let keys = api_keys::list(&caller.kw, &caller.who, caller.own_account()?, asked).await?;
     let count = keys.items.len();
     reply::list(&V1ApiKeyListDocument::new(keys, limit), count)
 }
@@ -63,7 +63,7 @@ pub async fn v1_list_api_keys(caller: Caller, Query(query): Query<V1KeyListQuery
 pub async fn v1_create_api_key(caller: Caller, Json(body): Json<V1CreateKeyBody>) -> Reply {
     let new = body.and_then(|body| body.api_key.command());
     let (key, secret) =
-        api_keys::create(&caller.kw, &caller.who, caller.own_account(), new).await?;
+        api_keys::create(&caller.kw, &caller.who, caller.own_account()?, new).await?;
     Ok(reply::secret_body(V1ApiKeyDocument::new(
         key,
         Some(&secret),
@@ -79,7 +79,7 @@ pub async fn v1_create_api_key(caller: Caller, Json(body): Json<V1CreateKeyBody>
 )]
 #[get("/api/v1/api_keys/{id}")]
 pub async fn v1_get_api_key(caller: Caller, path: web::Path<KeyIdPath>) -> Reply {
-    let key = api_keys::get(&caller.kw, &caller.who, caller.own_account(), path.key()).await?;
+    let key = api_keys::get(&caller.kw, &caller.who, caller.own_account()?, path.key()).await?;
     Ok(HttpResponse::Ok().json(V1ApiKeyDocument::new(key, None)))
 }
 
@@ -100,7 +100,7 @@ pub async fn v1_revoke_api_key(caller: Caller, path: web::Path<KeyIdPath>) -> Re
     api_keys::revoke(
         &caller.kw,
         &caller.who,
-        caller.own_account(),
+        caller.own_account()?,
         path.key(),
         Ok(None),
     )

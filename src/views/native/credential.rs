@@ -10,7 +10,7 @@ use super::super::{present, present_whole_number, whole_number};
 use super::MetaSchema;
 use crate::domain::limits::MAX_CREDITS;
 use crate::domain::{
-    allowlist, Credential, CredentialKind, Meta, Principal, Role, Scope, Timestamp,
+    allowlist, Credential, CredentialKind, KeyPrincipal, Meta, Role, Scope, Timestamp,
 };
 use crate::error::ApiError;
 use crate::service::limits::Standing;
@@ -50,7 +50,7 @@ pub struct MeView {
 }
 
 impl MeView {
-    pub fn new(principal: &Principal) -> Self {
+    pub fn new(principal: &KeyPrincipal) -> Self {
         let (scope, expires_at) = match &principal.credential {
             Credential::ApiKey => (None, None),
             Credential::SessionToken {

@@ -10,6 +10,7 @@ mod key;
 mod leaks;
 mod limits;
 mod usage;
+mod user;
 
 pub use account::{
     AccountListQuery, AccountPageView, AccountView, CreateAccountBody, CreatedAccountView,
@@ -25,3 +26,8 @@ pub use key::{
 pub use leaks::{LeakFindingView, LeakReportBody, LeakedTokenBody};
 pub use limits::{CreditsView, RateLimitView, RefillView};
 pub use usage::{AccountUsageQuery, AccountUsageView, UsageQuery, UsageSeriesView};
+pub use user::{
+    AcceptInvitationBody, AcceptedView, ChangePasswordBody, CreateInvitationBody,
+    CreatedInvitationView, InvitationPageView, InvitationView, MeAnswer, MemberListQuery,
+    MembershipPageView, MembershipView, SignInBody, SignedInView, UserMeView, UserView,
+};
