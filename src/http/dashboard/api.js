@@ -50,12 +50,8 @@ const HINTS = {
     'Refresh the members to see them as they are now.',
   ],
   MEMBERSHIP_EXISTS: [
-    'That person is already a member of this account.',
-    'Check the members list; remove the membership first to give it another role.',
-  ],
-  INVITATION_EXISTS: [
-    'That email address already has a pending invitation to this account.',
-    'Withdraw the pending one first, or let the person accept it.',
+    'The person with that email address is already a member of this account.',
+    'Check the members list; to give them another role, remove them and invite them again.',
   ],
   IP_NOT_ALLOWED: [
     'The key is right, but it may only be used from other networks (its allowed networks).',
