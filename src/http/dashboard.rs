@@ -77,9 +77,10 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
 /// The admin dashboard
 ///
 /// One static page for account owners, which talks to the native API as a
-/// person signed in with email and password, or with an owner's key. Never cached: it is the entry point of a page that
-/// handles secrets, and a stale copy could load stale assets. Also answers
-/// `HEAD`; its script modules, style sheet and icon are `/dashboard/{file}`.
+/// person signed in with email and password, or with an owner's key. Never
+/// cached: it is the entry point of a page that handles secrets, and a
+/// stale copy could load stale assets. Also answers `HEAD`; its script
+/// modules, style sheet and icon are `/dashboard/{file}`.
 #[utoipa::path(
     tag = "operations",
     responses(
