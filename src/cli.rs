@@ -78,14 +78,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Database::open(&cli.database_url, 1)?;
             migrate(&db)?;
             let mut conn = db.get()?;
-            let (user, membership) =
-                users::create_member(&mut conn, &passwords, &email, &name, &password, &account, role)
-                    .map_err(|e| anyhow!("{e:?}"))?;
+            let (user, membership) = users::create_member(
+                &mut conn, &passwords, &email, &name, &password, &account, role,
+            )
+            .map_err(|e| anyhow!("{e:?}"))?;
             let json = serde_json::json!({
                 "user": UserView::new(user),
                 "membership": MembershipView::new(membership),
             });
-            writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&json)?)?;
+            writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&json)?
+            )?;
             Ok(())
         }
         Some(Command::Scan { paths }) => {

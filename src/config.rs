@@ -173,7 +173,11 @@ pub struct ServeArgs {
 
     /// Failed sign-ins from one client address, whatever the email, before
     /// sign-ins from it are refused for the rest of the window.
-    #[arg(long, env = "KEYWARD_SIGN_IN_ADDRESS_FAILURE_LIMIT", default_value_t = 100)]
+    #[arg(
+        long,
+        env = "KEYWARD_SIGN_IN_ADDRESS_FAILURE_LIMIT",
+        default_value_t = 100
+    )]
     pub sign_in_address_failure_limit: u32,
 
     /// The window failed sign-ins are counted in, in seconds.

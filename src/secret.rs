@@ -472,7 +472,10 @@ mod tests {
         assert_eq!(redact_credentials("é kw_ é"), "é [redacted] é");
         let invitation = Secret::generate(SecretKind::Invitation, Uuid::new_v4());
         let path = format!("/api/invitations/{}/accept", invitation.expose());
-        assert_eq!(redact_credentials(&path), "/api/invitations/[redacted]/accept");
+        assert_eq!(
+            redact_credentials(&path),
+            "/api/invitations/[redacted]/accept"
+        );
         let session = Secret::generate(SecretKind::UserSession, Uuid::new_v4());
         assert_eq!(redact_credentials(session.expose()), "[redacted]");
     }
@@ -482,12 +485,18 @@ mod tests {
         let id = Uuid::new_v4();
         let session = Secret::generate(SecretKind::UserSession, id);
         assert!(session.expose().starts_with("kwus_"));
-        assert_eq!(parse_as(SecretKind::UserSession, session.expose()), Some((id, session.clone())));
+        assert_eq!(
+            parse_as(SecretKind::UserSession, session.expose()),
+            Some((id, session.clone()))
+        );
         assert_eq!(parse_as(SecretKind::Invitation, session.expose()), None);
         assert!(parse(session.expose()).is_none());
         let csrf = csrf_token(&session);
         assert_eq!(csrf.len(), 43);
-        assert_ne!(csrf, csrf_token(&Secret::generate(SecretKind::UserSession, id)));
+        assert_ne!(
+            csrf,
+            csrf_token(&Secret::generate(SecretKind::UserSession, id))
+        );
     }
 
     #[test]

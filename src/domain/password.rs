@@ -101,7 +101,10 @@ mod tests {
             refusal("grace.hopper@EXAMPLE.com"),
             Some("PASSWORD_TOO_COMMON".into())
         );
-        let local = Password::new_for("abcdefghijklm".into(), &Email::parse("AbcDefghijklm@x.y").unwrap());
+        let local = Password::new_for(
+            "abcdefghijklm".into(),
+            &Email::parse("AbcDefghijklm@x.y").unwrap(),
+        );
         assert_eq!(local.err().map(|e| e.0), Some("PASSWORD_TOO_COMMON".into()));
         // No composition rules: all lower-case letters is fine.
         assert_eq!(refusal("correct horse battery staple"), None);

@@ -262,9 +262,16 @@ mod tests {
         assert!(!permits(&member, &own, Action::SuspendAccount));
         // A terminal membership on the root adds nothing; an owner one
         // anywhere on the chain is enough.
-        let both = user(&[(&root, Role::MerchantTerminal), (&child, Role::AccountOwner)]);
+        let both = user(&[
+            (&root, Role::MerchantTerminal),
+            (&child, Role::AccountOwner),
+        ]);
         assert!(permits(&both, &below, Action::CreateKey));
-        assert!(!permits(&both, &[sibling.clone(), root.clone()], Action::CreateKey));
+        assert!(!permits(
+            &both,
+            &[sibling.clone(), root.clone()],
+            Action::CreateKey
+        ));
         let none = user(&[]);
         assert!(!permits(&none, &own, Action::ReadAccount));
     }

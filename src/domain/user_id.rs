@@ -19,7 +19,9 @@ impl UserId {
         if s.len() == LEN && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(Invalid(format!("userId must be {LEN} ASCII letters or digits")))
+            Err(Invalid(format!(
+                "userId must be {LEN} ASCII letters or digits"
+            )))
         }
     }
 

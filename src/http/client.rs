@@ -97,12 +97,20 @@ impl TrustedProxies {
     /// The host the client addressed: from a trusted proxy, the last value
     /// of `X-Forwarded-Host` if it sent one; else the `Host` header (or the
     /// request's authority).
-    pub fn host(&self, peer: Option<IpAddr>, headers: &HeaderMap, authority: Option<&str>) -> Option<String> {
+    pub fn host(
+        &self,
+        peer: Option<IpAddr>,
+        headers: &HeaderMap,
+        authority: Option<&str>,
+    ) -> Option<String> {
         let trusted = peer.map(canonical).is_some_and(|peer| self.trusts(peer));
         if let Some(host) = last_value(headers, X_FORWARDED_HOST).filter(|_| trusted) {
             return Some(host);
         }
-        let host = headers.get(HOST).and_then(|v| v.to_str().ok()).or(authority)?;
+        let host = headers
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .or(authority)?;
         Some(host.trim().to_owned())
     }
 }
@@ -215,7 +223,10 @@ mod tests {
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.append(HeaderName::from_static(name), HeaderValue::from_static(value));
+            map.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
         }
         map
     }
@@ -232,18 +243,35 @@ mod tests {
         assert!(!proxies.https(proxy, &HeaderMap::new(), false));
         let forged = headers(&[("x-forwarded-proto", "https, http")]);
         assert!(!proxies.https(proxy, &forged, false));
-        let forwarded = headers(&[("forwarded", "for=1.2.3.4;proto=http, for=5.6.7.8;proto=https")]);
+        let forwarded = headers(&[(
+            "forwarded",
+            "for=1.2.3.4;proto=http, for=5.6.7.8;proto=https",
+        )]);
         assert!(proxies.https(proxy, &forwarded, false));
     }
 
     #[test]
     fn the_host_is_the_forwarded_one_only_from_a_trusted_proxy() {
         let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
-        let sent = headers(&[("host", "internal:8080"), ("x-forwarded-host", "keys.example")]);
+        let sent = headers(&[
+            ("host", "internal:8080"),
+            ("x-forwarded-host", "keys.example"),
+        ]);
         let proxy = Some("10.1.2.3".parse().unwrap());
         let stranger = Some("203.0.113.9".parse().unwrap());
-        assert_eq!(proxies.host(proxy, &sent, None).as_deref(), Some("keys.example"));
-        assert_eq!(proxies.host(stranger, &sent, None).as_deref(), Some("internal:8080"));
-        assert_eq!(proxies.host(stranger, &HeaderMap::new(), Some("a:1")).as_deref(), Some("a:1"));
+        assert_eq!(
+            proxies.host(proxy, &sent, None).as_deref(),
+            Some("keys.example")
+        );
+        assert_eq!(
+            proxies.host(stranger, &sent, None).as_deref(),
+            Some("internal:8080")
+        );
+        assert_eq!(
+            proxies
+                .host(stranger, &HeaderMap::new(), Some("a:1"))
+                .as_deref(),
+            Some("a:1")
+        );
     }
 }

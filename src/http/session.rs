@@ -64,8 +64,13 @@ pub fn clear_cookie(req: &HttpRequest) -> HeaderValue {
 }
 
 fn cookie_header(req: &HttpRequest, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if client::is_https(req) { "; Secure" } else { "" };
-    let text = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    let secure = if client::is_https(req) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text =
+        format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     // The token is base62 and the rest fixed text: always a valid value.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

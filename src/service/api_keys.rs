@@ -31,7 +31,10 @@ impl KeyRef {
     /// Whether this names the key behind `caller`'s credential, in its
     /// account `account_id`; never for a user.
     pub fn is(&self, caller: &Principal, account_id: &str) -> bool {
-        let Some(caller) = caller.as_key().filter(|k| k.account_id.as_str() == account_id) else {
+        let Some(caller) = caller
+            .as_key()
+            .filter(|k| k.account_id.as_str() == account_id)
+        else {
             return false;
         };
         match self {

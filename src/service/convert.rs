@@ -39,7 +39,10 @@ pub fn user(row: UserRow) -> User {
 pub fn membership(listed: Listed) -> Result<Membership, ApiError> {
     let (row, email, name, account_name) = listed;
     let role = Role::parse(&row.role).map_err(|e| {
-        ApiError::internal(anyhow::anyhow!("the role of {}'s membership: {e}", row.user_id))
+        ApiError::internal(anyhow::anyhow!(
+            "the role of {}'s membership: {e}",
+            row.user_id
+        ))
     })?;
     Ok(Membership {
         account_id: AccountId::from_trusted(row.account_id),

@@ -192,10 +192,8 @@ pub async fn accept(
             })
         }
     };
-    kw.blocking(move |_, conn| {
-        conn.transaction(|conn| use_up(conn, &invitation, user))
-    })
-    .await
+    kw.blocking(move |_, conn| conn.transaction(|conn| use_up(conn, &invitation, user)))
+        .await
 }
 
 /// In one transaction: deletes the invitation (someone else used it first
@@ -237,6 +235,11 @@ fn use_up(
         created_by: invitation.created_by.clone(),
     };
     memberships::insert(conn, &membership)?;
-    let listed = (membership, user.email.clone(), user.name.clone(), account.name);
+    let listed = (
+        membership,
+        user.email.clone(),
+        user.name.clone(),
+        account.name,
+    );
     Ok((convert::user(user), convert::membership(listed)?))
 }

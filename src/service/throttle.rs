@@ -255,7 +255,10 @@ mod tests {
         assert!(throttle.refused(None, ada).is_some(), "from anywhere");
         assert_eq!(throttle.refused(Some(a), bob), None);
         assert_eq!(throttle.fail(Some(a), bob), None);
-        assert!(throttle.fail(Some(a), cy).is_some(), "the fifth from the address");
+        assert!(
+            throttle.fail(Some(a), cy).is_some(),
+            "the fifth from the address"
+        );
         assert!(throttle.refused(Some(a), cy).is_some());
         assert_eq!(throttle.refused(None, cy), None, "elsewhere, cy is fine");
     }

@@ -119,7 +119,10 @@ impl Keyward {
         caller: &Principal,
         account_id: &str,
     ) -> Result<Vec<AccountId>, ApiError> {
-        if let Some(key) = caller.as_key().filter(|k| k.account_id.as_str() == account_id) {
+        if let Some(key) = caller
+            .as_key()
+            .filter(|k| k.account_id.as_str() == account_id)
+        {
             return Ok(vec![key.account_id.clone()]);
         }
         let Ok(id) = AccountId::parse(account_id) else {

@@ -13,7 +13,9 @@ use crate::domain::{
 use crate::error::{ApiError, ErrorCode};
 use crate::passwords::PasswordHasher;
 use crate::store::models::{MembershipRow, UserRow};
-use crate::store::{accounts, is_unique_violation, memberships, user_sessions, users, AnyConnection};
+use crate::store::{
+    accounts, is_unique_violation, memberships, user_sessions, users, AnyConnection,
+};
 
 /// A change of one's own password, as asked.
 #[derive(Debug, Clone)]

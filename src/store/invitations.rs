@@ -34,13 +34,11 @@ pub fn pending(
         .limit(limit)
         .into_boxed();
     if let Some((created_at, id)) = after {
-        query = query
-            .filter(invitations::created_at.ge(created_at))
-            .filter(
-                invitations::created_at
-                    .gt(created_at)
-                    .or(invitations::id.gt(id)),
-            );
+        query = query.filter(invitations::created_at.ge(created_at)).filter(
+            invitations::created_at
+                .gt(created_at)
+                .or(invitations::id.gt(id)),
+        );
     }
     query.load(conn)
 }

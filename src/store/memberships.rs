@@ -76,13 +76,11 @@ pub fn of_account(
         .limit(limit)
         .into_boxed();
     if let Some((created_at, id)) = after {
-        query = query
-            .filter(memberships::created_at.ge(created_at))
-            .filter(
-                memberships::created_at
-                    .gt(created_at)
-                    .or(memberships::user_id.gt(id)),
-            );
+        query = query.filter(memberships::created_at.ge(created_at)).filter(
+            memberships::created_at
+                .gt(created_at)
+                .or(memberships::user_id.gt(id)),
+        );
     }
     query.load(conn)
 }

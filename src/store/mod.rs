@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod api_key_events;
 pub mod api_keys;
-pub mod invitations;
 mod connection;
+pub mod invitations;
 pub mod key_changes;
 pub mod last_used;
 pub mod limits;

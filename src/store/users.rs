@@ -31,7 +31,11 @@ pub fn find_by_email(conn: &mut AnyConnection, email_lower: &str) -> QueryResult
         .optional()
 }
 
-pub fn set_last_login(conn: &mut AnyConnection, id: &str, at: PrimitiveDateTime) -> QueryResult<()> {
+pub fn set_last_login(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set(users::last_login_at.eq(at))
         .execute(conn)

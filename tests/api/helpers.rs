@@ -628,3 +628,126 @@ pub fn v1_attributes(app: &TestApp, account: &TestAccount, id: &str) -> Value {
     assert_eq!(reply.status, 200, "v1 GET {id}: {:?}", reply.body);
     reply.body["data"]["attributes"].clone()
 }
+
+// ---- People: users, sessions, invitations ---------------------------------
+
+/// A password that passes the policy, for users tests make.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in user's session: the cookie's token and the CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    /// The user as sign-in answered it.
+    pub user: Value,
+}
+
+/// `/api/accounts/{id}/invitations`
+pub fn invitations_path(account: &(impl AccountRef + ?Sized)) -> String {
+    format!("{}/invitations", account_path(account))
+}
+
+/// `/api/accounts/{id}/memberships`
+pub fn memberships_path(account: &(impl AccountRef + ?Sized)) -> String {
+    format!("{}/memberships", account_path(account))
+}
+
+/// `/api/invitations/{token}/accept`
+pub fn accept_path(token: &str) -> String {
+    format!("/api/invitations/{token}/accept")
+}
+
+/// The value of the `keyward_session` cookie a `Set-Cookie` header sets.
+pub fn session_cookie(set_cookie: &str) -> String {
+    let (pair, _) = set_cookie.split_once(';').unwrap_or((set_cookie, ""));
+    let (name, value) = pair.split_once('=').expect("a cookie pair");
+    assert_eq!(name, "keyward_session", "{set_cookie}");
+    value.to_owned()
+}
+
+impl TestApp {
+    /// `POST /api/session`, whatever the answer.
+    pub fn try_sign_in(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/session",
+            None,
+            &serde_json::json!({ "email": email, "password": password }),
+        )
+    }
+
+    /// Signs in (200 asserted).
+    pub fn sign_in(&self, email: &str, password: &str) -> Session {
+        let reply = self.try_sign_in(email, password);
+        assert_eq!(reply.status, 200, "sign in as {email}: {:?}", reply.body);
+        let set_cookie = reply.header("set-cookie").expect("Set-Cookie");
+        Session {
+            cookie: session_cookie(set_cookie),
+            csrf: text(&reply.body, "csrfToken").to_owned(),
+            user: reply.body["user"].clone(),
+        }
+    }
+
+    /// A request made with `session`'s cookie and its CSRF token.
+    pub fn as_user(&self, method: &str, path: &str, session: &Session) -> ureq::Request {
+        self.request(method, path)
+            .set("cookie", &format!("keyward_session={}", session.cookie))
+            .set("x-csrf-token", &session.csrf)
+    }
+
+    /// `method` on `path` as the signed-in user, with an optional JSON body.
+    pub fn user_call(
+        &self,
+        method: &str,
+        path: &str,
+        session: &Session,
+        body: Option<&Value>,
+    ) -> Reply {
+        let req = self.as_user(method, path, session);
+        match body {
+            Some(body) => send_json(req, body),
+            None => send(req, None),
+        }
+    }
+
+    /// Invites `email` to `account` with `role`, as `key`; the token (201
+    /// asserted).
+    pub fn invite(&self, account: &str, key: &str, email: &str, role: &str) -> String {
+        let reply = self.post(
+            &invitations_path(account),
+            Some(key),
+            &serde_json::json!({ "email": email, "role": role }),
+        );
+        assert_eq!(reply.status, 201, "invite {email}: {:?}", reply.body);
+        text(&reply.body, "token").to_owned()
+    }
+
+    /// Accepts the invitation `token` as a new user `name` with `password`
+    /// (201 asserted); the answer.
+    pub fn accept(&self, token: &str, name: &str, password: &str) -> Value {
+        let reply = self.post(
+            &accept_path(token),
+            None,
+            &serde_json::json!({ "name": name, "password": password }),
+        );
+        assert_eq!(reply.status, 201, "accept as {name}: {:?}", reply.body);
+        reply.body
+    }
+
+    /// Invites `email` to `account` as an owner, accepts with [`PASSWORD`]
+    /// and signs in.
+    pub fn member(&self, account: &str, key: &str, email: &str, role: &str) -> Session {
+        let token = self.invite(account, key, email, role);
+        self.accept(&token, email, PASSWORD);
+        self.sign_in(email, PASSWORD)
+    }
+
+    /// Runs `sql` on the database (to age a session, say).
+    pub fn execute(&self, sql: &str) {
+        use diesel::prelude::*;
+        let mut conn = self.db.get().expect("connection");
+        diesel::sql_query(sql)
+            .execute(&mut *conn)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}

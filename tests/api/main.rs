@@ -37,5 +37,6 @@ mod smoke;
 mod throttle;
 mod tree;
 mod usage;
+mod users;
 mod v1;
 mod verify;

@@ -4,7 +4,7 @@
 -- unique index: one user per address, whatever its case. The password is
 -- kept only as an argon2id PHC string.
 CREATE TABLE users (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     email TEXT NOT NULL,
     email_lower TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -30,7 +30,7 @@ CREATE INDEX memberships_account_idx ON memberships (account_id, created_at, use
 -- owner who invites; only its SHA-256 digest (hex) is kept. Accepting one
 -- deletes it.
 CREATE TABLE invitations (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts (id),
     email TEXT NOT NULL,
     role TEXT NOT NULL,
@@ -45,7 +45,7 @@ CREATE INDEX invitations_account_idx ON invitations (account_id, created_at, id)
 -- the cookie's token is kept. A session ends at expires_at (its absolute
 -- lifetime) or once it has not been seen for the idle lifetime.
 CREATE TABLE user_sessions (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     token_hash TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,

@@ -19,6 +19,7 @@ use crate::views::v1::{V1MintTokenBody, V1SessionTokenDocument};
 #[post("/api/v1/session_tokens")]
 pub async fn v1_create_session_token(caller: Caller, Json(body): Json<V1MintTokenBody>) -> Reply {
     let asked = body.and_then(|body| body.session_token.command());
-    let minted = session_tokens::mint(&caller.kw, &caller.who, caller.own_account()?, asked).await?;
+    let minted =
+        session_tokens::mint(&caller.kw, &caller.who, caller.own_account()?, asked).await?;
     Ok(reply::secret_body(V1SessionTokenDocument::new(&minted)))
 }
