@@ -85,7 +85,7 @@ async function enterAsUser(me) {
       next: 'Ask an owner of your account to invite you as account-owner.',
     });
   }
-  const account = await api('GET', accountPath(owned[0].accountId), { key: null });
+  const account = await firstReadable(owned);
   state.user = me.user;
   state.memberships = memberships;
   state.path = [account];
@@ -97,6 +97,24 @@ async function enterAsUser(me) {
   renderSwitcher();
   learnNames(memberships);
   await enterApp();
+}
+
+/**
+ * The first of `owned` memberships whose account can be read: one on a
+ * suspended account (or below one) authorizes nothing while it is, but the
+ * person's other memberships still work. Throws the last refusal if none can.
+ */
+async function firstReadable(owned) {
+  let refusal = null;
+  for (const membership of owned) {
+    try {
+      return await api('GET', accountPath(membership.accountId), { key: null });
+    } catch (error) {
+      if (!(error instanceof DashboardError) || ![403, 404].includes(error.status)) throw error;
+      refusal = error;
+    }
+  }
+  throw refusal;
 }
 
 /**
