@@ -1,7 +1,10 @@
 //! The admin dashboard: one static page for account owners, with its script
 //! (plain ES modules, one per concept), style sheet and icon compiled into
 //! the binary, so serving it needs no files on disk and no build step. The
-//! page talks only to the native API, with the owner's key in `x-api-key`.
+//! page talks only to the native API: as a person signed in with email and
+//! password (the session cookie, and the session's CSRF token in
+//! `x-csrf-token` on every state-changing request), or with an owner's key
+//! in `x-api-key`.
 //!
 //! The page is `/dashboard`; every other file is `/dashboard/{file}`, one
 //! handler that looks the name up in [`FILES`]. A new module is one line
@@ -58,6 +61,8 @@ const FILES: &[File] = files![
     ("edit.js", JAVASCRIPT),
     ("secrets.js", JAVASCRIPT),
     ("forms.js", JAVASCRIPT),
+    ("session.js", JAVASCRIPT),
+    ("members.js", JAVASCRIPT),
     ("dashboard.css", CSS),
     ("icon.svg", SVG),
 ];
@@ -71,10 +76,11 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
 
 /// The admin dashboard
 ///
-/// One static page for account owners, which talks to the native API with
-/// the owner's key. Never cached: it is the entry point of a page that
-/// handles secrets, and a stale copy could load stale assets. Also answers
-/// `HEAD`; its script modules, style sheet and icon are `/dashboard/{file}`.
+/// One static page for account owners, which talks to the native API as a
+/// person signed in with email and password, or with an owner's key. Never
+/// cached: it is the entry point of a page that handles secrets, and a
+/// stale copy could load stale assets. Also answers `HEAD`; its script
+/// modules, style sheet and icon are `/dashboard/{file}`.
 #[utoipa::path(
     tag = "operations",
     responses(

@@ -312,9 +312,9 @@ describe('Keyward dashboard', () => {
       probe.on('pageerror', (error) => errors.push(error.message));
       await probe.goto(`${base}/dashboard`);
       await probe.locator('#login-key').waitFor();
-      // The script ran: it focuses the key field once it is wired up.
+      // The script ran: it focuses the email field once it is wired up.
       await eventually(async () =>
-        assert.equal(await probe.evaluate(() => document.activeElement?.id), 'login-key'),
+        assert.equal(await probe.evaluate(() => document.activeElement?.id), 'login-email'),
       );
       assert.deepEqual(errors, []);
 
@@ -402,7 +402,7 @@ describe('Keyward dashboard', () => {
 
   it('creates Till1 and shows its secret once', async () => {
     await page.getByLabel('Name', { exact: true }).fill('Till1');
-    await page.getByLabel('Role').selectOption('merchant-terminal');
+    await createForm().getByLabel('Role').selectOption('merchant-terminal');
     await createForm().getByLabel(/^Description/).fill('Front counter till');
     await page.locator('#create-submit').click();
 
@@ -1141,7 +1141,7 @@ describe('Keyward dashboard', () => {
     await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.id), 'account-title'));
 
     await page.getByLabel('Name', { exact: true }).fill('Kiosk1');
-    await page.getByLabel('Role').selectOption('merchant-terminal');
+    await createForm().getByLabel('Role').selectOption('merchant-terminal');
     await page.locator('#create-submit').click();
     await page.locator('#secret-panel').waitFor({ state: 'visible' });
     const secret = await text(page.locator('#secret-value'));
@@ -1501,6 +1501,284 @@ describe('Keyward dashboard', () => {
     await page.reload();
     await page.locator('#login-view').waitFor({ state: 'visible' });
     assert.ok(await page.locator('#app-view').isHidden());
+  });
+
+  // ---- people: invited users, their sessions, members ----------------------
+
+  const ANA = { email: 'ana.lima@example.com', name: 'Ana Lima', password: 'a long walk on the quay 42' };
+  const BEN = { email: 'ben.okafor@example.com', name: 'Ben Okafor', password: 'tea at four, every day 7' };
+  /** Ana's user, as accepting her invitation answered it. */
+  let ana;
+  /** POST /api/invitations/{token}/accept, which needs no credential. */
+  const accept = async (token, body) => {
+    const response = await fetch(`${base}/api/invitations/${encodeURIComponent(token)}/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  /** Fills and sends the email and password form of `target` (a page). */
+  const signInAs = async (target, person) => {
+    await target.locator('#login-email').fill(person.email);
+    await target.locator('#login-password').fill(person.password);
+    await target.locator('#login-user-submit').click();
+  };
+  /** The session cookie of the main page's browser context, if any. */
+  const sessionCookie = async () =>
+    (await page.context().cookies(base)).find((cookie) => cookie.name === 'keyward_session') ?? null;
+  const member = (userId) => page.locator(`#members-list li[data-user-id="${userId}"]`);
+  const memberByEmail = (email) =>
+    page.locator('#members-list li[data-testid="member"]').filter({
+      has: page.locator('[data-testid="member-email"]', { hasText: email }),
+    });
+  const invitationByEmail = (email) =>
+    page.locator('#invitations-list li[data-testid="invitation"]').filter({
+      has: page.locator('[data-testid="invitation-email"]', { hasText: email }),
+    });
+
+  it('signs in as an invited user, creates and disables a key under her name, and signs out', async () => {
+    // An owner key invites Ana; she accepts with her name and a password.
+    const invitation = await call('POST', `/api/accounts/${platform.accountId}/invitations`, {
+      email: ANA.email,
+      role: 'account-owner',
+    });
+    assert.equal(invitation.email, ANA.email);
+    assert.equal(invitation.role, 'account-owner');
+    const accepted = await accept(invitation.token, { name: ANA.name, password: ANA.password });
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    ana = accepted.body.user;
+    assert.equal(ana.crn, `crn::user:${ana.id}`);
+
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-email');
+    const from = requests.length;
+    // A wrong password first: the API's message, and still the sign-in screen.
+    await signInAs(page, { ...ANA, password: 'not her password at all' });
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#alert-message')), /^INVALID_EMAIL_OR_PASSWORD$/);
+    assert.equal(await page.locator('#login-password').inputValue(), '', 'the password leaves the page');
+    assert.ok(await page.locator('#app-view').isHidden());
+
+    await signInAs(page, ANA);
+    await row('owner').waitFor();
+    assert.ok(await alert.isHidden(), 'a successful sign-in clears the error');
+    assert.equal(await text(page.locator('#whoami-name')), ANA.name);
+    assert.ok(await page.locator('#whoami-key-account').isHidden());
+    assert.equal(await page.locator('#account-switch').inputValue(), platform.accountId);
+    assert.equal(await text(page.locator('#account-name')), 'Default account');
+    assert.ok(await page.locator('#mint-section').isHidden(), 'a person mints no session tokens');
+    assert.equal(await page.locator('#login-password').inputValue(), '');
+    assert.equal(await storedKey(), null, 'no key is stored');
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+    const cookie = await sessionCookie();
+    assert.ok(cookie, 'the sign-in set the session cookie');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Strict');
+
+    await createForm().getByLabel('Name', { exact: true }).fill('AnaTill');
+    await createForm().getByLabel('Role').selectOption('merchant-terminal');
+    await page.locator('#create-submit').click();
+    await page.locator('#secret-panel').waitFor({ state: 'visible' });
+    assert.match(await text(page.locator('#secret-value')), KEY_PATTERN);
+    await page.locator('#secret-dismiss').click();
+    await row('AnaTill').waitFor();
+    const who = (which) => field('AnaTill', which).locator('.who');
+    await eventually(async () => assert.equal(await text(who('created')), ANA.name));
+    assert.equal(await who('created').getAttribute('title'), ana.crn);
+
+    await row('AnaTill').getByRole('button', { name: 'Disable AnaTill' }).click();
+    await eventually(async () => {
+      assert.equal(await text(field('AnaTill', 'enabled')), 'disabled');
+      assert.equal(await text(field('AnaTill', 'version')), '2');
+    });
+    assert.equal(await text(who('modified')), ANA.name);
+    const key = await call('GET', `/api/accounts/${platform.accountId}/api-keys/AnaTill`);
+    assert.equal(key.createdBy, ana.crn);
+    assert.equal(key.modifiedBy, ana.crn);
+    assert.equal(key.enabled, false);
+
+    await openHistory('AnaTill');
+    assert.equal(await events().count(), 2);
+    for (const event of await events().all()) {
+      assert.equal(await text(event.locator('.event-meta .who')), ANA.name);
+      assert.equal(await event.locator('.event-meta .who').getAttribute('title'), ana.crn);
+    }
+    await closeHistory();
+
+    // With the cookie, every state-changing request carried the CSRF token, and none a key.
+    const sent = requests.slice(from).filter((request) => new URL(request.url()).pathname.startsWith('/api/'));
+    const changes = sent.filter((request) => !['GET', 'HEAD'].includes(request.method()));
+    assert.ok(changes.length >= 3, changes.map((request) => request.url()).join(' '));
+    for (const request of sent) {
+      const headers = request.headers();
+      assert.equal(headers['x-api-key'], undefined, `${request.method()} ${request.url()} sent a key`);
+      const signIn = new URL(request.url()).pathname === '/api/session' && request.method() === 'POST';
+      if (changes.includes(request) && !signIn) {
+        assert.match(headers['x-csrf-token'] ?? '', /./, `${request.method()} ${request.url()} without the token`);
+      }
+    }
+
+    // A reload picks the session up again from the cookie.
+    await page.reload();
+    await row('AnaTill').waitFor();
+    assert.equal(await text(page.locator('#whoami-name')), ANA.name);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    assert.ok(await page.locator('#app-view').isHidden());
+    assert.equal(await page.locator('tr[data-key-name]').count(), 0);
+    // The session ended on the server too: its cookie no longer signs anyone in.
+    const ended = await fetch(`${base}/api/me`, { headers: { cookie: `keyward_session=${cookie.value}` } });
+    assert.equal(ended.status, 401);
+    await page.reload();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    assert.ok(await page.locator('#app-view').isHidden());
+    assert.ok(await page.getByRole('alert').isHidden(), 'no session is not an error');
+  });
+
+  it('lets an owner user invite a member from the panel, and remove them', async () => {
+    await signInAs(page, ANA);
+    await row('owner').waitFor();
+    await member(ana.id).waitFor();
+    assert.equal(await text(member(ana.id).getByTestId('member-name')), `${ANA.name} you`);
+    assert.equal(await text(member(ana.id).getByTestId('member-role')), 'account-owner');
+    assert.equal(await member(ana.id).getByRole('button').count(), 0, 'no Remove of oneself');
+
+    const panel = page.locator('#invite-panel');
+    await page.locator('#invite-email').fill(BEN.email);
+    await page.locator('#invite-role').selectOption('merchant-terminal');
+    await page.locator('#invite-submit').click();
+    await panel.waitFor({ state: 'visible' });
+    assert.ok(await page.getByRole('alert').isHidden());
+    assert.equal(await text(page.locator('#invite-panel-email')), BEN.email);
+    const token = await text(page.locator('#invite-value'));
+    assert.ok(token.length >= 20, token);
+    await invitationByEmail(BEN.email).waitFor();
+    assert.equal(await text(invitationByEmail(BEN.email).getByTestId('invitation-role')), 'merchant-terminal');
+    assert.match(await text(invitationByEmail(BEN.email)), new RegExp(`invited by ${ANA.name}`));
+    assert.ok(!(await text(page.locator('#invitations-list'))).includes(token));
+    await page.locator('#invite-copy').click();
+    await eventually(async () => assert.match(await text(page.locator('#notice')), /invitation is (copied|selected)/));
+    await page.locator('#invite-dismiss').click();
+    await eventually(async () => assert.ok(await panel.isHidden()));
+    assert.equal(await page.locator('#invite-value').textContent(), '', 'the token leaves the page');
+    assert.ok(!(await page.locator('body').innerText()).includes(token));
+
+    // Ben accepts with the token the panel showed; Refresh lists him.
+    const accepted = await accept(token, { name: BEN.name, password: BEN.password });
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    const ben = accepted.body.user;
+    await page.locator('#members-refresh').click();
+    await member(ben.id).waitFor();
+    assert.equal(await text(member(ben.id).getByTestId('member-role')), 'merchant-terminal');
+    assert.equal(await text(member(ben.id).getByTestId('member-email')), BEN.email);
+    await eventually(async () => assert.equal(await invitationByEmail(BEN.email).count(), 0));
+
+    // A merchant-terminal member signs in to find nothing to manage, and is signed out again.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const other = await context.newPage();
+      other.setDefaultTimeout(10_000);
+      other.on('pageerror', (error) => problems.push(`page error (Ben): ${error.message}`));
+      await other.goto(`${base}/dashboard`);
+      await signInAs(other, BEN);
+      await other.getByRole('alert').waitFor({ state: 'visible' });
+      assert.equal(await other.locator('#alert-message').textContent(), `${BEN.name} owns no account`);
+      assert.ok(await other.locator('#app-view').isHidden());
+      const cookies = await context.cookies(base);
+      const left = cookies.find((cookie) => cookie.name === 'keyward_session');
+      if (left) {
+        const me = await fetch(`${base}/api/me`, { headers: { cookie: `keyward_session=${left.value}` } });
+        assert.equal(me.status, 401, 'the session was ended again');
+      }
+    } finally {
+      await context.close();
+    }
+
+    // Removing asks first; Cancel keeps him.
+    const dialog = page.locator('#remove-member-dialog');
+    await member(ben.id).getByRole('button', { name: `Remove ${BEN.name}` }).click();
+    await dialog.waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#remove-member-name')), BEN.name);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await member(ben.id).count(), 1);
+    await member(ben.id).getByRole('button', { name: `Remove ${BEN.name}` }).click();
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await eventually(async () => assert.equal(await member(ben.id).count(), 0));
+    assert.match(await text(page.locator('#notice')), new RegExp(`${BEN.name} is no longer a member of Default account`));
+    const members = await call('GET', `/api/accounts/${platform.accountId}/memberships`);
+    assert.deepEqual(members.items.map((item) => item.userId), [ana.id]);
+    assert.ok(await page.getByRole('alert').isHidden());
+  });
+
+  it('withdraws a pending invitation, whose token then no longer works', async () => {
+    await page.locator('#invite-email').fill('cleo@example.com');
+    await page.locator('#invite-role').selectOption('account-owner');
+    await page.locator('#invite-submit').click();
+    await page.locator('#invite-panel').waitFor({ state: 'visible' });
+    const token = await text(page.locator('#invite-value'));
+    await page.locator('#invite-dismiss').click();
+    await invitationByEmail('cleo@example.com').waitFor();
+    await invitationByEmail('cleo@example.com')
+      .getByRole('button', { name: 'Withdraw the invitation of cleo@example.com' })
+      .click();
+    await eventually(async () => assert.equal(await invitationByEmail('cleo@example.com').count(), 0));
+    assert.match(await text(page.locator('#notice')), /withdrawn/);
+    const refused = await accept(token, { name: 'Cleo', password: 'the tide comes in at nine' });
+    assert.equal(refused.status, 404);
+    assert.equal(refused.body.message, 'INVITATION_NOT_FOUND');
+    const pending = await call('GET', `/api/accounts/${platform.accountId}/invitations`);
+    assert.deepEqual(pending.items, []);
+  });
+
+  it("switches between the user's accounts, and shows the API's message when a request fails", async () => {
+    // Ana becomes an owner of Corner Cafe too; as she is a user already, her password confirms it.
+    const invitation = await call('POST', `/api/accounts/${cafe.id}/invitations`, {
+      email: ANA.email.toUpperCase(),
+      role: 'account-owner',
+    });
+    const accepted = await accept(invitation.token, { name: 'ignored', password: ANA.password });
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    await page.reload();
+    await row('owner').waitFor();
+    const options = page.locator('#account-switch option');
+    await eventually(async () => assert.equal(await options.count(), 2));
+    const cafeName = (await call('GET', `/api/accounts/${cafe.id}`)).name;
+    assert.deepEqual((await options.allTextContents()).sort(), [cafeName, 'Default account']);
+
+    await page.locator('#account-switch').selectOption(cafe.id);
+    await shown(cafe.id);
+    assert.deepEqual(await crumbs().allTextContents(), [cafeName]);
+    await row('Manager').waitFor();
+    await member(ana.id).waitFor();
+    assert.ok(await page.locator('#account-own').isVisible());
+    assert.equal(await page.locator('#account-actions').getByRole('button').count(), 0);
+
+    // An invitation the API refuses (Ana is a member already): its message, in the alert.
+    await page.locator('#invite-email').fill(ANA.email);
+    await page.locator('#invite-submit').click();
+    await page.getByRole('alert').waitFor({ state: 'visible' });
+    const direct = await fetch(`${base}/api/accounts/${cafe.id}/invitations`, {
+      method: 'POST',
+      headers: { 'x-api-key': ownerKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ANA.email, role: 'merchant-terminal' }),
+    });
+    const refused = await direct.json();
+    assert.ok(direct.status >= 400 && direct.status < 500, JSON.stringify(refused));
+    assert.equal(await text(page.locator('#alert-message')), refused.message);
+    assert.match(await text(page.locator('#alert-next')), /^What to do: ./);
+    assert.ok(await page.locator('#invite-panel').isHidden());
+
+    await page.locator('#account-switch').selectOption(platform.accountId);
+    await shown(platform.accountId);
+    assert.deepEqual(await crumbs().allTextContents(), ['Default account']);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
   });
 
   it('ran without page errors or policy violations', () => {

@@ -2,12 +2,13 @@
 // the signed-in key's own account (the breadcrumb), its child accounts, and
 // suspending, resuming and creating them.
 
-import { atOwnAccount, state, viewed, viewedId } from './state.js';
+import { atOwnAccount, signedIn, state, viewed, viewedId } from './state.js';
 import { accountPath, api, DashboardError } from './api.js';
 import { busy, clearAlert, clearErrorIn, fail, notify, showErrorIn } from './messages.js';
 import { $, badge, confirmWith, crnLabel, el, timeElement } from './dom.js';
 import { loadKeys } from './key-table.js';
 import { showSecret } from './secrets.js';
+import { clearMembers, loadMembers } from './members.js';
 
 /** Child accounts per page of the account bar. */
 const CHILDREN_PAGE = 10;
@@ -63,6 +64,9 @@ export function renderAccount() {
     badge(accountStatus(account), account.enabled ? 'active' : 'suspended'),
   );
   $('account-own').hidden = !atOwnAccount();
+  $('account-own').textContent = state.user
+    ? 'the account of your membership'
+    : 'the account of the key you are signed in with';
   // No account may suspend itself: the signed-in key's own account has no button.
   $('account-actions').replaceChildren(...(atOwnAccount() ? [] : [suspendButton(account, 'bar')]));
   const blocker = suspendedAbove();
@@ -76,6 +80,7 @@ export function renderAccount() {
   }
   blocked.hidden = blocked.textContent === '';
   $('child-parent').textContent = account.name;
+  $('members-account').textContent = `of ${account.name}`;
 }
 
 function renderChild(account) {
@@ -135,6 +140,11 @@ function renderChildren() {
   if (focused) focusChild(focused.dataset.accountId, active.dataset.action || '');
 }
 
+/** Draws the children again as they are, when the names of actors became known. */
+export function redrawChildren() {
+  if (state.children.length > 0) renderChildren();
+}
+
 /** Focuses a child's action (or its Open button); false if it is not listed. */
 function focusChild(id, action) {
   const row = $('children-list').querySelector(`li[data-account-id="${CSS.escape(id)}"]`);
@@ -159,7 +169,7 @@ export async function loadChildren({ reset }) {
   const query = new URLSearchParams({ limit: String(CHILDREN_PAGE) });
   if (!reset && state.childrenNext) query.set('pageKey', state.childrenNext);
   const page = await api('GET', `${accountPath(id)}/accounts?${query}`);
-  if (serial !== state.views || !state.key || viewedId() !== id) return null;
+  if (serial !== state.views || !signedIn() || viewedId() !== id) return null;
   const items = page && Array.isArray(page.items) ? page.items : [];
   state.children = reset ? items : state.children.concat(items);
   state.childrenNext = page && typeof page.nextPageKey === 'string' ? page.nextPageKey : null;
@@ -185,11 +195,11 @@ export async function onChildrenMore(event) {
  * Shows the account `path` ends with: reads it (and its children and keys)
  * afresh, then every key action acts on it. `focus` runs once it is drawn.
  */
-async function showAccount(path, focus) {
+export async function showAccount(path, focus) {
   const target = path[path.length - 1];
   const serial = ++state.views;
   const account = await api('GET', accountPath(target.id));
-  if (serial !== state.views || !state.key) return;
+  if (serial !== state.views || !signedIn()) return;
   state.path = path.slice(0, -1).concat([account]);
   state.children = [];
   state.childrenNext = null;
@@ -201,8 +211,9 @@ async function showAccount(path, focus) {
   $('children-list').replaceChildren();
   $('children-empty').hidden = true;
   $('children-more').hidden = true;
+  clearMembers();
   renderAccount();
-  await Promise.all([loadChildren({ reset: true }), loadKeys()]);
+  await Promise.all([loadChildren({ reset: true }), loadKeys(), loadMembers()]);
   if (viewedId() !== account.id) return;
   notify(`Showing account ${account.name}: key actions now act on it.`);
   focus();
@@ -294,14 +305,14 @@ async function setEnabled(account, enabled, button) {
       throw error;
     }
   });
-  if (state.key) refocusAccount(account.id, where, enabled ? 'resume' : 'suspend');
+  if (signedIn()) refocusAccount(account.id, where, enabled ? 'resume' : 'suspend');
 }
 
 /** Reads the shown account and its first page of children again. */
 async function reloadAccounts() {
   const id = viewedId();
   const account = await api('GET', accountPath(id));
-  if (!state.key || viewedId() !== id) return;
+  if (!signedIn() || viewedId() !== id) return;
   replaceAccount(account);
   renderAccount();
   await loadChildren({ reset: true });
@@ -318,7 +329,7 @@ export function openChildDialog() {
     'close',
     () => {
       clearErrorIn('child-error');
-      if (dialog.returnValue !== 'created' && state.key) $('child-create').focus();
+      if (dialog.returnValue !== 'created' && signedIn()) $('child-create').focus();
     },
     { once: true },
   );
@@ -351,7 +362,7 @@ export async function onChildSubmit(event) {
     const body = { name };
     if (keyName) body.keyName = keyName;
     const created = await api('POST', `${accountPath(parent.id)}/accounts`, { body });
-    if (!state.key) return;
+    if (!signedIn()) return;
     const account = created.account;
     dialog.close('created');
     showSecret(

@@ -9,14 +9,49 @@ import { state, viewedId } from './state.js';
  * next. Every error the page shows has both (see showErrorIn in messages.js).
  */
 const HINTS = {
-  'Missing authentication': ['No key was sent.', 'Sign in again with an account-owner API key.'],
+  'Missing authentication': [
+    'No key was sent, and there is no signed-in session.',
+    'Sign in again, with your email and password or an account-owner API key.',
+  ],
   'Invalid authentication': [
     'The key is unknown, wrong, disabled, revoked or expired.',
     'Sign in with a working account-owner API key.',
   ],
   FORBIDDEN: [
     'This credential may not do that.',
-    'Sign in with an account-owner API key of this account.',
+    'Sign in as an owner of this account: a member with the account-owner role, or with its account-owner API key.',
+  ],
+  INVALID_EMAIL_OR_PASSWORD: [
+    'No one has that email address with that password.',
+    'Check both and sign in again. An invited person signs in once the invitation was accepted.',
+  ],
+  TOO_MANY_FAILED_SIGN_INS: [
+    'Too many failed sign-ins for this email address, or from here.',
+    'Wait, then sign in again.',
+  ],
+  HTTPS_REQUIRED: [
+    'Keyward accepts passwords only over HTTPS (or from this machine).',
+    'Open the dashboard by its https:// address, then sign in again.',
+  ],
+  CSRF_TOKEN_INVALID: [
+    'The page’s copy of the session’s anti-forgery token does not match the session, so nothing was changed.',
+    'Reload the page, then try again.',
+  ],
+  ORIGIN_NOT_ALLOWED: [
+    'The request came from another origin than Keyward’s own, so nothing was changed.',
+    'Open the dashboard at Keyward’s own address, then try again.',
+  ],
+  INVITATION_NOT_FOUND: [
+    'The invitation is unknown, used, withdrawn or expired.',
+    'Refresh the invitations, or invite the person again.',
+  ],
+  MEMBERSHIP_NOT_FOUND: [
+    'That person is not a member of this account (any more).',
+    'Refresh the members to see them as they are now.',
+  ],
+  MEMBERSHIP_EXISTS: [
+    'The person with that email address is already a member of this account.',
+    'Check the members list; to give them another role, remove them and invite them again.',
   ],
   IP_NOT_ALLOWED: [
     'The key is right, but it may only be used from other networks (its allowed networks).',
@@ -73,6 +108,8 @@ const BAD_VALUE_NEXT = [
   [/^allowedCidrs/, 'Write each allowed network as an address (203.0.113.7) or a CIDR (10.0.0.0/8, 2001:db8::/32), at most 32, then try again.'],
   [/^externalId /, 'Shorten or correct the external id (1 to 255 characters, no control characters), then try again.'],
   [/^(meta |invalid JSON body: meta)/, 'Correct the meta: one JSON object, at most 4096 bytes, no member named twice. Then try again.'],
+  [/^email\b/, 'Enter one email address, such as ana@example.com, then try again.'],
+  [/^role\b/, 'Choose account-owner or merchant-terminal, then try again.'],
 ];
 
 /** The next step by status, when the message has no entry in HINTS. */
@@ -96,19 +133,28 @@ export class DashboardError extends Error {
   }
 }
 
+/** Methods that change nothing, which need no CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Calls the native API. Resolves with the parsed JSON body (null for 204);
  * rejects with a DashboardError carrying the body's `message`.
+ *
+ * With a key (the signed-in one unless `key` says otherwise) the request
+ * carries it in x-api-key and no cookie. Without one (`key: null`, or a
+ * person signed in) it carries the session cookie, and a state-changing
+ * request the session's CSRF token in x-csrf-token.
  */
 export async function api(method, path, { key = state.key, body, ifMatch } = {}) {
   const headers = new Headers({ accept: 'application/json' });
   if (key) headers.set('x-api-key', key);
+  else if (state.csrf && !SAFE_METHODS.has(method)) headers.set('x-csrf-token', state.csrf);
   if (ifMatch !== undefined) headers.set('if-match', `"${ifMatch}"`);
   const init = {
     method,
     headers,
     cache: 'no-store',
-    credentials: 'omit',
+    credentials: key ? 'omit' : 'same-origin',
     redirect: 'error',
     referrerPolicy: 'no-referrer',
   };
@@ -151,6 +197,8 @@ export async function api(method, path, { key = state.key, body, ifMatch } = {})
     // The signed-in key works, so it is its own rate limit, not failed sign-ins.
     said = 'The key you are signed in with used up its rate limit for now; its own requests from this page count too.';
     next = retryAfter ? `Wait ${retryAfter} s, then try again.` : 'Wait a moment, then try again.';
+  } else if (response.status === 429 && retryAfter && message === 'TOO_MANY_FAILED_SIGN_INS') {
+    next = `Wait ${retryAfter} s, then sign in again.`;
   } else if (response.status === 429 && retryAfter) {
     next = `Wait ${retryAfter} s, then sign in with a working account-owner key.`;
   }
@@ -160,3 +208,5 @@ export async function api(method, path, { key = state.key, body, ifMatch } = {})
 export const accountPath = (id) => `/api/accounts/${encodeURIComponent(id)}`;
 export const keysPath = () => `${accountPath(viewedId())}/api-keys`;
 export const keyPath = (name) => `${keysPath()}/${encodeURIComponent(name)}`;
+export const membershipsPath = (id) => `${accountPath(id)}/memberships`;
+export const invitationsPath = (id) => `${accountPath(id)}/invitations`;

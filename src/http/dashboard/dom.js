@@ -2,7 +2,7 @@
 // markup), times, who made a change, badges, a key's limits and confirm
 // dialogs.
 
-import { state, viewedId } from './state.js';
+import { signedIn, state, viewedId } from './state.js';
 
 export const $ = (id) => {
   const found = document.getElementById(id);
@@ -47,11 +47,14 @@ export function timeElement(iso) {
 /**
  * `crn:{account}:api-key:owner` -> `owner` for the shown account's keys,
  * `owner (Account name)` for a key of another account on the path (a parent
- * that manages this one), `owner (account {id})` for others; the full CRN
- * stays in the title.
+ * that manages this one), `owner (account {id})` for others;
+ * `crn::user:{id}` -> the person's name when a members list told it, else
+ * the CRN. The full CRN stays in the title.
  */
 export function crnLabel(crn) {
-  if (!state.me || typeof crn !== 'string') return String(crn);
+  if (!signedIn() || typeof crn !== 'string') return String(crn);
+  const user = /^crn::user:(.+)$/.exec(crn);
+  if (user) return state.people.get(user[1]) || crn;
   const match = /^crn:([^:]+):(.*)$/.exec(crn);
   if (!match) return crn;
   const [, accountId, rest] = match;

@@ -2,7 +2,7 @@
 // meta: the edit dialog, which sends only what the person changed, and
 // reading datetime-local and limit fields (the create form's too).
 
-import { atOwnAccount, state } from './state.js';
+import { isOwnKey, signedIn, state } from './state.js';
 import { api, DashboardError, keyPath } from './api.js';
 import { clearErrorIn, fail, notify, showErrorIn } from './messages.js';
 import { $ } from './dom.js';
@@ -152,7 +152,7 @@ function setEditBase(key, { keepInput }) {
   setContextBase(key, { keepInput });
   setLimitBase(key, { keepInput });
   $('edit-expired').hidden = key.status !== 'expired';
-  $('edit-rate-self').hidden = !(atOwnAccount() && key.name === state.me.name);
+  $('edit-rate-self').hidden = !isOwnKey(key);
 }
 
 export function openEdit(key, action) {
@@ -168,7 +168,7 @@ export function openEdit(key, action) {
       const edit = state.edit;
       state.edit = null;
       clearErrorIn('edit-error');
-      if (state.key && edit) refocus(edit.name, edit.action);
+      if (signedIn() && edit) refocus(edit.name, edit.action);
     },
     { once: true },
   );
@@ -264,7 +264,7 @@ export async function onEditSubmit(event) {
       if (now && now.credits) body.credits.remaining = now.credits.remaining;
     }
     const updated = await api('PUT', keyPath(edit.name), { body, ifMatch: edit.key.version });
-    if (!state.key) return;
+    if (!signedIn()) return;
     await loadKeys().catch(fail);
     if (state.edit === edit) dialog.close('saved');
     notify(`${updated.name} saved (version ${updated.version}), ${updated.status}.`);
@@ -277,7 +277,7 @@ export async function onEditSubmit(event) {
     }
     if (state.edit !== edit) {
       // The dialog was closed while the change was on its way.
-      if (state.key) fail(error);
+      if (signedIn()) fail(error);
       return;
     }
     if ([404, 409, 412].includes(error.status)) {

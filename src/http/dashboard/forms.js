@@ -1,5 +1,6 @@
-// Forms: creating a key (with its limits, if any), minting a session token, signing in (and keeping
-// the key for this tab) and logging out (forgetting it).
+// Forms: creating a key (with its limits, if any), minting a session token, signing in with a key
+// (and keeping it for this tab), showing the page for whoever signed in, and logging out (forgetting
+// everything shown).
 
 import { state, STORAGE_KEY, viewedId } from './state.js';
 import { accountPath, api, DashboardError, keysPath } from './api.js';
@@ -9,6 +10,7 @@ import { loadKeys } from './key-table.js';
 import { loadChildren, renderAccount } from './accounts.js';
 import { creditsFrom, expiryFrom, rateFrom } from './edit.js';
 import { hideOnce, showOnce, showSecret } from './secrets.js';
+import { clearMembers, loadMembers } from './members.js';
 
 /** The create form's expiry as a UTC instant, or null when left empty. */
 const expiryFromForm = () => expiryFrom($('create-expires'), 'clear it for a key that never expires');
@@ -97,23 +99,46 @@ export async function signIn(key) {
   state.path = [own];
   sessionStorage.setItem(STORAGE_KEY, key);
   $('whoami-name').textContent = me.name;
+  $('whoami-name').title = '';
   $('whoami-account').textContent = me.accountId;
+  $('whoami-key-account').hidden = false;
+  $('switch-field').hidden = true;
+  await enterApp();
+}
+
+/**
+ * Shows the page for whoever just signed in (a key, or a person), at the
+ * account state.path holds: the account bar, its children, keys and members.
+ */
+export async function enterApp() {
   $('login-view').hidden = true;
   $('session-bar').hidden = false;
   $('app-view').hidden = false;
+  // Session tokens belong to a key: a person mints none.
+  $('mint-section').hidden = state.user !== null;
   renderAccount();
-  await Promise.all([loadChildren({ reset: true }), loadKeys()]);
+  await Promise.all([loadChildren({ reset: true }), loadKeys(), loadMembers()]);
   $('keys-title').focus();
 }
 
-/** Forgets the key and everything shown with it. */
+/**
+ * Forgets the key, or the person and their CSRF token, and everything shown
+ * with them. (Ending a person's session on the server is signOut's, in
+ * session.js.)
+ */
 export function logout() {
   sessionStorage.clear();
   state.key = null;
   state.me = null;
+  state.user = null;
+  state.memberships = [];
+  state.csrf = null;
+  state.people = new Map();
   state.keys = [];
   hideOnce($('secret-panel'), 'secret-value');
   hideOnce($('token-panel'), 'token-value');
+  hideOnce($('invite-panel'), 'invite-value');
+  clearMembers();
   state.history = { name: null, pageKey: null, serial: state.history.serial + 1 };
   state.edit = null;
   state.loads += 1;
@@ -130,14 +155,15 @@ export function logout() {
   $('history-list').replaceChildren();
   $('keys-body').replaceChildren();
   $('whoami-name').textContent = '';
+  $('whoami-name').title = '';
   $('whoami-account').textContent = '';
-  for (const form of [$('create-form'), $('mint-form'), $('login-form'), $('edit-form'), $('child-form')]) {
-    form.reset();
-  }
+  $('account-switch').replaceChildren();
+  const forms = ['create-form', 'mint-form', 'login-form', 'user-login-form', 'edit-form', 'child-form', 'invite-form'];
+  for (const form of forms) $(form).reset();
   for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
   $('app-view').hidden = true;
   $('session-bar').hidden = true;
   $('login-view').hidden = false;
   $('notice').textContent = '';
-  $('login-key').focus();
+  $('login-email').focus();
 }

@@ -1,6 +1,6 @@
 // History: a key's events, newest first, in a dialog that pages older ones.
 
-import { state } from './state.js';
+import { signedIn, state } from './state.js';
 import { api, keyPath } from './api.js';
 import { busy, fail } from './messages.js';
 import { $, badge, crnLabel, el, limitValue, timeElement } from './dom.js';
@@ -132,7 +132,7 @@ export async function showHistory(key, button) {
       () => {
         state.history.serial += 1;
         $('history-list').replaceChildren();
-        if (state.key) refocus(key.name, 'history');
+        if (signedIn()) refocus(key.name, 'history');
       },
       { once: true },
     );

@@ -2,7 +2,7 @@
 // reloading them when one expires, and the row actions (enable or disable, rotate, revoke), which
 // the table's click handler dispatches with history, usage and edit.
 
-import { atOwnAccount, state, STORAGE_KEY } from './state.js';
+import { isOwnKey, signedIn, state, STORAGE_KEY } from './state.js';
 import { api, DashboardError, keyPath, keysPath } from './api.js';
 import { busy, clearAlert, fail, notify } from './messages.js';
 import {
@@ -21,8 +21,6 @@ import { showUsage } from './usage.js';
 import { openEdit } from './edit.js';
 import { showSecret } from './secrets.js';
 import { logout } from './forms.js';
-
-const isSelf = (key) => atOwnAccount() && key.name === state.me.name;
 
 const STATUS_TONES = { active: 'active', expired: 'expired', revoked: 'revoked' };
 
@@ -51,7 +49,7 @@ function renderRow(key) {
       'span',
       { className: 'name-block' },
       el('span', { className: 'key-name', tabindex: '-1', 'data-testid': 'key-name' }, key.name),
-      isSelf(key) ? el('span', { className: 'badge badge-self' }, 'you') : null,
+      isOwnKey(key) ? el('span', { className: 'badge badge-self' }, 'you') : null,
       key.description ? el('span', { className: 'description' }, key.description) : null,
       ...renderContext(key),
     ),
@@ -128,11 +126,16 @@ function renderRow(key) {
   );
 }
 
+/** Draws the list again as it is, when the names of actors became known. */
+export function redrawKeys() {
+  if (state.keys.length > 0) renderKeys();
+}
+
 export async function loadKeys() {
   const serial = ++state.loads;
   const keys = await api('GET', keysPath());
   // A later load (or a logout) overtook this one: its answer is the newer.
-  if (serial !== state.loads || !state.key) return;
+  if (serial !== state.loads || !signedIn()) return;
   state.keys = Array.isArray(keys) ? keys : [];
   renderKeys();
 }
@@ -155,7 +158,7 @@ const SKEW_ALLOWANCE = 30_000;
 function scheduleExpiryCheck() {
   clearTimeout(state.expiryTimer);
   state.expiryTimer = null;
-  if (!state.key) return;
+  if (!signedIn()) return;
   const now = Date.now();
   let next = Infinity;
   for (const key of state.keys) {
@@ -172,7 +175,7 @@ function scheduleExpiryCheck() {
 
 async function onExpiryDue() {
   state.expiryTimer = null;
-  if (!state.key) return;
+  if (!signedIn()) return;
   const before = new Map(state.keys.map((key) => [key.name, key.status]));
   try {
     await loadKeys();
@@ -204,7 +207,7 @@ export function refocus(name, action) {
 
 async function toggle(key, button) {
   const enabled = !key.enabled;
-  const self = isSelf(key);
+  const self = isOwnKey(key);
   if (!enabled && self && !(await confirmWith($('disable-self-dialog')))) return;
   await busy(button, async () => {
     try {
@@ -219,15 +222,15 @@ async function toggle(key, button) {
       }
       notify(`${updated.name} is now ${updated.enabled ? 'enabled' : 'disabled'} (version ${updated.version}).`);
     } finally {
-      if (state.key) await loadKeys().catch(fail);
+      if (signedIn()) await loadKeys().catch(fail);
     }
   });
-  if (state.key) refocus(key.name, 'toggle');
+  if (signedIn()) refocus(key.name, 'toggle');
 }
 
 async function revoke(key, button) {
   $('revoke-name').textContent = key.name;
-  const self = isSelf(key);
+  const self = isOwnKey(key);
   $('revoke-self').hidden = !self;
   if (!(await confirmWith($('revoke-dialog')))) return;
   await busy(button, async () => {
@@ -240,10 +243,10 @@ async function revoke(key, button) {
       }
       notify(`${key.name} is revoked.`);
     } finally {
-      if (state.key) await loadKeys().catch(fail);
+      if (signedIn()) await loadKeys().catch(fail);
     }
   });
-  if (state.key) refocus(key.name, 'revoke');
+  if (signedIn()) refocus(key.name, 'revoke');
 }
 
 /** Reads the grace period field: whole seconds, 0 when left empty. */
@@ -261,7 +264,7 @@ function gracePeriod() {
 
 async function rotate(key, button) {
   $('rotate-name').textContent = key.name;
-  const self = isSelf(key);
+  const self = isOwnKey(key);
   $('rotate-self').hidden = !self;
   const grace = $('rotate-grace');
   grace.value = '0';
@@ -289,10 +292,10 @@ async function rotate(key, button) {
           (self ? ' The dashboard now uses it.' : ''),
       );
     } finally {
-      if (state.key) await loadKeys().catch(fail);
+      if (signedIn()) await loadKeys().catch(fail);
     }
   });
-  if (!shown && state.key) refocus(key.name, 'rotate');
+  if (!shown && signedIn()) refocus(key.name, 'rotate');
 }
 
 /** What becomes of the old secret, for the secret panel. */

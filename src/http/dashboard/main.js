@@ -1,11 +1,15 @@
-// Keyward dashboard: manages the API keys of an account, and its child
-// accounts, with an account-owner key. Plain browser JavaScript modules, no
-// build step, one per concept; this one, the page's entry, wires the page's
-// controls to the others and starts.
+// Keyward dashboard: manages the API keys of an account, its child accounts
+// and its members, for a person signed in with email and password who is an
+// account owner, or with an account-owner key. Plain browser JavaScript
+// modules, no build step, one per concept; this one, the page's entry, wires
+// the page's controls to the others and starts.
 //
 // Rules every module keeps:
 // - The key lives only in sessionStorage (this tab) and in memory, and leaves
 //   the page only as the x-api-key header of a same-origin fetch.
+// - A person's session is an HttpOnly cookie the page never sees; its CSRF
+//   token lives only in memory and leaves the page only as the x-csrf-token
+//   header of a same-origin, state-changing fetch made with that cookie.
 // - Text from the API reaches the page only through textContent.
 // - The full secret of a new key or session token is shown once and removed
 //   from the page when its panel is dismissed.
@@ -28,9 +32,13 @@ import {
 import { onEditSubmit, onLimitNoneChange, onNeverChange } from './edit.js';
 import { copy, hideOnce } from './secrets.js';
 import { logout, onCreate, onLogin, onMint, signIn } from './forms.js';
+import { onInvite, onListMore, onMembersClick, onMembersRefresh } from './members.js';
+import { onLogout, onSwitch, onUserLogin, resumeSession } from './session.js';
 
 function wire() {
+  $('user-login-form').addEventListener('submit', onUserLogin);
   $('login-form').addEventListener('submit', onLogin);
+  $('account-switch').addEventListener('change', onSwitch);
   $('create-form').addEventListener('submit', onCreate);
   $('mint-form').addEventListener('submit', onMint);
   $('keys-body').addEventListener('click', onTableClick);
@@ -41,11 +49,7 @@ function wire() {
       notify('The list is up to date.');
     });
   });
-  $('logout').addEventListener('click', () => {
-    clearAlert();
-    logout();
-    notify('Logged out. The key is no longer stored in this tab.');
-  });
+  $('logout').addEventListener('click', onLogout);
   $('alert-dismiss').addEventListener('click', () => {
     clearAlert();
     $('main').focus();
@@ -64,6 +68,16 @@ function wire() {
     hideOnce($('token-panel'), 'token-value');
     $('mint-scope').focus();
   });
+  $('invite-copy').addEventListener('click', () => copy('invite-value', 'invitation'));
+  $('invite-dismiss').addEventListener('click', () => {
+    hideOnce($('invite-panel'), 'invite-value');
+    $('invite-email').focus();
+  });
+  $('invite-form').addEventListener('submit', onInvite);
+  $('members-section').addEventListener('click', onMembersClick);
+  $('members-refresh').addEventListener('click', onMembersRefresh);
+  $('members-more').addEventListener('click', onListMore);
+  $('invitations-more').addEventListener('click', onListMore);
   $('rotate-form').addEventListener('submit', (event) => {
     event.preventDefault();
     $('rotate-dialog').close('confirm');
@@ -85,7 +99,7 @@ function wire() {
   $('child-create').addEventListener('click', openChildDialog);
   $('child-form').addEventListener('submit', onChildSubmit);
   $('child-cancel').addEventListener('click', () => $('child-dialog').close('cancel'));
-  for (const id of ['revoke', 'disable-self', 'rotate', 'suspend']) {
+  for (const id of ['revoke', 'disable-self', 'rotate', 'suspend', 'remove-member']) {
     const dialog = $(`${id}-dialog`);
     $(`${id}-cancel`).addEventListener('click', () => dialog.close('cancel'));
     $(`${id}-confirm`).addEventListener('click', () => dialog.close('confirm'));
@@ -95,14 +109,12 @@ function wire() {
 async function start() {
   wire();
   const saved = sessionStorage.getItem(STORAGE_KEY);
-  if (!saved) {
-    $('login-key').focus();
-    return;
-  }
-  // A reload in the same tab: sign in again with the stored key.
   $('login-view').hidden = true;
   try {
-    await signIn(saved);
+    // A reload in the same tab: sign in again with the stored key, or pick
+    // up the person's session if the cookie still holds one.
+    if (saved) await signIn(saved);
+    else if (!(await resumeSession())) logout();
   } catch (error) {
     logout();
     showError(error);

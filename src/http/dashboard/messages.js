@@ -41,7 +41,8 @@ export function notify(text) {
 
 /**
  * Reports a failed request. A 401 means the stored key stopped working
- * (revoked, disabled or deleted elsewhere): the session ends.
+ * (revoked, disabled or deleted elsewhere), or the person's session ended:
+ * the page signs out.
  */
 export function fail(error) {
   if (error instanceof DashboardError && error.status === 401 && state.key) {
@@ -49,6 +50,11 @@ export function fail(error) {
     error.detail = 'The key you signed in with no longer works: it was disabled, revoked, or it expired.';
     error.next =
       'Sign in with another account-owner key. An owner key can enable this one again or change its expiry.';
+  } else if (error instanceof DashboardError && error.status === 401 && state.user) {
+    logout();
+    error.detail =
+      'Your session has ended: it was idle too long or reached its lifetime, or it was ended elsewhere (a sign-out, a password change).';
+    error.next = 'Sign in again with your email and password.';
   }
   showError(error);
 }

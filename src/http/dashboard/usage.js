@@ -6,7 +6,7 @@
 import { api, keyPath } from './api.js';
 import { busy, fail } from './messages.js';
 import { $, el } from './dom.js';
-import { state } from './state.js';
+import { signedIn, state } from './state.js';
 import { refocus } from './key-table.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -185,7 +185,7 @@ export async function showUsage(key, button) {
       () => {
         shown.serial += 1;
         $('usage-body').replaceChildren();
-        if (state.key) refocus(key.name, 'usage');
+        if (signedIn()) refocus(key.name, 'usage');
       },
       { once: true },
     );
