@@ -888,20 +888,40 @@ def measure_long_tail(backend, args, workdir, material):
 
 # --- pages and the accounts tree ---------------------------------------------------
 
-def interleaved(base, figures, rounds, seconds, connections, server=None):
+def postgres_cpu_seconds():
+    """User and system CPU time used so far by the processes of a PostgreSQL
+    server on this machine (all of them: backends and background workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        if name == "postgres":
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def interleaved(base, figures, rounds, seconds, connections, server=None, database=False):
     """Each figure (name, path, headers, script, env) for `rounds` wrk runs
     of `seconds`, taking turns so that drift of the host lands on all of them
     alike: in order in even rounds, in reverse in odd ones (A B, B A, ...).
     Per figure: the mean over the rounds of req/s, p50 and p99, summed
     non-2xx answers, statuses and socket errors, and `rounds_rps`; with the
     `server`, also `cpu_us`, the server's CPU time per request over all its
-    rounds (less swayed than req/s by other work on the host)."""
+    rounds (less swayed than req/s by other work on the host); with
+    `database`, also `db_cpu_us`, the PostgreSQL server's CPU time per
+    request, for a database on this machine."""
     runs = {name: [] for name, *_ in figures}
     for r in range(rounds):
         for name, path, headers, script, env in (figures if r % 2 == 0 else figures[::-1]):
             before = server.cpu_seconds() if server else 0.0
+            db_before = postgres_cpu_seconds() if database else 0.0
             result = wrk(base + path, seconds, connections, headers, script, env)
             result["cpu"] = server.cpu_seconds() - before if server else float("nan")
+            result["db_cpu"] = postgres_cpu_seconds() - db_before if database else float("nan")
             runs[name].append(result)
     combined = {}
     for name, results in runs.items():
@@ -916,8 +936,9 @@ def interleaved(base, figures, rounds, seconds, connections, server=None):
                               statuses=statuses, rounds_rps=[r["rps"] for r in results],
                               invalid=sum(r.get("invalid", 0) for r in results))
         answered = sum(r["rps"] * seconds for r in results)
-        combined[name]["cpu_us"] = (sum(r["cpu"] for r in results) / answered * 1e6
-                                    if answered else float("nan"))
+        for field in ("cpu", "db_cpu"):
+            combined[name][field + "_us"] = (sum(r[field] for r in results) / answered * 1e6
+                                             if answered else float("nan"))
     return combined
 
 
@@ -1032,7 +1053,7 @@ def measure_pages(backend, args, workdir):
                 (labels[0], "/healthz", [], None, None),
                 (labels[1], keys_path + "?limit=100", auth, None, None),
                 (labels[2], deep_path, auth, None, None),
-            ], rounds, seconds, conns)
+            ], rounds, seconds, conns, server=server, database=backend == "postgres")
             rss = server.peak_rss_mib()
         finally:
             server.stop()
@@ -1792,6 +1813,11 @@ DEEP_TARGET = 0.67   # the deep page within 1.5× of the first
 TREE_TARGET = 0.9    # a key 3 levels deep ≥ 0.9× a root account's key
 
 
+def cpu_text(us):
+    """CPU µs a request, or a dash when not measured."""
+    return "–" if us is None or math.isnan(us) else f"{us:,.0f}"
+
+
 def render_pages(page_rows, page_infos, args):
     info = page_infos[0]
     walk = next((i["walk"] for i in page_infos if i.get("walk")), None)
@@ -1803,14 +1829,17 @@ def render_pages(page_rows, page_infos, args):
         f"{walk['limit']:,} keys a request" + (f" ({walk['pages']:,} requests)" if walk else "") +
         f". /healthz, the first page and the deep page take turns under wrk -t{THREADS} "
         f"-c{args.connections}: {args.rounds} round(s) of {args.round_seconds} s each, in turn "
-        f"forwards and backwards; req/s, p50 and p99 are means over the rounds.",
+        f"forwards and backwards; req/s, p50 and p99 are means over the rounds. Server and "
+        f"database CPU are the user and system time of the server's process and of the "
+        f"PostgreSQL server's processes (on this machine, sharing its cores) over all rounds "
+        f"of a figure, per request answered.",
         "",
-        "| backend | keys | figure | req/s | × /healthz | target | p50 ms | p99 ms | non-2xx | peak RSS MiB | req/s by round |",
-        "|---|---:|---|---:|---:|---|---:|---:|---:|---:|---|",
+        "| backend | keys | figure | req/s | × /healthz | target | p50 ms | p99 ms | non-2xx | peak RSS MiB | server CPU µs | database CPU µs | req/s by round |",
+        "|---|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in page_rows:
         if r.get("missing"):
-            lines.append(f"| {r['backend']} | {r['keys']:,} | {r['figure']} | – | – | – | – | – | – | – | "
+            lines.append(f"| {r['backend']} | {r['keys']:,} | {r['figure']} | – | – | – | – | – | – | – | – | – | "
                          f"{r['missing'].replace('|', '/')} |")
             continue
         target = "" if r["figure"] == "GET /healthz" else f"≥ {PAGE_TARGET}× /healthz"
@@ -1819,6 +1848,7 @@ def render_pages(page_rows, page_infos, args):
         lines.append(
             f"| {r['backend']} | {r['keys']:,} | {r['figure']} | {r['rps']:,.0f} | {ratio_text(r['ratio'])} | "
             f"{target} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx'] + r['socket_errors']} | {r['rss']:.0f} | "
+            f"{cpu_text(r.get('cpu_us'))} | {cpu_text(r.get('db_cpu_us'))} | "
             f"{rounds_text(r['rounds_rps'])} |")
     lines += ["", "Pages, derived:", ""]
     for info in page_infos:
@@ -1838,6 +1868,16 @@ def render_pages(page_rows, page_infos, args):
             f"{info['deep']:,} {ratio_text(deep['ratio'])}× /healthz ({met(deep['ratio'] >= PAGE_TARGET)}); "
             f"deep / first = {ratio:.2f} (target ≥ {DEEP_TARGET}, within 1.5×: {met(ratio >= DEEP_TARGET)}; "
             f"by round {rounds_text(per_round, 2)})")
+        base = next((r for r in mine if r["figure"] == "GET /healthz"), None)
+        if base and not math.isnan(first.get("db_cpu_us", float("nan"))):
+            # What the target leaves a page: every core's time, shared by the
+            # server, the database and wrk, at 0.05 × /healthz's rate.
+            budget = os.cpu_count() * 1e6 / (PAGE_TARGET * base["rps"]) if base["rps"] else float("nan")
+            lines.append(
+                f"- {backend}: a first page cost {first['cpu_us']:,.0f} µs of the server's CPU and "
+                f"{first['db_cpu_us']:,.0f} µs of PostgreSQL's; at the target rate "
+                f"({PAGE_TARGET} × {base['rps']:,.0f} = {PAGE_TARGET * base['rps']:,.0f} pages/s) the "
+                f"{os.cpu_count()} cores have {budget:,.0f} µs a page for the server, the database and wrk together")
         lines.append(
             f"- {backend}: non-2xx answers and socket errors: {bad}; seeding took "
             f"{info['seed_seconds']:.0f} s; the walk to key {info['deep']:,} took "
