@@ -1781,6 +1781,83 @@ describe('Keyward dashboard', () => {
     await page.locator('#login-view').waitFor({ state: 'visible' });
   });
 
+  it('accepts an invitation in the page, signs in at once, and changes the password', async () => {
+    const DORA = { email: 'dora.quist@example.com', name: 'Dora Quist', password: 'lanterns over the harbour 9' };
+    const invitation = await call('POST', `/api/accounts/${platform.accountId}/invitations`, {
+      email: DORA.email,
+      role: 'account-owner',
+    });
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    await page.locator('#accept-details summary').click();
+    // A password the API refuses: its message, and the invitation still unused.
+    await page.locator('#accept-token').fill(invitation.token);
+    await page.locator('#accept-name').fill(DORA.name);
+    await page.locator('#accept-password').fill('short one');
+    await page.locator('#accept-submit').click();
+    await page.getByRole('alert').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#alert-message')), 'PASSWORD_TOO_SHORT');
+    assert.match(await text(page.locator('#alert-next')), /^What to do: Choose a longer one/);
+    assert.equal(await page.locator('#accept-password').inputValue(), '', 'the password leaves the page');
+    assert.equal(await page.locator('#accept-token').inputValue(), invitation.token, 'kept to try again');
+
+    await page.locator('#accept-password').fill(DORA.password);
+    await page.locator('#accept-submit').click();
+    await row('owner').waitFor();
+    assert.equal(await text(page.locator('#whoami-name')), DORA.name);
+    assert.match(await text(page.locator('#notice')), /^Welcome, Dora Quist: you are now a member of Default account\.$/);
+    assert.equal(await page.locator('#accept-token').inputValue(), '', 'the token leaves the page');
+    const pending = await call('GET', `/api/accounts/${platform.accountId}/invitations`);
+    assert.ok(!pending.items.some((item) => item.email === DORA.email), 'the invitation is used');
+    const first = await sessionCookie();
+    assert.ok(first, 'signed in by the cookie');
+
+    // A second session of Dora's, elsewhere, ends when she changes her password here.
+    const elsewhere = await fetch(`${base}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: DORA.email, password: DORA.password }),
+    });
+    assert.equal(elsewhere.status, 200);
+    const other = /keyward_session=([^;]+)/.exec(elsewhere.headers.get('set-cookie'))[1];
+    const otherMe = () => fetch(`${base}/api/me`, { headers: { cookie: `keyward_session=${other}` } });
+    assert.equal((await otherMe()).status, 200);
+
+    await page.locator('#password-open').click();
+    const dialog = page.locator('#password-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    await page.locator('#password-current').fill('not the current one');
+    await page.locator('#password-new').fill('a brand new harbour light 10');
+    await page.locator('#password-submit').click();
+    await page.locator('#password-error').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#password-error-message')), 'CURRENT_PASSWORD_INCORRECT');
+    assert.ok(await dialog.isVisible(), 'a refusal keeps the dialog open');
+    assert.equal(await page.locator('#password-current').inputValue(), '');
+    assert.equal((await otherMe()).status, 200, 'a refused change ends nothing');
+
+    const NEW = 'a brand new harbour light 10';
+    await page.locator('#password-current').fill(DORA.password);
+    await page.locator('#password-new').fill(NEW);
+    await page.locator('#password-submit').click();
+    await eventually(async () => assert.ok(await dialog.isHidden()));
+    assert.equal(await text(page.locator('#notice')), 'Password changed. Your other sessions have ended.');
+    assert.equal((await otherMe()).status, 401, 'the other session ended');
+    // This one goes on.
+    await page.locator('#keys-refresh').click();
+    await row('owner').waitFor();
+    assert.ok(await page.getByRole('alert').isHidden());
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    assert.ok(await page.locator('#password-open').isHidden());
+    await signInAs(page, { ...DORA, password: DORA.password });
+    await page.getByRole('alert').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#alert-message')), 'INVALID_EMAIL_OR_PASSWORD');
+    await signInAs(page, { ...DORA, password: NEW });
+    await row('owner').waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+  });
+
   it('ran without page errors or policy violations', () => {
     assert.deepEqual(problems, []);
   });

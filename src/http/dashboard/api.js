@@ -41,6 +41,22 @@ const HINTS = {
     'The request came from another origin than Keyward’s own, so nothing was changed.',
     'Open the dashboard at Keyward’s own address, then try again.',
   ],
+  PASSWORD_TOO_SHORT: [
+    'A password needs at least 12 characters.',
+    'Choose a longer one: a phrase of a few words is easiest to remember.',
+  ],
+  PASSWORD_TOO_LONG: [
+    'A password may have at most 256 characters.',
+    'Choose a shorter one.',
+  ],
+  PASSWORD_TOO_COMMON: [
+    'That password is on the list of common passwords, or it is your email address.',
+    'Choose one that is not: a phrase of a few unrelated words works well.',
+  ],
+  CURRENT_PASSWORD_INCORRECT: [
+    'The current password is not right, so nothing was changed.',
+    'Type the password you signed in with, then try again.',
+  ],
   INVITATION_NOT_FOUND: [
     'The invitation is unknown, used, withdrawn or expired.',
     'Refresh the invitations, or invite the person again.',

@@ -133,6 +133,7 @@ export function logout() {
   state.user = null;
   state.memberships = [];
   state.csrf = null;
+  $('password-open').hidden = true;
   state.people = new Map();
   state.keys = [];
   hideOnce($('secret-panel'), 'secret-value');

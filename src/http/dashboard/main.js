@@ -33,10 +33,22 @@ import { onEditSubmit, onLimitNoneChange, onNeverChange } from './edit.js';
 import { copy, hideOnce } from './secrets.js';
 import { logout, onCreate, onLogin, onMint, signIn } from './forms.js';
 import { onInvite, onListMore, onMembersClick, onMembersRefresh } from './members.js';
-import { onLogout, onSwitch, onUserLogin, resumeSession } from './session.js';
+import {
+  onAccept,
+  onLogout,
+  onPasswordSubmit,
+  onSwitch,
+  onUserLogin,
+  openPasswordDialog,
+  resumeSession,
+} from './session.js';
 
 function wire() {
   $('user-login-form').addEventListener('submit', onUserLogin);
+  $('accept-form').addEventListener('submit', onAccept);
+  $('password-open').addEventListener('click', openPasswordDialog);
+  $('password-form').addEventListener('submit', onPasswordSubmit);
+  $('password-cancel').addEventListener('click', () => $('password-dialog').close('cancel'));
   $('login-form').addEventListener('submit', onLogin);
   $('account-switch').addEventListener('change', onSwitch);
   $('create-form').addEventListener('submit', onCreate);

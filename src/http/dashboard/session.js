@@ -1,6 +1,7 @@
-// People's sessions: signing in with email and password, picking the
-// session up again on a reload, the switcher between the accounts the
-// person is a member of, and signing out.
+// People's sessions: signing in with email and password, accepting an
+// invitation, picking the session up again on a reload, the switcher
+// between the accounts the person is a member of, changing one's password,
+// and signing out.
 //
 // The session itself is an HttpOnly cookie that the page never sees; the
 // page learns who it is from GET /api/me, and keeps the session's CSRF
@@ -9,7 +10,7 @@
 
 import { signedIn, state } from './state.js';
 import { accountPath, api, DashboardError } from './api.js';
-import { busy, clearAlert, notify } from './messages.js';
+import { busy, clearAlert, clearErrorIn, fail, notify, showErrorIn } from './messages.js';
 import { $, el } from './dom.js';
 import { enterApp, logout } from './forms.js';
 import { showAccount } from './accounts.js';
@@ -40,6 +41,98 @@ export async function onUserLogin(event) {
       throw error;
     }
   });
+}
+
+/**
+ * Accepts an invitation (POST /api/invitations/{token}/accept, which needs
+ * no credential: the token is the proof), then signs in with the address
+ * it was for and the password just given. The token and the password never
+ * stay in the form, whatever the answer.
+ */
+export async function onAccept(event) {
+  event.preventDefault();
+  clearAlert();
+  const token = $('accept-token').value.trim();
+  const name = $('accept-name').value.trim();
+  const password = $('accept-password').value;
+  if (!token || !name || !password) return;
+  await busy($('accept-submit'), async () => {
+    let accepted;
+    try {
+      accepted = await api('POST', `/api/invitations/${encodeURIComponent(token)}/accept`, {
+        key: null,
+        body: { name, password },
+      });
+      $('accept-token').value = '';
+    } finally {
+      $('accept-password').value = '';
+    }
+    $('accept-details').open = false;
+    const session = await api('POST', '/api/session', {
+      key: null,
+      body: { email: accepted.user.email, password },
+    });
+    state.csrf = session.csrfToken;
+    try {
+      await enterAsUser(await api('GET', '/api/me', { key: null }));
+    } catch (error) {
+      if (!signedIn()) await endQuietly();
+      throw error;
+    }
+    notify(`Welcome, ${accepted.user.name}: you are now a member of ${accepted.membership.accountName}.`);
+  });
+}
+
+/** Opens the change-password dialog, empty. */
+export function openPasswordDialog() {
+  clearErrorIn('password-error');
+  $('password-username').value = state.user ? state.user.email : '';
+  $('password-current').value = '';
+  $('password-new').value = '';
+  $('password-dialog').showModal();
+  $('password-current').focus();
+}
+
+/**
+ * PUT /api/me/password: the person's other sessions end, this one stays. A
+ * refusal (a wrong current password, a new one too short or too common) is
+ * shown in the dialog, which stays open; an ended session signs out.
+ */
+export async function onPasswordSubmit(event) {
+  event.preventDefault();
+  const dialog = $('password-dialog');
+  const submit = $('password-submit');
+  clearErrorIn('password-error');
+  const currentPassword = $('password-current').value;
+  const newPassword = $('password-new').value;
+  if (!currentPassword || !newPassword) {
+    showErrorIn(
+      'password-error',
+      new DashboardError('Both passwords are needed', {
+        next: 'Type your current password and the new one, then change it.',
+      }),
+    );
+    return;
+  }
+  submit.disabled = true;
+  dialog.setAttribute('aria-busy', 'true');
+  try {
+    await api('PUT', '/api/me/password', { key: null, body: { currentPassword, newPassword } });
+    dialog.close('changed');
+    notify('Password changed. Your other sessions have ended.');
+  } catch (error) {
+    if (error instanceof DashboardError && error.status === 401) {
+      dialog.close('cancel');
+      fail(error);
+    } else {
+      showErrorIn('password-error', error);
+    }
+  } finally {
+    $('password-current').value = '';
+    $('password-new').value = '';
+    submit.disabled = false;
+    dialog.removeAttribute('aria-busy');
+  }
 }
 
 /** Ends the session on the server without reporting a failure, and forgets its token. */
@@ -94,6 +187,7 @@ async function enterAsUser(me) {
   $('whoami-name').title = me.user.email;
   $('whoami-account').textContent = '';
   $('whoami-key-account').hidden = true;
+  $('password-open').hidden = false;
   renderSwitcher();
   learnNames(memberships);
   await enterApp();
