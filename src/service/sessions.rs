@@ -117,17 +117,21 @@ enum Found {
 impl Keyward {
     /// Checks the password of the user with address `email`, against the
     /// decoy when there is none, under the sign-in throttle: the user's row
-    /// when it matches.
+    /// when it matches. The attempt is counted before the hashing and given
+    /// back only when the password matches, so parallel guesses cannot pass
+    /// the limit; an attempt that ends in an error of ours (the database,
+    /// the hashing queue full) stays counted too, as a guesser could
+    /// otherwise provoke such errors to try for free.
     pub(crate) async fn check_password(
         &self,
         email: &Email,
         password: Password,
         client: Option<IpAddr>,
     ) -> Result<UserRow, ApiError> {
-        let key = email_key(email);
-        if let Some(wait) = self.sign_ins.refused(client, key) {
-            return Err(self.refuse_sign_in(wait).await);
-        }
+        let attempt = match self.sign_ins.attempt(client, email_key(email)) {
+            Ok(attempt) => attempt,
+            Err(wait) => return Err(self.refuse_sign_in(wait).await),
+        };
         let lower = email.lower().to_owned();
         let found = self
             .blocking(move |_, conn| Ok(users::find_by_email(conn, &lower)?))
@@ -141,14 +145,15 @@ impl Keyward {
             .await?;
         self.metrics.password_checked();
         match found {
-            Some(user) if matches => Ok(user),
-            _ => match self.sign_ins.fail(client, key) {
-                Some(wait) => Err(self.refuse_sign_in(wait).await),
-                None => {
-                    self.metrics.sign_in("refused");
-                    Err(ErrorCode::InvalidEmailOrPassword.into())
-                }
-            },
+            Some(user) if matches => {
+                attempt.succeeded();
+                Ok(user)
+            }
+            _ => {
+                drop(attempt);
+                self.metrics.sign_in("refused");
+                Err(ErrorCode::InvalidEmailOrPassword.into())
+            }
         }
     }
 

@@ -370,6 +370,45 @@ fn the_21st_failure_for_one_email_is_429_and_others_go_on(backend: Backend) {
     );
 }
 
+/// Parallel guesses for one email cannot pass the limit: the attempt is
+/// counted before its password is hashed, so no more than the limit of
+/// passwords are ever checked, however many guesses arrive at once.
+fn parallel_guesses_check_no_more_than_the_limit(backend: Backend) {
+    let tuning = Tuning {
+        sign_in: SignInSettings {
+            tarpit: Duration::from_millis(1),
+            ..SignInSettings::default()
+        },
+        ..test_tuning()
+    };
+    let app = spawn_app_tuned(backend, Limits::default(), tuning);
+    let root = app.create_account("Acme");
+    app.member(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let limit = SignInSettings::default().per_email as usize;
+    let before = password_checks(&app);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let guesses: Vec<_> = (0..limit * 3)
+            .map(|n| {
+                let app = &app;
+                scope.spawn(move || {
+                    app.try_sign_in("ada@example.com", &format!("parallel guess {n}"))
+                        .status
+                })
+            })
+            .collect();
+        guesses.into_iter().map(|g| g.join().unwrap()).collect()
+    });
+    let checked = password_checks(&app) - before;
+    assert_eq!(checked, limit as u64, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), limit);
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), limit * 2);
+}
+
 fn cookie_changes_need_the_csrf_token_and_our_origin(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
@@ -699,6 +738,7 @@ crate::on_both_backends!(
     a_removed_member_stops_at_the_next_request,
     a_wrong_password_and_an_unknown_email_look_the_same,
     the_21st_failure_for_one_email_is_429_and_others_go_on,
+    parallel_guesses_check_no_more_than_the_limit,
     cookie_changes_need_the_csrf_token_and_our_origin,
     sign_in_needs_https_except_on_loopback_or_when_allowed,
     a_password_change_ends_the_other_sessions,
