@@ -74,12 +74,12 @@ impl<K: Hash + Eq + Copy> Counter<K> {
 
     /// `key`'s live window, a fresh one if it had none or its window ended;
     /// room is made first when the map is full.
-    fn live<'a>(
-        windows: &'a mut HashMap<K, Window>,
+    fn live(
+        windows: &mut HashMap<K, Window>,
         key: K,
         window: Duration,
         now: Instant,
-    ) -> &'a mut Window {
+    ) -> &mut Window {
         if windows.len() >= CAPACITY && !windows.contains_key(&key) {
             evict(windows, window, now);
         }
