@@ -76,9 +76,17 @@ pub async fn sign_in(
     let user = kw
         .blocking(move |_, conn| {
             conn.transaction(|conn| {
+                // The update locks the user's row first, as a password
+                // change does: a change that committed since the password
+                // was checked shows in the row read after it, and one that
+                // comes later waits and then ends this session too.
+                users::set_last_login(conn, &user.id, now.to_db())?;
+                let current = users::find(conn, &user.id)?;
+                if current.is_none_or(|current| current.password_hash != user.password_hash) {
+                    return Err(ErrorCode::InvalidEmailOrPassword.into());
+                }
                 user_sessions::delete_ended(conn, &user.id, now.to_db(), idle_since.to_db())?;
                 user_sessions::insert(conn, &row)?;
-                users::set_last_login(conn, &user.id, now.to_db())?;
                 Ok::<_, ApiError>(UserRow {
                     last_login_at: Some(now.to_db()),
                     ..user
