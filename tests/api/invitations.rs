@@ -4,11 +4,13 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use keyward::http::client::TrustedProxies;
 use serde_json::json;
 
 use crate::helpers::{
     accept_path, assert_reply, error_body, forbidden, invitations_path, memberships_path,
-    spawn_app, spawn_app_on, text, AppSettings, Backend, TestDatabase, PASSWORD,
+    send_json, spawn_app, spawn_app_configured, spawn_app_on, text, AppSettings, Backend,
+    TestDatabase, PASSWORD,
 };
 
 fn not_found() -> serde_json::Value {
@@ -281,10 +283,55 @@ fn the_command_line_creates_the_first_user(backend: Backend) {
     assert_eq!(me.body["memberships"][0]["role"], "account-owner");
 }
 
+/// Accepting presents a password, so it follows the sign-in's HTTPS rule
+/// and `Origin` check; a refused accept uses nothing up.
+fn accepting_needs_https_and_our_origin_like_a_sign_in(backend: Backend) {
+    let app = spawn_app_configured(
+        backend,
+        AppSettings {
+            trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
+            ..AppSettings::default()
+        },
+    );
+    let root = app.create_account("Acme");
+    let token = app.invite(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let body = json!({ "name": "Ada", "password": PASSWORD });
+    let plain = send_json(
+        app.request("POST", &accept_path(&token))
+            .set("x-forwarded-for", "203.0.113.5"),
+        &body,
+    );
+    assert_reply(&plain, 403, &error_body(403, "Forbidden", "HTTPS_REQUIRED"));
+    let foreign = send_json(
+        app.request("POST", &accept_path(&token))
+            .set("origin", "https://evil.example"),
+        &body,
+    );
+    assert_reply(
+        &foreign,
+        403,
+        &error_body(403, "Forbidden", "ORIGIN_NOT_ALLOWED"),
+    );
+    assert_eq!(app.count_rows("users"), 0);
+    let https = send_json(
+        app.request("POST", &accept_path(&token))
+            .set("x-forwarded-for", "203.0.113.5")
+            .set("x-forwarded-proto", "https"),
+        &body,
+    );
+    assert_eq!(https.status, 201, "{:?}", https.body);
+}
+
 crate::on_both_backends!(
     an_invitation_is_used_once,
     tokens_that_are_no_pending_invitation_are_all_not_found,
     an_existing_user_accepts_with_its_own_password,
     only_owners_manage_members,
     the_command_line_creates_the_first_user,
+    accepting_needs_https_and_our_origin_like_a_sign_in,
 );

@@ -559,6 +559,34 @@ fn sign_in_needs_https_except_on_loopback_or_when_allowed(backend: Backend) {
     assert!(!plain.header("set-cookie").unwrap().contains("Secure"));
 }
 
+/// A proxy on this host that `--trusted-proxies` does not list makes every
+/// client's connection come from loopback: a request with forwarding
+/// headers from an untrusted loopback peer is not taken for this host's own.
+fn an_unlisted_proxy_on_this_host_is_not_a_loopback_client(backend: Backend) {
+    let app = spawn_app(backend);
+    let root = app.create_account("Acme");
+    app.member(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let body = json!({ "email": "ada@example.com", "password": PASSWORD });
+    let https_required = error_body(403, "Forbidden", "HTTPS_REQUIRED");
+    for (name, value) in [
+        ("x-forwarded-for", "203.0.113.5"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "keys.example"),
+        ("forwarded", "for=203.0.113.5;proto=https"),
+    ] {
+        let reply = send_json(app.request("POST", "/api/session").set(name, value), &body);
+        assert_reply(&reply, 403, &https_required);
+        assert!(reply.header("set-cookie").is_none(), "{name}");
+    }
+    // Without them, loopback is this host.
+    assert_eq!(app.try_sign_in("ada@example.com", PASSWORD).status, 200);
+}
+
 fn a_password_change_ends_the_other_sessions(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
@@ -741,6 +769,7 @@ crate::on_both_backends!(
     parallel_guesses_check_no_more_than_the_limit,
     cookie_changes_need_the_csrf_token_and_our_origin,
     sign_in_needs_https_except_on_loopback_or_when_allowed,
+    an_unlisted_proxy_on_this_host_is_not_a_loopback_client,
     a_password_change_ends_the_other_sessions,
     sessions_end_when_idle_or_old,
     the_cookie_is_read_only_on_native_routes_without_a_key,

@@ -2,7 +2,7 @@
 //! `/api/invitations/{token}/accept`.
 
 use actix_web::http::header;
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 
 use crate::http::body::Json;
 use crate::http::client::ClientAddress;
@@ -10,6 +10,7 @@ use crate::http::dialect::Caller;
 use crate::http::openapi::native;
 use crate::http::params::{AccountPath, InvitationPath, InvitationTokenPath, Query};
 use crate::http::reply::{self, Reply};
+use crate::http::session;
 use crate::service::{invitations, Keyward};
 use crate::views::native::{
     AcceptInvitationBody, AcceptedView, CreateInvitationBody, CreatedInvitationView,
@@ -103,7 +104,10 @@ pub async fn withdraw_invitation(caller: Caller, path: web::Path<InvitationPath>
 /// (checked as a sign-in is, under the same throttle; `name` is ignored),
 /// and the membership is added to it. Accepting does not sign in. A token
 /// that is not a pending invitation's (unknown, used, withdrawn, expired)
-/// is `404 INVITATION_NOT_FOUND`, whichever it is.
+/// is `404 INVITATION_NOT_FOUND`, whichever it is. Like a sign-in, it is
+/// refused over plain HTTP unless the client is on this host or the server
+/// allows it (`--allow-insecure-sign-in`), and from a page of another
+/// origin.
 #[utoipa::path(
     security(()),
     params(InvitationTokenPath),
@@ -112,6 +116,7 @@ pub async fn withdraw_invitation(caller: Caller, path: web::Path<InvitationPath>
         (status = 400, description = "The body does not parse; a new user's `name` breaks \
             its rule; `PASSWORD_TOO_SHORT`, `PASSWORD_TOO_LONG` or `PASSWORD_TOO_COMMON`."),
         (status = 401, response = native::SignInRefused),
+        (status = 403, response = native::SignInForbidden),
         (status = 404, response = native::InvitationNotFound),
         (status = 409, response = native::AcceptConflict),
         (status = 429, response = native::SignInThrottled),
@@ -119,11 +124,13 @@ pub async fn withdraw_invitation(caller: Caller, path: web::Path<InvitationPath>
 )]
 #[post("/api/invitations/{token}/accept")]
 pub async fn accept_invitation(
+    req: HttpRequest,
     kw: web::Data<Keyward>,
     path: web::Path<InvitationTokenPath>,
     ClientAddress(client): ClientAddress,
     Json(body): Json<AcceptInvitationBody>,
 ) -> Reply {
+    session::check_sign_in(&req)?;
     let asked = body.and_then(AcceptInvitationBody::command);
     let (user, membership) = invitations::accept(&kw, &path.token, asked, client).await?;
     Ok(HttpResponse::Created()

@@ -54,7 +54,7 @@ pub async fn sign_in(
     ClientAddress(client): ClientAddress,
     Json(body): Json<SignInBody>,
 ) -> Reply {
-    session::check_sign_in(&req, client)?;
+    session::check_sign_in(&req)?;
     let asked = body.and_then(SignInBody::command);
     let signed_in = sessions::sign_in(&kw, asked, client).await?;
     let lifetime = kw.limits.user_session_lifetime_seconds;
