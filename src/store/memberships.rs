@@ -11,6 +11,10 @@ use super::AnyConnection;
 /// and name, and the account's name.
 pub type Listed = (MembershipRow, String, String, String);
 
+/// What a unique violation of a membership's key (user, account) names:
+/// PostgreSQL's `memberships_pkey`, SQLite's `memberships.user_id, …`.
+pub const KEY: &str = "memberships";
+
 pub fn insert(conn: &mut AnyConnection, row: &MembershipRow) -> QueryResult<()> {
     diesel::insert_into(memberships::table)
         .values(row)

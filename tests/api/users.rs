@@ -587,6 +587,25 @@ fn an_unlisted_proxy_on_this_host_is_not_a_loopback_client(backend: Backend) {
     assert_eq!(app.try_sign_in("ada@example.com", PASSWORD).status, 200);
 }
 
+/// `GET /api/me` answers a signed-in user with the CSRF token: no cache
+/// may keep it, nor a key's answer.
+fn me_is_never_stored(backend: Backend) {
+    let app = spawn_app(backend);
+    let root = app.create_account("Acme");
+    let session = app.member(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let user = app.user_call("GET", "/api/me", &session, None);
+    assert_eq!(user.status, 200);
+    assert_eq!(user.header("cache-control"), Some("no-store"));
+    let key = app.get("/api/me", Some(&root.owner_key));
+    assert_eq!(key.status, 200);
+    assert_eq!(key.header("cache-control"), Some("no-store"));
+}
+
 fn a_password_change_ends_the_other_sessions(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
@@ -770,6 +789,7 @@ crate::on_both_backends!(
     cookie_changes_need_the_csrf_token_and_our_origin,
     sign_in_needs_https_except_on_loopback_or_when_allowed,
     an_unlisted_proxy_on_this_host_is_not_a_loopback_client,
+    me_is_never_stored,
     a_password_change_ends_the_other_sessions,
     sessions_end_when_idle_or_old,
     the_cookie_is_read_only_on_native_routes_without_a_key,

@@ -101,7 +101,8 @@ pub async fn withdraw_invitation(caller: Caller, path: web::Path<InvitationPath>
 /// address no user has, creates the user with `name` and `password` (12 to
 /// 256 characters, not a common password, nor the address or its local
 /// part). For an address a user has, `password` must be that user's own
-/// (checked as a sign-in is, under the same throttle; `name` is ignored),
+/// (checked as a sign-in is, under the same throttle; `name` must still
+/// follow its rule, but the user keeps its own name),
 /// and the membership is added to it. Accepting does not sign in. A token
 /// that is not a pending invitation's (unknown, used, withdrawn, expired)
 /// is `404 INVITATION_NOT_FOUND`, whichever it is. Like a sign-in, it is
@@ -113,8 +114,8 @@ pub async fn withdraw_invitation(caller: Caller, path: web::Path<InvitationPath>
     params(InvitationTokenPath),
     responses(
         (status = 201, description = "The user and its new membership.", body = AcceptedView),
-        (status = 400, description = "The body does not parse; a new user's `name` breaks \
-            its rule; `PASSWORD_TOO_SHORT`, `PASSWORD_TOO_LONG` or `PASSWORD_TOO_COMMON`."),
+        (status = 400, description = "The body does not parse; `name` breaks its rule \
+            (checked for an existing user too); `PASSWORD_TOO_SHORT`, `PASSWORD_TOO_LONG` or `PASSWORD_TOO_COMMON`."),
         (status = 401, response = native::SignInRefused),
         (status = 403, response = native::SignInForbidden),
         (status = 404, response = native::InvitationNotFound),
