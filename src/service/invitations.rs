@@ -72,8 +72,9 @@ pub async fn create(
     };
     let caller = caller.clone();
     let lower = invitation.email.lower().to_owned();
-    kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, None, |conn, _| {
+    kw.blocking(move |kw, conn| {
+        let account = row.account_id.clone();
+        write::as_caller(kw, conn, &caller, &account, None, |conn, _| {
             if let Some(user) = users::find_by_email(conn, &lower)? {
                 if memberships::find(conn, &user.id, &row.account_id)?.is_some() {
                     return Err(ErrorCode::MembershipExists.into());
@@ -126,8 +127,8 @@ pub async fn withdraw(
         return Err(ErrorCode::InvitationNotFound.into());
     };
     let caller = caller.clone();
-    kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, None, |conn, _| {
+    kw.blocking(move |kw, conn| {
+        write::as_caller(kw, conn, &caller, account.as_str(), None, |conn, _| {
             match invitations::delete(conn, account.as_str(), &id.to_string())? {
                 true => Ok(()),
                 false => Err(ErrorCode::InvitationNotFound.into()),

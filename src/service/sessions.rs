@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use diesel::Connection;
 use sha2::{Digest, Sha256};
+use time::PrimitiveDateTime;
 use uuid::Uuid;
 
 use super::{convert, Asked, Keyward};
@@ -40,6 +41,30 @@ pub struct SignedIn {
 /// lifetime, when that is shorter), so a busy session is not a write per
 /// request.
 const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// When a session has ended: past its absolute lifetime, or unused for the
+/// idle lifetime. The one rule, for authenticating a cookie, for the
+/// re-check under lock of a write (`write::as_caller`) and for the sweep
+/// of a user's ended sessions at sign-in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cutoffs {
+    pub now: PrimitiveDateTime,
+    /// A session last seen at or before this is idle.
+    pub idle_since: PrimitiveDateTime,
+}
+
+impl Cutoffs {
+    pub(crate) fn at(now: Timestamp, idle_seconds: i64) -> Self {
+        Self {
+            now: now.to_db(),
+            idle_since: now.plus_seconds(-idle_seconds).to_db(),
+        }
+    }
+
+    pub(crate) fn ended(&self, session: &UserSessionRow) -> bool {
+        session.expires_at <= self.now || session.last_seen_at <= self.idle_since
+    }
+}
 
 /// The key a sign-in is throttled under for its email: the SHA-256 of the
 /// lower-cased address, so that the throttle keeps no addresses.
@@ -72,7 +97,7 @@ pub async fn sign_in(
             .plus_seconds(kw.limits.user_session_lifetime_seconds)
             .to_db(),
     };
-    let idle_since = now.plus_seconds(-kw.limits.user_session_idle_seconds);
+    let cutoffs = Cutoffs::at(now, kw.limits.user_session_idle_seconds);
     let user = kw
         .blocking(move |_, conn| {
             conn.transaction(|conn| {
@@ -85,7 +110,7 @@ pub async fn sign_in(
                 if current.is_none_or(|current| current.password_hash != user.password_hash) {
                     return Err(ErrorCode::InvalidEmailOrPassword.into());
                 }
-                user_sessions::delete_ended(conn, &user.id, now.to_db(), idle_since.to_db())?;
+                user_sessions::delete_ended(conn, &user.id, cutoffs.now, cutoffs.idle_since)?;
                 user_sessions::insert(conn, &row)?;
                 Ok::<_, ApiError>(UserRow {
                     last_login_at: Some(now.to_db()),
@@ -196,10 +221,10 @@ impl Keyward {
                     return Ok(Found::Unknown);
                 }
                 let now = Timestamp::now();
-                let last_seen = Timestamp::from_db(session.last_seen_at);
-                if session.expires_at <= now.to_db() || last_seen.plus_seconds(idle) <= now {
+                if Cutoffs::at(now, idle).ended(&session) {
                     return Ok(Found::Ended);
                 }
+                let last_seen = Timestamp::from_db(session.last_seen_at);
                 if last_seen.plus_seconds(TOUCH_EVERY_SECONDS.min(idle / 2)) <= now {
                     user_sessions::touch(conn, &session.id, now.to_db())?;
                 }

@@ -41,6 +41,24 @@ pub fn of_user(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Membe
         .load(conn)
 }
 
+/// The user's memberships on any of `account_ids`, share-locked until the
+/// transaction ends on PostgreSQL, so that a removal (which deletes the
+/// row) waits for the transaction or commits before it is read. SQLite's
+/// one write lock orders the two anyway.
+pub fn held_locked(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    account_ids: &[&str],
+) -> QueryResult<Vec<MembershipRow>> {
+    let rows = memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::account_id.eq_any(account_ids));
+    match conn {
+        AnyConnection::Postgres(conn) => rows.for_share().load(conn),
+        AnyConnection::Sqlite(conn) => rows.load(conn),
+    }
+}
+
 /// The user's memberships with their accounts' names, oldest first.
 pub fn listed_of_user(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Listed>> {
     memberships::table
