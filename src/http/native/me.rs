@@ -25,8 +25,8 @@ use crate::views::native::{ChangePasswordBody, MeAnswer, MeView, UserMeView};
 #[utoipa::path(
     responses((status = 200, description = "The key behind the credential, or the signed-in \
         user.", body = MeAnswer,
-        headers(("Cache-Control" = String, description = "`no-store`: a user's answer \
-            holds the CSRF token.")))),
+        headers(("Cache-Control" = String, description = "`no-store` on a signed-in \
+            user's answer, which holds the CSRF token.")))),
 )]
 #[get("/api/me")]
 pub async fn get_me(caller: Caller) -> Reply {
@@ -37,9 +37,7 @@ pub async fn get_me(caller: Caller) -> Reply {
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(UserMeView::new(user, memberships, csrf)));
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(MeView::new(key)))
+    Ok(HttpResponse::Ok().json(MeView::new(key)))
 }
 
 /// Change one's password
