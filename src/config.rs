@@ -6,6 +6,7 @@ use crate::http::client::TrustedProxies;
 use crate::secret::HashCost;
 use std::time::Duration;
 
+use crate::service::password_gate::{self, PasswordSettings};
 use crate::service::throttle::{SignInSettings, ThrottleSettings};
 use crate::service::{Limits, Tuning};
 
@@ -184,6 +185,16 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_SIGN_IN_FAILURE_WINDOW", default_value_t = 900)]
     pub sign_in_failure_window: u64,
 
+    /// Password checks and hashes (argon2 at the password cost, 19 MiB
+    /// each) that run at once. [default: the number of cores]
+    #[arg(long, env = "KEYWARD_PASSWORD_HASH_THREADS")]
+    pub password_hash_threads: Option<usize>,
+
+    /// Password checks and hashes that may wait for a turn; past this a
+    /// sign-in, accept or password change is answered 503 at once.
+    #[arg(long, env = "KEYWARD_PASSWORD_HASH_QUEUE", default_value_t = 64)]
+    pub password_hash_queue: usize,
+
     /// Proxies (comma-separated addresses or CIDRs such as 10.0.0.0/8) whose
     /// `X-Forwarded-For` or `Forwarded` header names the client, and whose
     /// `X-Forwarded-Proto` (or `Forwarded` `proto=`) says whether the client
@@ -304,6 +315,13 @@ impl ServeArgs {
                 per_address: self.sign_in_address_failure_limit.max(1),
                 window: Duration::from_secs(self.sign_in_failure_window.max(1)),
                 tarpit: Duration::from_millis(self.auth_tarpit_ms),
+            },
+            passwords: PasswordSettings {
+                threads: self
+                    .password_hash_threads
+                    .unwrap_or_else(password_gate::default_threads)
+                    .max(1),
+                queue: self.password_hash_queue,
             },
             last_used_flush: Duration::from_secs(self.last_used_flush),
             limits_budget: Duration::from_millis(self.limits_budget_ms),

@@ -16,6 +16,7 @@ pub struct Metrics {
     limit_decisions: IntCounterVec,
     sign_ins: IntCounterVec,
     password_checks: prometheus::IntCounter,
+    password_work_refused: prometheus::IntCounter,
     pool: IntGaugeVec,
 }
 
@@ -97,6 +98,11 @@ impl Metrics {
             "Presented passwords checked with argon2 at the password cost, against a user's \
              hash or, for an address no user has, the decoy: one count either way.",
         )?;
+        let password_work_refused = prometheus::IntCounter::new(
+            "keyward_password_work_refused_total",
+            "Password checks and hashes refused with 503 before any hashing because \
+             --password-hash-queue others were waiting already.",
+        )?;
         let pool = IntGaugeVec::new(
             Opts::new(
                 "keyward_db_pool_connections",
@@ -111,6 +117,7 @@ impl Metrics {
         registry.register(Box::new(limit_decisions.clone()))?;
         registry.register(Box::new(sign_ins.clone()))?;
         registry.register(Box::new(password_checks.clone()))?;
+        registry.register(Box::new(password_work_refused.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         Ok(Self {
             registry,
@@ -121,6 +128,7 @@ impl Metrics {
             limit_decisions,
             sign_ins,
             password_checks,
+            password_work_refused,
             pool,
         })
     }
@@ -155,6 +163,11 @@ impl Metrics {
     /// A presented password was checked with argon2.
     pub fn password_checked(&self) {
         self.password_checks.inc();
+    }
+
+    /// Password work was refused: the hashing queue was full.
+    pub fn password_work_refused(&self) {
+        self.password_work_refused.inc();
     }
 
     pub fn cache_lookup(&self, cache: CacheName, hit: bool) {

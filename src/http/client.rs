@@ -115,6 +115,56 @@ impl TrustedProxies {
     }
 }
 
+impl TrustedProxies {
+    /// Whether the client is this very host: the TCP `peer` is a loopback
+    /// address and says it forwards for no one. A peer that sends
+    /// `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` or
+    /// `Forwarded` without being a trusted proxy is most likely a proxy on
+    /// this host left out of `--trusted-proxies`: every client would look
+    /// like loopback through it, so it is not taken for one. Behind a
+    /// trusted proxy, the client address the chain gives decides.
+    pub fn loopback(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> bool {
+        let Some(peer) = peer.map(canonical) else {
+            return false;
+        };
+        if self.trusts(peer) {
+            return self
+                .client(Some(peer), headers)
+                .is_some_and(|a| a.is_loopback());
+        }
+        if forwards(headers) {
+            warn_untrusted_forwarder(peer);
+            return false;
+        }
+        peer.is_loopback()
+    }
+}
+
+/// Whether the request carries any forwarding header.
+fn forwards(headers: &HeaderMap) -> bool {
+    [
+        X_FORWARDED_FOR,
+        X_FORWARDED_PROTO,
+        X_FORWARDED_HOST,
+        FORWARDED.as_str(),
+    ]
+    .iter()
+    .any(|name| headers.contains_key(*name))
+}
+
+/// Logs, once per process, that forwarding headers came from a peer
+/// `--trusted-proxies` does not list (they are ignored).
+fn warn_untrusted_forwarder(peer: IpAddr) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        log::warn!(
+            "forwarding headers (X-Forwarded-*, Forwarded) came from {peer}, which \
+             --trusted-proxies does not list: they are ignored, and a sign-in through it \
+             is not taken for a loopback client. List the proxy if it is one."
+        );
+    }
+}
+
 /// The last comma-separated value of the last `name` header line, trimmed:
 /// the one the nearest proxy wrote. `None` when absent, empty or not text.
 fn last_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -192,6 +242,13 @@ pub fn is_https(req: &HttpRequest) -> bool {
     proxies(req).https(peer, req.headers(), req.app_config().secure())
 }
 
+/// Whether the client behind `req` is on this host (see
+/// [`TrustedProxies::loopback`]).
+pub fn is_loopback(req: &HttpRequest) -> bool {
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    proxies(req).loopback(peer, req.headers())
+}
+
 /// The origin the client addressed, `https://host[:port]` or
 /// `http://host[:port]`, lower-cased: what a browser sends as `Origin` from
 /// a page this server served.
@@ -248,6 +305,27 @@ mod tests {
             "for=1.2.3.4;proto=http, for=5.6.7.8;proto=https",
         )]);
         assert!(proxies.https(proxy, &forwarded, false));
+    }
+
+    #[test]
+    fn loopback_is_a_peer_on_this_host_that_forwards_for_no_one() {
+        let none = TrustedProxies::default();
+        let local = Some("127.0.0.1".parse().unwrap());
+        let stranger = Some("203.0.113.9".parse().unwrap());
+        assert!(none.loopback(local, &HeaderMap::new()));
+        assert!(!none.loopback(stranger, &HeaderMap::new()));
+        for forwarded in [
+            headers(&[("x-forwarded-for", "203.0.113.5")]),
+            headers(&[("x-forwarded-proto", "https")]),
+            headers(&[("x-forwarded-host", "keys.example")]),
+            headers(&[("forwarded", "for=203.0.113.5")]),
+        ] {
+            assert!(!none.loopback(local, &forwarded), "{forwarded:?}");
+        }
+        let trusted = TrustedProxies::parse("127.0.0.1").unwrap();
+        let via = headers(&[("x-forwarded-for", "203.0.113.5")]);
+        assert!(!trusted.loopback(local, &via));
+        assert!(trusted.loopback(local, &HeaderMap::new()));
     }
 
     #[test]

@@ -30,6 +30,51 @@ fn acceptable(id: &str) -> bool {
         )
 }
 
+/// The path as the access log shows it: the segment after
+/// `/api/invitations/` (an invitation's token) replaced whatever it holds,
+/// and anything else credential-shaped redacted. Segments are compared
+/// percent-decoded, as routing compares them: `/api/invitations/kwinv%5F…`
+/// reaches the accept route too.
+fn logged_path(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut shown: Vec<&str> = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        let token = i >= 2
+            && decoded(segments[i - 2]) == "api"
+            && decoded(segments[i - 1]) == "invitations";
+        shown.push(if token {
+            crate::secret::REDACTED
+        } else {
+            segment
+        });
+    }
+    crate::secret::redact_credentials(&shown.join("/")).into_owned()
+}
+
+/// `segment` with its `%XX` escapes decoded (invalid UTF-8 replaced).
+fn decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A fresh request id: a random (version 4) UUID from the thread's
 /// generator, which costs no system call per request as `Uuid::new_v4` does.
 fn new_request_id() -> String {
@@ -67,7 +112,7 @@ where
         _ => "OTHER",
     };
     let logged_method = req.method().to_string();
-    let path = crate::secret::redact_credentials(req.path()).into_owned();
+    let path = logged_path(req.path());
     let peer = super::client::address(req.request())
         .map_or_else(|| "-".to_owned(), |addr| addr.to_string());
     let kw = req.app_data::<web::Data<Keyward>>().cloned();
@@ -97,7 +142,34 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::acceptable;
+    use super::{acceptable, logged_path};
+
+    #[test]
+    fn the_invitation_segment_is_redacted_however_it_is_written() {
+        for (path, logged) in [
+            ("/api/invitations/kwinv_abc/accept", "/api/invitations"),
+            ("/api/invitations/kwinv%5Fabc/accept", "/api/invitations"),
+            (
+                "/api/%69nvitations/kw%69nv%5fabc/accept",
+                "/api/%69nvitations",
+            ),
+            (
+                "/api/invitations/anything-at-all/accept",
+                "/api/invitations",
+            ),
+        ] {
+            assert_eq!(
+                logged_path(path),
+                format!("{logged}/[redacted]/accept"),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            logged_path("/api/accounts/a1/invitations/0c3e"),
+            "/api/accounts/a1/invitations/0c3e",
+            "an invitation's id is no secret"
+        );
+    }
 
     #[test]
     fn only_plain_ids_are_echoed() {

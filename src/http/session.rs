@@ -6,9 +6,11 @@
 //!   `SameSite=Strict` (a browser sends it on no request another site
 //!   starts), `Path=/`, with `Max-Age` the session's absolute lifetime, and
 //!   `Secure` whenever the client used HTTPS (see `client::is_https`).
-//! - A sign-in is refused with `403 HTTPS_REQUIRED` over plain HTTP, unless
-//!   the client is on a loopback address or the server runs with
-//!   `--allow-insecure-sign-in`.
+//! - A sign-in, and the acceptance of an invitation (it presents a
+//!   password too), is refused with `403 HTTPS_REQUIRED` over plain HTTP,
+//!   unless the client is on this host (a loopback peer that sends no
+//!   forwarding header, or a loopback client named by a trusted proxy) or
+//!   the server runs with `--allow-insecure-sign-in`.
 //! - A request made with the cookie whose method is not `GET`, `HEAD` or
 //!   `OPTIONS` needs the session's CSRF token in `x-csrf-token`
 //!   (`403 CSRF_TOKEN_INVALID`), and, when it has an `Origin` header, an
@@ -17,8 +19,6 @@
 //!
 //! Only native routes read the cookie, and only when no `x-api-key` is sent
 //! (`dialect::Caller`).
-
-use std::net::IpAddr;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
@@ -75,14 +75,16 @@ fn cookie_header(req: &HttpRequest, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Refuses a sign-in that came over plain HTTP from anywhere but a loopback
-/// address (unless the server allows it), or from a page of another origin.
-pub fn check_sign_in(req: &HttpRequest, client: Option<IpAddr>) -> Result<(), ApiError> {
+/// Refuses a request that presents a password (a sign-in, an accepted
+/// invitation) when it came over plain HTTP from anywhere but this host
+/// (unless the server allows it; see `client::is_loopback` for what counts
+/// as this host), or from a page of another origin.
+pub fn check_sign_in(req: &HttpRequest) -> Result<(), ApiError> {
     check_origin(req)?;
     let allowed = req
         .app_data::<web::Data<Transport>>()
         .is_some_and(|transport| transport.allow_insecure_sign_in);
-    if client::is_https(req) || client.is_some_and(|a| a.is_loopback()) || allowed {
+    if client::is_https(req) || client::is_loopback(req) || allowed {
         Ok(())
     } else {
         Err(ErrorCode::HttpsRequired.into())

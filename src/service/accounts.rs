@@ -150,8 +150,8 @@ pub async fn create_child(
     let created = kw
         .blocking({
             let id = id.clone();
-            move |_, conn| {
-                write::as_caller(conn, &caller, None, |conn, _| {
+            move |kw, conn| {
+                write::as_caller(kw, conn, &caller, parent.as_str(), None, |conn, _| {
                     if queries::chain(conn, parent.as_str(), MAX_DEPTH)?.len() >= MAX_DEPTH {
                         return Err(too_deep());
                     }
@@ -228,8 +228,8 @@ pub async fn update(
     let changed = kw
         .blocking({
             let id = id.clone();
-            move |_, conn| {
-                write::as_caller(conn, &caller, None, |conn, _| {
+            move |kw, conn| {
+                write::as_caller(kw, conn, &caller, id.as_str(), None, |conn, _| {
                     change(conn, &caller, &id, &update, if_match)
                 })
             }

@@ -175,8 +175,8 @@ async fn create_named(
         .await??;
     let id = issued.id;
     let created = kw
-        .blocking(move |_, conn| {
-            write::as_caller(conn, &caller, None, |conn, _| {
+        .blocking(move |kw, conn| {
+            write::as_caller(kw, conn, &caller, account.as_str(), None, |conn, _| {
                 insert(conn, issued, &account, new, &caller.crn())
             })
         })
@@ -545,9 +545,10 @@ pub(crate) fn change(
     // A key's id never changes, so finding it before the transaction is safe.
     let id = convert::api_key(find(conn, account, key)?)?.id;
     let actor = caller.crn();
-    let mut written = write::as_caller(conn, caller, Some(id), |conn, row| {
-        apply(conn, row, &actor, if_match, decide, audit::changed)
-    })?;
+    let mut written =
+        write::as_caller(kw, conn, caller, account.as_str(), Some(id), |conn, row| {
+            apply(conn, row, &actor, if_match, decide, audit::changed)
+        })?;
     kw.cache.invalidate_key(&id);
     with_usage(conn, std::slice::from_mut(&mut written))?;
     Ok(written)

@@ -26,8 +26,8 @@ pub struct NewInvitation {
     pub role: Role,
 }
 
-/// An acceptance as asked: the name of a new user (ignored for a user that
-/// exists) and the password (a new user's, or the existing user's own).
+/// An acceptance as asked: the name of a new user (checked, but not used,
+/// for a user that exists) and the password (a new user's, or the existing user's own).
 #[derive(Debug, Clone)]
 pub struct Acceptance {
     pub name: String,
@@ -72,8 +72,9 @@ pub async fn create(
     };
     let caller = caller.clone();
     let lower = invitation.email.lower().to_owned();
-    kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, None, |conn, _| {
+    kw.blocking(move |kw, conn| {
+        let account = row.account_id.clone();
+        write::as_caller(kw, conn, &caller, &account, None, |conn, _| {
             if let Some(user) = users::find_by_email(conn, &lower)? {
                 if memberships::find(conn, &user.id, &row.account_id)?.is_some() {
                     return Err(ErrorCode::MembershipExists.into());
@@ -126,8 +127,8 @@ pub async fn withdraw(
         return Err(ErrorCode::InvitationNotFound.into());
     };
     let caller = caller.clone();
-    kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, None, |conn, _| {
+    kw.blocking(move |kw, conn| {
+        write::as_caller(kw, conn, &caller, account.as_str(), None, |conn, _| {
             match invitations::delete(conn, account.as_str(), &id.to_string())? {
                 true => Ok(()),
                 false => Err(ErrorCode::InvitationNotFound.into()),
@@ -162,12 +163,16 @@ pub async fn accept(
             if !live {
                 return Ok(None);
             }
-            let user = users::find_by_email(conn, &row.email.to_ascii_lowercase())?;
+            let email = Email::from_trusted(row.email.clone());
+            let user = users::find_by_email(conn, email.lower())?;
             Ok(Some((row, user)))
         })
         .await?;
     let (invitation, existing) = found.ok_or_else(not_found)?;
     let Acceptance { name, password } = asked?;
+    // Required and checked in both cases, though a user that exists keeps
+    // its own name.
+    let name = PersonName::parse(&name)?;
     let email = Email::from_trusted(invitation.email.clone());
     let user = match existing {
         Some(_) => {
@@ -175,7 +180,6 @@ pub async fn accept(
             Err(kw.check_password(&email, password, client).await?)
         }
         None => {
-            let name = PersonName::parse(&name)?;
             let password = Password::new_for(password, &email)?;
             let hash = kw
                 .passwords(move |passwords| passwords.hash(&password))
@@ -234,7 +238,15 @@ fn use_up(
         created_at: Timestamp::now().to_db(),
         created_by: invitation.created_by.clone(),
     };
-    memberships::insert(conn, &membership)?;
+    match memberships::insert(conn, &membership) {
+        Ok(()) => {}
+        // Another invitation for the same user and account was accepted
+        // meanwhile.
+        Err(e) if is_unique_violation(&e, memberships::KEY) => {
+            return Err(ErrorCode::MembershipExists.into())
+        }
+        Err(e) => return Err(e.into()),
+    }
     let listed = (
         membership,
         user.email.clone(),

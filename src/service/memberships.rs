@@ -46,8 +46,8 @@ pub async fn remove(
         return Err(ErrorCode::MembershipNotFound.into());
     };
     let caller = caller.clone();
-    kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, None, |conn, _| {
+    kw.blocking(move |kw, conn| {
+        write::as_caller(kw, conn, &caller, account.as_str(), None, |conn, _| {
             match memberships::delete(conn, user.as_str(), account.as_str())? {
                 true => Ok(()),
                 false => Err(ErrorCode::MembershipNotFound.into()),

@@ -14,6 +14,7 @@ pub mod leaks;
 pub mod limits;
 pub mod memberships;
 pub mod paging;
+pub mod password_gate;
 pub mod rotation;
 pub mod session_tokens;
 pub mod sessions;
@@ -40,6 +41,7 @@ use usage::Usage;
 
 /// How often ended rate windows are deleted.
 const PRUNE_WINDOWS: Duration = Duration::from_secs(60);
+use password_gate::{PasswordGate, PasswordSettings};
 use throttle::{FailureThrottle, SignInSettings, SignInThrottle, ThrottleSettings};
 pub use tree::Chain;
 
@@ -81,6 +83,8 @@ pub struct Tuning {
     pub throttle: ThrottleSettings,
     /// When sign-ins with a password are refused with 429.
     pub sign_in: SignInSettings,
+    /// How much password hashing runs and waits at once.
+    pub passwords: PasswordSettings,
     /// How often noted uses are written to `lastUsedAt`.
     pub last_used_flush: Duration,
     /// How long a use of a key with limits waits to be counted.
@@ -99,6 +103,7 @@ impl Default for Tuning {
             cache_capacity: cache::DEFAULT_CAPACITY,
             throttle: ThrottleSettings::default(),
             sign_in: SignInSettings::default(),
+            passwords: PasswordSettings::default(),
             last_used_flush: Duration::from_secs(30),
             limits_budget: Duration::from_millis(250),
             usage_analytics: true,
@@ -114,6 +119,7 @@ pub struct Keyward {
     pub hasher: Arc<SecretHasher>,
     /// argon2id at the password cost, with its decoy (see `passwords`).
     pub passwords: Arc<PasswordHasher>,
+    password_gate: Arc<PasswordGate>,
     pub cache: Arc<CredentialCache>,
     pub limits: Arc<Limits>,
     throttle: Arc<FailureThrottle>,
@@ -160,6 +166,7 @@ impl Keyward {
             db,
             hasher: Arc::new(hasher),
             passwords: Arc::new(passwords),
+            password_gate: Arc::new(PasswordGate::new(tuning.passwords)),
             cache,
             limits: Arc::new(limits),
             throttle: Arc::new(FailureThrottle::new(tuning.throttle)),
@@ -192,12 +199,21 @@ impl Keyward {
 
     /// Runs password work (argon2 at the password cost, tens of
     /// milliseconds and 19 MiB) on the blocking thread pool, without
-    /// borrowing a database connection.
+    /// borrowing a database connection, under the password gate: at most
+    /// `--password-hash-threads` at once, and `503` at once when
+    /// `--password-hash-queue` more are waiting already (see
+    /// `password_gate`).
     pub(crate) async fn passwords<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&PasswordHasher) -> T + Send + 'static,
         T: Send + 'static,
     {
+        let Some(_turn) = self.password_gate.enter().await else {
+            self.metrics.password_work_refused();
+            return Err(ApiError::Unavailable(anyhow::anyhow!(
+                "the password hashing queue is full"
+            )));
+        };
         let passwords = Arc::clone(&self.passwords);
         actix_web::web::block(move || work(&passwords))
             .await

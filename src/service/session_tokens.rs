@@ -60,8 +60,9 @@ pub async fn mint(
         )));
     }
     let caller = caller.clone();
-    kw.blocking(move |_, conn| {
-        write::as_caller(conn, &caller, Some(key_id), |conn, key| {
+    let acting_on = account_id.to_owned();
+    kw.blocking(move |kw, conn| {
+        write::as_caller(kw, conn, &caller, &acting_on, Some(key_id), |conn, key| {
             let key = key.ok_or(ErrorCode::InvalidAuthentication)?;
             let chain_of = on_descendant
                 .as_ref()

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use diesel::Connection;
 use sha2::{Digest, Sha256};
+use time::PrimitiveDateTime;
 use uuid::Uuid;
 
 use super::{convert, Asked, Keyward};
@@ -40,6 +41,30 @@ pub struct SignedIn {
 /// lifetime, when that is shorter), so a busy session is not a write per
 /// request.
 const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// When a session has ended: past its absolute lifetime, or unused for the
+/// idle lifetime. The one rule, for authenticating a cookie, for the
+/// re-check under lock of a write (`write::as_caller`) and for the sweep
+/// of a user's ended sessions at sign-in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cutoffs {
+    pub now: PrimitiveDateTime,
+    /// A session last seen at or before this is idle.
+    pub idle_since: PrimitiveDateTime,
+}
+
+impl Cutoffs {
+    pub(crate) fn at(now: Timestamp, idle_seconds: i64) -> Self {
+        Self {
+            now: now.to_db(),
+            idle_since: now.plus_seconds(-idle_seconds).to_db(),
+        }
+    }
+
+    pub(crate) fn ended(&self, session: &UserSessionRow) -> bool {
+        session.expires_at <= self.now || session.last_seen_at <= self.idle_since
+    }
+}
 
 /// The key a sign-in is throttled under for its email: the SHA-256 of the
 /// lower-cased address, so that the throttle keeps no addresses.
@@ -72,13 +97,21 @@ pub async fn sign_in(
             .plus_seconds(kw.limits.user_session_lifetime_seconds)
             .to_db(),
     };
-    let idle_since = now.plus_seconds(-kw.limits.user_session_idle_seconds);
+    let cutoffs = Cutoffs::at(now, kw.limits.user_session_idle_seconds);
     let user = kw
         .blocking(move |_, conn| {
             conn.transaction(|conn| {
-                user_sessions::delete_ended(conn, &user.id, now.to_db(), idle_since.to_db())?;
-                user_sessions::insert(conn, &row)?;
+                // The update locks the user's row first, as a password
+                // change does: a change that committed since the password
+                // was checked shows in the row read after it, and one that
+                // comes later waits and then ends this session too.
                 users::set_last_login(conn, &user.id, now.to_db())?;
+                let current = users::find(conn, &user.id)?;
+                if current.is_none_or(|current| current.password_hash != user.password_hash) {
+                    return Err(ErrorCode::InvalidEmailOrPassword.into());
+                }
+                user_sessions::delete_ended(conn, &user.id, cutoffs.now, cutoffs.idle_since)?;
+                user_sessions::insert(conn, &row)?;
                 Ok::<_, ApiError>(UserRow {
                     last_login_at: Some(now.to_db()),
                     ..user
@@ -117,17 +150,21 @@ enum Found {
 impl Keyward {
     /// Checks the password of the user with address `email`, against the
     /// decoy when there is none, under the sign-in throttle: the user's row
-    /// when it matches.
+    /// when it matches. The attempt is counted before the hashing and given
+    /// back only when the password matches, so parallel guesses cannot pass
+    /// the limit; an attempt that ends in an error of ours (the database,
+    /// the hashing queue full) stays counted too, as a guesser could
+    /// otherwise provoke such errors to try for free.
     pub(crate) async fn check_password(
         &self,
         email: &Email,
         password: Password,
         client: Option<IpAddr>,
     ) -> Result<UserRow, ApiError> {
-        let key = email_key(email);
-        if let Some(wait) = self.sign_ins.refused(client, key) {
-            return Err(self.refuse_sign_in(wait).await);
-        }
+        let attempt = match self.sign_ins.attempt(client, email_key(email)) {
+            Ok(attempt) => attempt,
+            Err(wait) => return Err(self.refuse_sign_in(wait).await),
+        };
         let lower = email.lower().to_owned();
         let found = self
             .blocking(move |_, conn| Ok(users::find_by_email(conn, &lower)?))
@@ -141,14 +178,15 @@ impl Keyward {
             .await?;
         self.metrics.password_checked();
         match found {
-            Some(user) if matches => Ok(user),
-            _ => match self.sign_ins.fail(client, key) {
-                Some(wait) => Err(self.refuse_sign_in(wait).await),
-                None => {
-                    self.metrics.sign_in("refused");
-                    Err(ErrorCode::InvalidEmailOrPassword.into())
-                }
-            },
+            Some(user) if matches => {
+                attempt.succeeded();
+                Ok(user)
+            }
+            _ => {
+                drop(attempt);
+                self.metrics.sign_in("refused");
+                Err(ErrorCode::InvalidEmailOrPassword.into())
+            }
         }
     }
 
@@ -183,10 +221,10 @@ impl Keyward {
                     return Ok(Found::Unknown);
                 }
                 let now = Timestamp::now();
-                let last_seen = Timestamp::from_db(session.last_seen_at);
-                if session.expires_at <= now.to_db() || last_seen.plus_seconds(idle) <= now {
+                if Cutoffs::at(now, idle).ended(&session) {
                     return Ok(Found::Ended);
                 }
+                let last_seen = Timestamp::from_db(session.last_seen_at);
                 if last_seen.plus_seconds(TOUCH_EVERY_SECONDS.min(idle / 2)) <= now {
                     user_sessions::touch(conn, &session.id, now.to_db())?;
                 }

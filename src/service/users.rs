@@ -80,8 +80,10 @@ pub async fn change_password(
     let session = me.session_id.to_string();
     kw.blocking(move |_, conn| {
         conn.transaction(|conn| {
-            user_sessions::find(conn, &session)?.ok_or(ErrorCode::InvalidAuthentication)?;
+            // The update first: it locks the user's row, which a sign-in
+            // in flight locks too (see `sessions::sign_in`).
             users::set_password(conn, &row.id, &hash)?;
+            user_sessions::find(conn, &session)?.ok_or(ErrorCode::InvalidAuthentication)?;
             user_sessions::delete_others(conn, &row.id, &session)?;
             Ok(())
         })

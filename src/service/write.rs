@@ -15,11 +15,17 @@
 //! The acting key's account and its ancestors are read there too: a
 //! suspended account's keys write nothing either.
 //!
-//! A signed-in user has no key row to lock. Its session is re-read there
-//! instead (a session signed out or ended by a password change writes
-//! nothing), and so are its memberships: each one the request was
-//! authorized with must still be held, with its role, on an account whose
-//! chain is enabled.
+//! A signed-in user has no key row to lock. Its session row is locked and
+//! re-read there instead (a session signed out, ended by a password change,
+//! idle or past its lifetime writes nothing, by the one rule of
+//! `sessions::Cutoffs`), and so are its memberships that reach the account
+//! acted on (on it or an ancestor): each such one the request was
+//! authorized with must still be held, with its role, and the account's
+//! chain must be enabled. Those membership rows are share-locked, and a
+//! removal deletes the row, so a removal commits wholly before the write
+//! (which then sees it and is refused) or waits for it. A grant on an
+//! unrelated account is not looked at: its change does not refuse this
+//! write.
 //!
 //! Locks are taken in one statement in key-id order, the order every other
 //! writer of several key rows uses (see `last_used`), so two writers never
@@ -28,9 +34,11 @@
 use diesel::Connection;
 use uuid::Uuid;
 
+use super::sessions::Cutoffs;
+use super::Keyward;
 use crate::domain::{Credential, KeyPrincipal, Principal, Timestamp, UserPrincipal, MAX_DEPTH};
 use crate::error::{ApiError, ErrorCode};
-use crate::store::models::ApiKeyRow;
+use crate::store::models::{AccountRow, ApiKeyRow};
 use crate::store::{accounts, api_keys, memberships, session_tokens, user_sessions, AnyConnection};
 
 /// Runs `work` in one transaction, after locking the acting key's row and
@@ -39,9 +47,14 @@ use crate::store::{accounts, api_keys, memberships, session_tokens, user_session
 /// as locked, `None` when there is no target or it does not exist.
 ///
 /// Anything `work` returns as an error rolls the whole transaction back.
+///
+/// `account` is the account the operation acts on (the one it authorized
+/// the caller for): a user's memberships are re-checked on its chain.
 pub(crate) fn as_caller<T>(
+    kw: &Keyward,
     conn: &mut AnyConnection,
     caller: &Principal,
+    account: &str,
     target: Option<Uuid>,
     work: impl FnOnce(&mut AnyConnection, Option<ApiKeyRow>) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
@@ -53,7 +66,8 @@ pub(crate) fn as_caller<T>(
                     Some(id) => api_keys::lock(conn, &[id.to_string()])?,
                     None => Vec::new(),
                 };
-                confirm_user(conn, user, Timestamp::now())?;
+                let cutoffs = Cutoffs::at(Timestamp::now(), kw.limits.user_session_idle_seconds);
+                confirm_user(conn, user, account, cutoffs)?;
                 return work(conn, rows.into_iter().next());
             }
         };
@@ -69,28 +83,40 @@ pub(crate) fn as_caller<T>(
     })
 }
 
-/// Whether the user behind `caller` may still act as the request was
-/// authorized: its session live, and every grant it was authorized with
-/// still a membership with that role, on an account whose chain is enabled.
+/// Whether the user behind `caller` may still act on `account` as the
+/// request was authorized: its session live, and every grant it was
+/// authorized with that reaches `account` still a membership with that
+/// role (read share-locked), on a chain that is enabled.
 fn confirm_user(
     conn: &mut AnyConnection,
     caller: &UserPrincipal,
-    now: Timestamp,
+    account: &str,
+    cutoffs: Cutoffs,
 ) -> Result<(), ApiError> {
     let refused = || ApiError::from(ErrorCode::InvalidAuthentication);
-    let session = user_sessions::find(conn, &caller.session_id.to_string())?.ok_or_else(refused)?;
-    if session.user_id != caller.user_id.as_str() || session.expires_at <= now.to_db() {
+    let session = user_sessions::lock(conn, &caller.session_id.to_string())?.ok_or_else(refused)?;
+    if session.user_id != caller.user_id.as_str() || cutoffs.ended(&session) {
         return Err(refused());
     }
-    let held = memberships::of_user(conn, caller.user_id.as_str())?;
-    for grant in &caller.grants {
-        let still = held.iter().any(|membership| {
+    let chain = accounts::chain_locked(conn, account, MAX_DEPTH)?;
+    let reaching: Vec<_> = caller
+        .grants
+        .iter()
+        .filter(|grant| chain.iter().any(|a| a.id == grant.account_id.as_str()))
+        .collect();
+    if reaching.is_empty() || !enabled(&chain) {
+        return Err(ErrorCode::Forbidden.into());
+    }
+    let ids: Vec<&str> = reaching.iter().map(|g| g.account_id.as_str()).collect();
+    let held = memberships::held_locked(conn, caller.user_id.as_str(), &ids)?;
+    let all_held = reaching.iter().all(|grant| {
+        held.iter().any(|membership| {
             membership.account_id == grant.account_id.as_str()
                 && membership.role == grant.role.as_str()
-        });
-        if !still || !chain_state(conn, grant.account_id.as_str())?.0 {
-            return Err(ErrorCode::Forbidden.into());
-        }
+        })
+    });
+    if !all_held {
+        return Err(ErrorCode::Forbidden.into());
     }
     Ok(())
 }
@@ -171,12 +197,17 @@ pub(crate) fn chain_state(
     account_id: &str,
 ) -> Result<(bool, i64), ApiError> {
     let chain = accounts::chain_locked(conn, account_id, MAX_DEPTH)?;
+    Ok((
+        enabled(&chain),
+        chain.iter().map(|account| account.suspensions).sum(),
+    ))
+}
+
+/// Whether a chain read by `accounts::chain_locked` reaches a root and all
+/// of its accounts are enabled.
+fn enabled(chain: &[AccountRow]) -> bool {
     let complete = chain
         .last()
         .is_some_and(|root| root.parent_account_id.is_none());
-    let enabled = complete && chain.iter().all(|account| account.enabled);
-    Ok((
-        enabled,
-        chain.iter().map(|account| account.suspensions).sum(),
-    ))
+    complete && chain.iter().all(|account| account.enabled)
 }

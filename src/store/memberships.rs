@@ -11,6 +11,10 @@ use super::AnyConnection;
 /// and name, and the account's name.
 pub type Listed = (MembershipRow, String, String, String);
 
+/// What a unique violation of a membership's key (user, account) names:
+/// PostgreSQL's `memberships_pkey`, SQLite's `memberships.user_id, …`.
+pub const KEY: &str = "memberships";
+
 pub fn insert(conn: &mut AnyConnection, row: &MembershipRow) -> QueryResult<()> {
     diesel::insert_into(memberships::table)
         .values(row)
@@ -35,6 +39,24 @@ pub fn of_user(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Membe
     memberships::table
         .filter(memberships::user_id.eq(user_id))
         .load(conn)
+}
+
+/// The user's memberships on any of `account_ids`, share-locked until the
+/// transaction ends on PostgreSQL, so that a removal (which deletes the
+/// row) waits for the transaction or commits before it is read. SQLite's
+/// one write lock orders the two anyway.
+pub fn held_locked(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    account_ids: &[&str],
+) -> QueryResult<Vec<MembershipRow>> {
+    let rows = memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::account_id.eq_any(account_ids));
+    match conn {
+        AnyConnection::Postgres(conn) => rows.for_share().load(conn),
+        AnyConnection::Sqlite(conn) => rows.load(conn),
+    }
 }
 
 /// The user's memberships with their accounts' names, oldest first.

@@ -18,6 +18,26 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<UserSessio
     user_sessions::table.find(id).first(conn).optional()
 }
 
+/// The session `id`, locked until the transaction ends against its
+/// deletion (sign-out, a password change): share-locked on PostgreSQL; on
+/// SQLite the transaction takes the database's write lock first, which
+/// orders it against every other writer.
+pub fn lock(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<UserSessionRow>> {
+    match conn {
+        AnyConnection::Postgres(conn) => user_sessions::table
+            .find(id)
+            .for_share()
+            .first(conn)
+            .optional(),
+        AnyConnection::Sqlite(conn) => {
+            diesel::update(user_sessions::table.find(id))
+                .set(user_sessions::last_seen_at.eq(user_sessions::last_seen_at))
+                .execute(conn)?;
+            user_sessions::table.find(id).first(conn).optional()
+        }
+    }
+}
+
 /// Notes that the session was used at `at`.
 pub fn touch(conn: &mut AnyConnection, id: &str, at: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(user_sessions::table.find(id))
@@ -44,7 +64,8 @@ pub fn delete_others(conn: &mut AnyConnection, user_id: &str, keep: &str) -> Que
 }
 
 /// Deletes the user's sessions that have ended: past their absolute
-/// lifetime at `now`, or last seen before `idle_since`.
+/// lifetime at `now`, or last seen at or before `idle_since` (the rule of
+/// `service::sessions::Cutoffs`).
 pub fn delete_ended(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -57,7 +78,7 @@ pub fn delete_ended(
             .filter(
                 user_sessions::expires_at
                     .le(now)
-                    .or(user_sessions::last_seen_at.lt(idle_since)),
+                    .or(user_sessions::last_seen_at.le(idle_since)),
             ),
     )
     .execute(conn)

@@ -4,11 +4,13 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use keyward::http::client::TrustedProxies;
 use serde_json::json;
 
 use crate::helpers::{
     accept_path, assert_reply, error_body, forbidden, invitations_path, memberships_path,
-    spawn_app, spawn_app_on, text, AppSettings, Backend, TestDatabase, PASSWORD,
+    send_json, spawn_app, spawn_app_configured, spawn_app_on, text, AppSettings, Backend,
+    TestDatabase, PASSWORD,
 };
 
 fn not_found() -> serde_json::Value {
@@ -168,6 +170,24 @@ fn an_existing_user_accepts_with_its_own_password(backend: Backend) {
         401,
         &error_body(401, "Unauthorized", "INVALID_EMAIL_OR_PASSWORD"),
     );
+    // `name` is required and checked for an existing user too; nothing is
+    // used up by a bad one.
+    for name in ["", "   ", &"n".repeat(129)] {
+        let bad = app.post(
+            &accept_path(&token),
+            None,
+            &json!({ "name": name, "password": PASSWORD }),
+        );
+        assert_reply(
+            &bad,
+            400,
+            &error_body(
+                400,
+                "Bad Request",
+                "name must be 1 to 128 printable characters",
+            ),
+        );
+    }
     let accepted = app.accept(&token, "Someone Else", PASSWORD);
     assert_eq!(accepted["user"]["id"], session.user["id"]);
     assert_eq!(
@@ -281,10 +301,115 @@ fn the_command_line_creates_the_first_user(backend: Backend) {
     assert_eq!(me.body["memberships"][0]["role"], "account-owner");
 }
 
+/// Accepting presents a password, so it follows the sign-in's HTTPS rule
+/// and `Origin` check; a refused accept uses nothing up.
+fn accepting_needs_https_and_our_origin_like_a_sign_in(backend: Backend) {
+    let app = spawn_app_configured(
+        backend,
+        AppSettings {
+            trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
+            ..AppSettings::default()
+        },
+    );
+    let root = app.create_account("Acme");
+    let token = app.invite(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let body = json!({ "name": "Ada", "password": PASSWORD });
+    let plain = send_json(
+        app.request("POST", &accept_path(&token))
+            .set("x-forwarded-for", "203.0.113.5"),
+        &body,
+    );
+    assert_reply(&plain, 403, &error_body(403, "Forbidden", "HTTPS_REQUIRED"));
+    let foreign = send_json(
+        app.request("POST", &accept_path(&token))
+            .set("origin", "https://evil.example"),
+        &body,
+    );
+    assert_reply(
+        &foreign,
+        403,
+        &error_body(403, "Forbidden", "ORIGIN_NOT_ALLOWED"),
+    );
+    assert_eq!(app.count_rows("users"), 0);
+    let https = send_json(
+        app.request("POST", &accept_path(&token))
+            .set("x-forwarded-for", "203.0.113.5")
+            .set("x-forwarded-proto", "https"),
+        &body,
+    );
+    assert_eq!(https.status, 201, "{:?}", https.body);
+}
+
+/// Pending invitations of one user to one account, accepted at the same
+/// moment: one membership, and every other answer is `409
+/// MEMBERSHIP_EXISTS`, never a 500.
+fn invitations_accepted_at_once_make_one_membership(backend: Backend) {
+    let app = spawn_app(backend);
+    let acme = app.create_account("Acme");
+    app.member(
+        &acme.id,
+        &acme.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let exists = error_body(409, "Conflict", "MEMBERSHIP_EXISTS");
+    for round in 0..6 {
+        let other = app.create_account(&format!("Other {round}"));
+        let tokens: Vec<String> = (0..8)
+            .map(|_| {
+                app.invite(
+                    &other.id,
+                    &other.owner_key,
+                    "ada@example.com",
+                    "account-owner",
+                )
+            })
+            .collect();
+        let replies = std::thread::scope(|scope| {
+            let accepts: Vec<_> = tokens
+                .iter()
+                .map(|token| {
+                    let app = &app;
+                    scope.spawn(move || {
+                        app.post(
+                            &accept_path(token),
+                            None,
+                            &json!({ "name": "Ada", "password": PASSWORD }),
+                        )
+                    })
+                })
+                .collect();
+            accepts
+                .into_iter()
+                .map(|a| a.join().unwrap())
+                .collect::<Vec<_>>()
+        });
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "round {round}: {:?}",
+            replies.iter().map(|r| &r.body).collect::<Vec<_>>()
+        );
+        for reply in replies.iter().filter(|r| r.status != 201) {
+            assert_reply(reply, 409, &exists);
+        }
+        let members = app.get(&memberships_path(&other), Some(&other.owner_key));
+        assert_eq!(members.body["items"].as_array().unwrap().len(), 1);
+    }
+}
+
 crate::on_both_backends!(
     an_invitation_is_used_once,
     tokens_that_are_no_pending_invitation_are_all_not_found,
     an_existing_user_accepts_with_its_own_password,
     only_owners_manage_members,
     the_command_line_creates_the_first_user,
+    accepting_needs_https_and_our_origin_like_a_sign_in,
+    invitations_accepted_at_once_make_one_membership,
 );

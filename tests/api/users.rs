@@ -370,6 +370,45 @@ fn the_21st_failure_for_one_email_is_429_and_others_go_on(backend: Backend) {
     );
 }
 
+/// Parallel guesses for one email cannot pass the limit: the attempt is
+/// counted before its password is hashed, so no more than the limit of
+/// passwords are ever checked, however many guesses arrive at once.
+fn parallel_guesses_check_no_more_than_the_limit(backend: Backend) {
+    let tuning = Tuning {
+        sign_in: SignInSettings {
+            tarpit: Duration::from_millis(1),
+            ..SignInSettings::default()
+        },
+        ..test_tuning()
+    };
+    let app = spawn_app_tuned(backend, Limits::default(), tuning);
+    let root = app.create_account("Acme");
+    app.member(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let limit = SignInSettings::default().per_email as usize;
+    let before = password_checks(&app);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let guesses: Vec<_> = (0..limit * 3)
+            .map(|n| {
+                let app = &app;
+                scope.spawn(move || {
+                    app.try_sign_in("ada@example.com", &format!("parallel guess {n}"))
+                        .status
+                })
+            })
+            .collect();
+        guesses.into_iter().map(|g| g.join().unwrap()).collect()
+    });
+    let checked = password_checks(&app) - before;
+    assert_eq!(checked, limit as u64, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), limit);
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), limit * 2);
+}
+
 fn cookie_changes_need_the_csrf_token_and_our_origin(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
@@ -518,6 +557,51 @@ fn sign_in_needs_https_except_on_loopback_or_when_allowed(backend: Backend) {
     );
     assert_eq!(plain.status, 200, "{:?}", plain.body);
     assert!(!plain.header("set-cookie").unwrap().contains("Secure"));
+}
+
+/// A proxy on this host that `--trusted-proxies` does not list makes every
+/// client's connection come from loopback: a request with forwarding
+/// headers from an untrusted loopback peer is not taken for this host's own.
+fn an_unlisted_proxy_on_this_host_is_not_a_loopback_client(backend: Backend) {
+    let app = spawn_app(backend);
+    let root = app.create_account("Acme");
+    app.member(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let body = json!({ "email": "ada@example.com", "password": PASSWORD });
+    let https_required = error_body(403, "Forbidden", "HTTPS_REQUIRED");
+    for (name, value) in [
+        ("x-forwarded-for", "203.0.113.5"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "keys.example"),
+        ("forwarded", "for=203.0.113.5;proto=https"),
+    ] {
+        let reply = send_json(app.request("POST", "/api/session").set(name, value), &body);
+        assert_reply(&reply, 403, &https_required);
+        assert!(reply.header("set-cookie").is_none(), "{name}");
+    }
+    // Without them, loopback is this host.
+    assert_eq!(app.try_sign_in("ada@example.com", PASSWORD).status, 200);
+}
+
+/// `GET /api/me` answers a signed-in user with the CSRF token: no cache
+/// may keep it. A key's answer holds no secret and stays cacheable (see
+/// `secrets_at_rest`).
+fn me_is_never_stored(backend: Backend) {
+    let app = spawn_app(backend);
+    let root = app.create_account("Acme");
+    let session = app.member(
+        &root.id,
+        &root.owner_key,
+        "ada@example.com",
+        "account-owner",
+    );
+    let user = app.user_call("GET", "/api/me", &session, None);
+    assert_eq!(user.status, 200);
+    assert_eq!(user.header("cache-control"), Some("no-store"));
 }
 
 fn a_password_change_ends_the_other_sessions(backend: Backend) {
@@ -699,8 +783,11 @@ crate::on_both_backends!(
     a_removed_member_stops_at_the_next_request,
     a_wrong_password_and_an_unknown_email_look_the_same,
     the_21st_failure_for_one_email_is_429_and_others_go_on,
+    parallel_guesses_check_no_more_than_the_limit,
     cookie_changes_need_the_csrf_token_and_our_origin,
     sign_in_needs_https_except_on_loopback_or_when_allowed,
+    an_unlisted_proxy_on_this_host_is_not_a_loopback_client,
+    me_is_never_stored,
     a_password_change_ends_the_other_sessions,
     sessions_end_when_idle_or_old,
     the_cookie_is_read_only_on_native_routes_without_a_key,

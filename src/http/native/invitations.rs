@@ -2,7 +2,7 @@
 //! `/api/invitations/{token}/accept`.
 
 use actix_web::http::header;
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 
 use crate::http::body::Json;
 use crate::http::client::ClientAddress;
@@ -10,6 +10,7 @@ use crate::http::dialect::Caller;
 use crate::http::openapi::native;
 use crate::http::params::{AccountPath, InvitationPath, InvitationTokenPath, Query};
 use crate::http::reply::{self, Reply};
+use crate::http::session;
 use crate::service::{invitations, Keyward};
 use crate::views::native::{
     AcceptInvitationBody, AcceptedView, CreateInvitationBody, CreatedInvitationView,
@@ -100,18 +101,23 @@ pub async fn withdraw_invitation(caller: Caller, path: web::Path<InvitationPath>
 /// address no user has, creates the user with `name` and `password` (12 to
 /// 256 characters, not a common password, nor the address or its local
 /// part). For an address a user has, `password` must be that user's own
-/// (checked as a sign-in is, under the same throttle; `name` is ignored),
+/// (checked as a sign-in is, under the same throttle; `name` must still
+/// follow its rule, but the user keeps its own name),
 /// and the membership is added to it. Accepting does not sign in. A token
 /// that is not a pending invitation's (unknown, used, withdrawn, expired)
-/// is `404 INVITATION_NOT_FOUND`, whichever it is.
+/// is `404 INVITATION_NOT_FOUND`, whichever it is. Like a sign-in, it is
+/// refused over plain HTTP unless the client is on this host or the server
+/// allows it (`--allow-insecure-sign-in`), and from a page of another
+/// origin.
 #[utoipa::path(
     security(()),
     params(InvitationTokenPath),
     responses(
         (status = 201, description = "The user and its new membership.", body = AcceptedView),
-        (status = 400, description = "The body does not parse; a new user's `name` breaks \
-            its rule; `PASSWORD_TOO_SHORT`, `PASSWORD_TOO_LONG` or `PASSWORD_TOO_COMMON`."),
+        (status = 400, description = "The body does not parse; `name` breaks its rule \
+            (checked for an existing user too); `PASSWORD_TOO_SHORT`, `PASSWORD_TOO_LONG` or `PASSWORD_TOO_COMMON`."),
         (status = 401, response = native::SignInRefused),
+        (status = 403, response = native::SignInForbidden),
         (status = 404, response = native::InvitationNotFound),
         (status = 409, response = native::AcceptConflict),
         (status = 429, response = native::SignInThrottled),
@@ -119,11 +125,13 @@ pub async fn withdraw_invitation(caller: Caller, path: web::Path<InvitationPath>
 )]
 #[post("/api/invitations/{token}/accept")]
 pub async fn accept_invitation(
+    req: HttpRequest,
     kw: web::Data<Keyward>,
     path: web::Path<InvitationTokenPath>,
     ClientAddress(client): ClientAddress,
     Json(body): Json<AcceptInvitationBody>,
 ) -> Reply {
+    session::check_sign_in(&req)?;
     let asked = body.and_then(AcceptInvitationBody::command);
     let (user, membership) = invitations::accept(&kw, &path.token, asked, client).await?;
     Ok(HttpResponse::Created()

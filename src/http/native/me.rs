@@ -1,5 +1,6 @@
 //! `/api/me`: who is calling, and a user's own password.
 
+use actix_web::http::header;
 use actix_web::{get, put, HttpResponse};
 
 use crate::domain::Principal;
@@ -23,14 +24,18 @@ use crate::views::native::{ChangePasswordBody, MeAnswer, MeView, UserMeView};
 /// `csrfToken`.
 #[utoipa::path(
     responses((status = 200, description = "The key behind the credential, or the signed-in \
-        user.", body = MeAnswer)),
+        user.", body = MeAnswer,
+        headers(("Cache-Control" = String, description = "`no-store` on a signed-in \
+            user's answer, which holds the CSRF token.")))),
 )]
 #[get("/api/me")]
 pub async fn get_me(caller: Caller) -> Reply {
     let Principal::Key(key) = &caller.who else {
         let (user, memberships) = users::me(&caller.kw, &caller.who).await?;
         let csrf = caller.csrf_token.clone().unwrap_or_default();
-        return Ok(HttpResponse::Ok().json(UserMeView::new(user, memberships, csrf)));
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(UserMeView::new(user, memberships, csrf)));
     };
     Ok(HttpResponse::Ok().json(MeView::new(key)))
 }

@@ -24,13 +24,15 @@ use crate::views::native::{SignInBody, SignedInView};
 /// the `x-csrf-token` header of every change made with the cookie.
 ///
 /// An unknown address and a wrong password get the same answer after the
-/// same work. Failed sign-ins are counted per email address and per client
-/// address; past the limit (20 per address in 15 minutes by default, and
-/// more per client address) every sign-in with it, right or wrong, is
-/// `429` until the window ends. Over plain HTTP a sign-in is refused unless
-/// the client is on this host or the server allows it
-/// (`--allow-insecure-sign-in`); one from a page of another origin is
-/// refused too.
+/// same work. Sign-in attempts are counted per email address and per
+/// client address before the password is checked, and given back when it
+/// was right; once the allowance is used up (20 failures per email address
+/// in 15 minutes by default, and 100 per client address) every sign-in
+/// with it, right or wrong, is `429` until the window ends. Over plain
+/// HTTP a sign-in is refused unless the client is on this host or the
+/// server allows it (`--allow-insecure-sign-in`); one from a page of
+/// another origin is refused too. `503` when too many password checks are
+/// waiting already (`--password-hash-queue`).
 #[utoipa::path(
     security(()),
     responses(
@@ -54,7 +56,7 @@ pub async fn sign_in(
     ClientAddress(client): ClientAddress,
     Json(body): Json<SignInBody>,
 ) -> Reply {
-    session::check_sign_in(&req, client)?;
+    session::check_sign_in(&req)?;
     let asked = body.and_then(SignInBody::command);
     let signed_in = sessions::sign_in(&kw, asked, client).await?;
     let lifetime = kw.limits.user_session_lifetime_seconds;

@@ -2,10 +2,11 @@
 //! and the requests that sign in, invite, accept and change a password.
 
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 
 use super::MeView;
-use crate::domain::{Email, Invitation, Membership, Password, Role, Timestamp, User};
+use crate::domain::{Email, Invitation, Membership, Password, PersonName, Role, Timestamp, User};
 use crate::service::invitations::{Acceptance, NewInvitation};
 use crate::service::paging::{self, Page, PageAsked};
 use crate::service::sessions::SignIn;
@@ -142,13 +143,39 @@ impl MemberListQuery {
     }
 }
 
+/// An email address as a body sends it: the domain's rule (`Email`).
+fn email_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "An email address, in any case: visible ASCII, exactly one `@`, at most 254 \
+             characters.",
+        ))
+        .max_length(Some(254))
+        .pattern(Some(Email::PATTERN))
+}
+
+/// A person's name as a body sends it: the domain's rule (`PersonName`).
+fn person_name_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "A new user's name: 1 to 128 characters, not all spaces, no control or \
+             bidirectional formatting characters. Required and checked when a user has the \
+             invited address already too, but that user keeps its own name.",
+        ))
+        .min_length(Some(1))
+        .max_length(Some(128))
+        .pattern(Some(PersonName::PATTERN))
+}
+
 /// `POST /api/session`: an email address and its password.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"email": "ada@example.com", "password": "correct horse battery staple"})))]
 pub struct SignInBody {
-    /// The address, in any case.
-    #[schema(max_length = 254, pattern = "^[!-?A-~]+@[!-?A-~]+$")]
+    /// The address (see `email_schema`).
+    #[schema(schema_with = email_schema)]
     email: String,
     #[schema(min_length = 1, max_length = 1024)]
     password: String,
@@ -243,9 +270,8 @@ impl ChangePasswordBody {
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"email": "ada@example.com", "role": "account-owner"})))]
 pub struct CreateInvitationBody {
-    /// The address of the person invited: visible ASCII, one `@`, at most
-    /// 254 characters.
-    #[schema(max_length = 254, pattern = "^[!-?A-~]+@[!-?A-~]+$")]
+    /// The address of the person invited (see `email_schema`).
+    #[schema(schema_with = email_schema)]
     email: String,
     /// The role the membership will have.
     #[schema(value_type = Role)]
@@ -348,14 +374,8 @@ impl InvitationPageView {
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"name": "Ada Lovelace", "password": "correct horse battery staple"})))]
 pub struct AcceptInvitationBody {
-    /// A new user's name: 1 to 128 characters, not all spaces, no control
-    /// or bidirectional formatting characters. Ignored when a user has the
-    /// invited address already.
-    #[schema(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069][^\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$"
-    )]
+    /// A new user's name (see `person_name_schema`).
+    #[schema(schema_with = person_name_schema)]
     name: String,
     /// A new user's password: 12 to 256 characters, not a common password,
     /// nor the address or its local part. When a user has the invited
@@ -393,11 +413,10 @@ impl AcceptedView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AccountName, PersonName};
+    use crate::domain::AccountName;
     use utoipa::PartialSchema;
 
-    /// The documented patterns (literals, as the attribute needs) are the
-    /// domain's rules.
+    /// The documented patterns are the domain's rules.
     #[test]
     fn patterns_are_the_domain_rules() {
         for schema in [SignInBody::schema(), CreateInvitationBody::schema()] {
