@@ -1,49 +1,8 @@
-use rand::distributions::{Alphanumeric, DistString};
-use std::fmt;
+use super::random_id::random_id;
 
-use super::Invalid;
-
-const LEN: usize = 22;
-
-/// The id of an account: 22 random ASCII letters and digits (about 131 bits).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AccountId(String);
-
-impl AccountId {
-    /// A new random id.
-    pub fn generate() -> Self {
-        Self(Alphanumeric.sample_string(&mut rand::rngs::OsRng, LEN))
-    }
-
-    /// Accepts an id as it appears in a path: exactly 22 letters or digits.
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        if s.len() == LEN && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(Invalid(format!(
-                "accountId must be {LEN} ASCII letters or digits"
-            )))
-        }
-    }
-
-    /// Rebuilds an id read back from the database, where it was stored valid.
-    pub fn from_trusted(s: String) -> Self {
-        Self(s)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+random_id! {
+    /// The id of an account: 22 random ASCII letters and digits (about 131 bits).
+    AccountId, "accountId"
 }
 
 #[cfg(test)]
@@ -61,5 +20,9 @@ mod tests {
         assert!(AccountId::parse("short").is_err());
         assert!(AccountId::parse("Jaim1Cu1Q55uooxSens6y!").is_err());
         assert!(AccountId::parse("Jaim1Cu1Q55uooxSens6yk").is_ok());
+        assert_eq!(
+            AccountId::parse("short").unwrap_err().0,
+            "accountId must be 22 ASCII letters or digits"
+        );
     }
 }

@@ -17,6 +17,7 @@ pub mod password;
 pub mod permission;
 mod person_name;
 mod principal;
+mod random_id;
 mod role;
 mod scope;
 mod timestamp;
