@@ -24,30 +24,32 @@ export async function onUserLogin(event) {
   const email = $('login-email').value.trim();
   const password = $('login-password').value;
   if (!email || !password) return;
-  await busy($('login-user-submit'), async () => {
-    let session;
-    try {
-      session = await api('POST', '/api/session', { key: null, body: { email, password } });
-    } finally {
-      // The password never stays in the page, whatever the answer.
-      $('login-password').value = '';
-    }
-    state.csrf = session.csrfToken;
-    try {
-      await enterAsUser(await api('GET', '/api/me', { key: null }));
-    } catch (error) {
-      // Not shown signed in: no session may live on behind the sign-in screen.
-      if (!signedIn()) await endQuietly();
-      throw error;
-    }
-  });
+  // The password never stays in the page, whatever the answer.
+  $('login-password').value = '';
+  await busy($('login-user-submit'), () => startSession(email, password));
+}
+
+/**
+ * Signs in with `email` and `password` (POST /api/session) and shows the
+ * page for the person GET /api/me then answers for.
+ */
+async function startSession(email, password) {
+  const session = await api('POST', '/api/session', { key: null, body: { email, password } });
+  state.csrf = session.csrfToken;
+  try {
+    await enterAsUser(await api('GET', '/api/me', { key: null }));
+  } catch (error) {
+    // Not shown signed in: no session may live on behind the sign-in screen.
+    if (!signedIn()) await endQuietly();
+    throw error;
+  }
 }
 
 /**
  * Accepts an invitation (POST /api/invitations/{token}/accept, which needs
  * no credential: the token is the proof), then signs in with the address
- * it was for and the password just given. The token and the password never
- * stay in the form, whatever the answer.
+ * it was for and the password just given. The password never stays in the
+ * form, whatever the answer; the token leaves it once accepted.
  */
 export async function onAccept(event) {
   event.preventDefault();
@@ -56,29 +58,15 @@ export async function onAccept(event) {
   const name = $('accept-name').value.trim();
   const password = $('accept-password').value;
   if (!token || !name || !password) return;
+  $('accept-password').value = '';
   await busy($('accept-submit'), async () => {
-    let accepted;
-    try {
-      accepted = await api('POST', `/api/invitations/${encodeURIComponent(token)}/accept`, {
-        key: null,
-        body: { name, password },
-      });
-      $('accept-token').value = '';
-    } finally {
-      $('accept-password').value = '';
-    }
-    $('accept-details').open = false;
-    const session = await api('POST', '/api/session', {
+    const accepted = await api('POST', `/api/invitations/${encodeURIComponent(token)}/accept`, {
       key: null,
-      body: { email: accepted.user.email, password },
+      body: { name, password },
     });
-    state.csrf = session.csrfToken;
-    try {
-      await enterAsUser(await api('GET', '/api/me', { key: null }));
-    } catch (error) {
-      if (!signedIn()) await endQuietly();
-      throw error;
-    }
+    $('accept-token').value = '';
+    $('accept-details').open = false;
+    await startSession(accepted.user.email, password);
     notify(`Welcome, ${accepted.user.name}: you are now a member of ${accepted.membership.accountName}.`);
   });
 }
