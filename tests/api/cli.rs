@@ -1,52 +1,17 @@
 //! The `keyward` binary as a user runs it: subcommands, flags, environment,
 //! exit codes, what goes to stdout and stderr, and a served database.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::Value;
 
 use crate::helpers::{self, crn, Backend, Reply, TestDatabase};
-
-const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
+use crate::process::{accounts_create, keyward, run, Finished, PipedServer, TIMEOUT};
 
 /// Explicit argon2id flags, given after the subcommand here and before it in
 /// `global_flags_before_the_subcommand`: both places must take them.
 const HASHING: [&str; 4] = ["--argon2-memory-kib", "128", "--argon2-iterations", "1"];
-
-/// Longest a command may run, or a server take to start listening.
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Kills the child when dropped, so that no test leaves a process behind.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `keyward ARGS`, with an environment that cannot leak in from the caller's.
-fn keyward(args: &[&str]) -> Command {
-    let mut cmd = Command::new(KEYWARD);
-    cmd.args(args)
-        .env("RUST_LOG", "info")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .env_remove("DATABASE_URL")
-        .env_remove("KEYWARD_BIND")
-        .env_remove("KEYWARD_NO_BOOTSTRAP")
-        .env_remove("KEYWARD_WORKERS")
-        .env_remove("KEYWARD_POOL_SIZE")
-        .env_remove("KEYWARD_ARGON2_MEMORY_KIB")
-        .env_remove("KEYWARD_ARGON2_ITERATIONS")
-        .stdin(Stdio::null());
-    cmd
-}
 
 /// `keyward ARGS` followed by the argon2 flags.
 fn keyward_hashing(args: &[&str]) -> Command {
@@ -55,120 +20,40 @@ fn keyward_hashing(args: &[&str]) -> Command {
     cmd
 }
 
-/// A command that ran to its end.
-#[derive(Debug)]
-struct Finished {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` to its end, killing it (and failing) after [`TIMEOUT`].
-fn run(mut cmd: Command) -> Finished {
-    let shown = format!("{cmd:?}");
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = ChildGuard(cmd.spawn().expect("spawn keyward"));
-    let stdout = read_all_in_thread(child.0.stdout.take().expect("stdout"));
-    let stderr = read_all_in_thread(child.0.stderr.take().expect("stderr"));
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.0.try_wait().expect("wait for keyward") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{shown} did not finish within {TIMEOUT:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Finished {
-        status,
-        stdout: stdout
-            .recv_timeout(TIMEOUT)
-            .expect("stdout of a finished process"),
-        stderr: stderr
-            .recv_timeout(TIMEOUT)
-            .expect("stderr of a finished process"),
-    }
-}
-
-fn read_all_in_thread(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
-    });
-    rx
-}
-
 /// A `keyward serve` child process, listening.
 struct Server {
-    /// `http://127.0.0.1:PORT`.
-    base: String,
-    /// Every stderr line up to and including the "listening on" one.
-    startup: Vec<String>,
+    process: PipedServer,
     agent: ureq::Agent,
-    _child: ChildGuard,
 }
 
 impl Server {
     /// Starts `cmd` (a `keyward serve ...`) and waits for "listening on ADDR".
-    fn start(mut cmd: Command) -> Self {
-        let shown = format!("{cmd:?}");
-        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = ChildGuard(cmd.spawn().expect("spawn keyward serve"));
-        let stderr = child.0.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Keeps reading after the test stops listening, so the server never
-            // blocks on a full pipe; ends when the process does.
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + TIMEOUT;
-        let mut startup = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = match rx.recv_timeout(left) {
-                Ok(line) => line,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    panic!("{shown}: no \"listening on\" within {TIMEOUT:?}; stderr so far:\n{startup:#?}")
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = child.0.wait().ok();
-                    panic!("{shown} ended ({status:?}) before listening; stderr:\n{startup:#?}")
-                }
-            };
-            let addr = line
-                .split_once("listening on ")
-                .map(|(_, addr)| addr.trim().to_owned());
-            startup.push(line);
-            if let Some(addr) = addr {
-                assert!(
-                    addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"),
-                    "unexpected listening address {addr:?}"
-                );
-                return Self {
-                    base: format!("http://{addr}"),
-                    startup,
-                    agent: ureq::AgentBuilder::new().timeout(TIMEOUT).build(),
-                    _child: child,
-                };
-            }
+    fn start(cmd: Command) -> Self {
+        let process = PipedServer::start(cmd);
+        let addr = process.base.trim_start_matches("http://");
+        assert!(
+            addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"),
+            "unexpected listening address {addr:?}"
+        );
+        Self {
+            process,
+            agent: ureq::AgentBuilder::new().timeout(TIMEOUT).build(),
         }
     }
 
+    /// Every stderr line up to and including the "listening on" one.
+    fn startup(&self) -> &[String] {
+        &self.process.startup
+    }
+
     fn get(&self, path: &str, key: Option<&str>) -> Reply {
-        let req = self.agent.get(&format!("{}{path}", self.base));
+        let req = self.agent.get(&format!("{}{path}", self.process.base));
         helpers::send(helpers::with_key(req, key), None)
     }
 
     /// Startup lines that show a bootstrap key.
     fn shown_once_lines(&self) -> Vec<&String> {
-        self.startup
+        self.startup()
             .iter()
             .filter(|line| line.contains("shown once"))
             .collect()
@@ -266,14 +151,7 @@ fn assert_me(server: &Server, key: &str, account_id: &str, key_name: &str) {
 
 fn accounts_create_prints_a_key_that_serve_accepts(backend: Backend) {
     let db = TestDatabase::new(backend);
-    let created = run(keyward_hashing(&[
-        "accounts",
-        "create",
-        "--name",
-        "Acme",
-        "--database-url",
-        &db.url,
-    ]));
+    let created = accounts_create(&db.url, &HASHING);
     let (account_id, secret) = check_created(&created, "owner");
     assert!(
         !created.stderr.contains(&secret),
@@ -310,16 +188,9 @@ fn database_url_env_var_works_like_the_flag(backend: Backend) {
 
 fn key_name_names_the_first_key(backend: Backend) {
     let db = TestDatabase::new(backend);
-    let created = run(keyward_hashing(&[
-        "accounts",
-        "create",
-        "--name",
-        "Acme",
-        "--key-name",
-        "deploy2",
-        "--database-url",
-        &db.url,
-    ]));
+    let mut flags = vec!["--key-name", "deploy2"];
+    flags.extend_from_slice(&HASHING);
+    let created = accounts_create(&db.url, &flags);
     let (account_id, secret) = check_created(&created, "deploy2");
 
     let server = serve(&db.url, &["--no-bootstrap"]);
@@ -399,7 +270,7 @@ fn serve_bootstraps_an_empty_database_once(backend: Backend) {
         shown.len(),
         1,
         "one \"shown once\" line expected:\n{:#?}",
-        first.startup
+        first.startup()
     );
     let key = bootstrap_key(shown[0]);
     let reply = first.get("/api/me", Some(&key));
@@ -413,7 +284,7 @@ fn serve_bootstraps_an_empty_database_once(backend: Backend) {
     assert_eq!(account_id.len(), 22, "{account_id:?}");
     // The key is printed, never logged: only the one line holds it.
     let holding: Vec<_> = first
-        .startup
+        .startup()
         .iter()
         .filter(|line| line.contains(&key))
         .collect();
@@ -424,12 +295,12 @@ fn serve_bootstraps_an_empty_database_once(backend: Backend) {
     assert!(
         second.shown_once_lines().is_empty(),
         "bootstrapped a database that has an account:\n{:#?}",
-        second.startup
+        second.startup()
     );
     assert!(
-        !second.startup.iter().any(|line| line.contains("kw_")),
+        !second.startup().iter().any(|line| line.contains("kw_")),
         "a key on stderr at the second start:\n{:#?}",
-        second.startup
+        second.startup()
     );
     assert_me(&second, &key, &account_id, "owner");
     assert_eq!(count_rows(&db.url, "accounts"), 1);
@@ -441,12 +312,12 @@ fn no_bootstrap_leaves_the_database_empty(backend: Backend) {
     assert!(
         server.shown_once_lines().is_empty(),
         "bootstrapped despite --no-bootstrap:\n{:#?}",
-        server.startup
+        server.startup()
     );
     assert!(
-        !server.startup.iter().any(|line| line.contains("kw_")),
+        !server.startup().iter().any(|line| line.contains("kw_")),
         "a key on stderr despite --no-bootstrap:\n{:#?}",
-        server.startup
+        server.startup()
     );
     let reply = server.get("/api/me", None);
     assert_eq!(reply.status, 401, "{:?}", reply.body);

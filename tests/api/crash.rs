@@ -3,23 +3,18 @@
 //! what a client was told was saved must still be there, whole, afterwards.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::helpers::{self, crn, key_path, keys_path, Backend, Reply, TestDatabase};
-
-const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
+use crate::process::{create_account, keyward, wait_until, PipedServer, TIMEOUT};
 
 /// argon2id costly enough that one create takes a noticeable time.
 const SLOW_HASHING: [&str; 4] = ["--argon2-memory-kib", "65536", "--argon2-iterations", "3"];
-
-/// Longest a command may run, or a server take to start listening.
-const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The native key object's fields (without `secret`), sorted.
 const KEY_FIELDS: [&str; 16] = [
@@ -41,158 +36,41 @@ const KEY_FIELDS: [&str; 16] = [
     "version",
 ];
 
-/// Kills the child (SIGKILL) when dropped: no test leaves a process behind.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `keyward ARGS HASHING`, with an environment that cannot leak in from ours.
-fn keyward(args: &[&str], hashing: &[&str]) -> Command {
-    let mut cmd = Command::new(KEYWARD);
-    cmd.args(args)
-        .args(hashing)
-        .env("RUST_LOG", "info")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("DATABASE_URL")
-        .env_remove("KEYWARD_BIND")
-        .env_remove("KEYWARD_NO_BOOTSTRAP")
-        .env_remove("KEYWARD_WORKERS")
-        .env_remove("KEYWARD_POOL_SIZE")
-        .env_remove("KEYWARD_ARGON2_MEMORY_KIB")
-        .env_remove("KEYWARD_ARGON2_ITERATIONS")
-        .stdin(Stdio::null());
-    cmd
-}
-
-/// `keyward accounts create` on `url`: (account id, owner secret).
-fn create_account(url: &str) -> (String, String) {
-    let mut cmd = keyward(
-        &[
-            "accounts",
-            "create",
-            "--name",
-            "Acme",
-            "--database-url",
-            url,
-        ],
-        &[],
-    );
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = ChildGuard(cmd.spawn().expect("spawn keyward accounts create"));
-    let stdout = read_all_in_thread(child.0.stdout.take().expect("stdout"));
-    let stderr = read_all_in_thread(child.0.stderr.take().expect("stderr"));
-    let status = wait_until(&mut child.0, TIMEOUT).expect("accounts create did not finish");
-    let stdout = stdout.recv_timeout(TIMEOUT).expect("stdout");
-    let stderr = stderr.recv_timeout(TIMEOUT).expect("stderr");
-    assert!(status.success(), "accounts create: {status}\n{stderr}");
-    let body: Value = serde_json::from_str(&stdout).expect("accounts create prints JSON");
-    (
-        body["accountId"].as_str().expect("accountId").to_owned(),
-        body["apiKey"]["secret"]
-            .as_str()
-            .expect("secret")
-            .to_owned(),
-    )
-}
-
-fn read_all_in_thread(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
-    });
-    rx
-}
-
-/// Polls `child` until it exits or `limit` passes.
-fn wait_until(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for keyward") {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// A running `keyward serve` child.
-struct Server {
-    base: String,
-    /// Every stderr line so far, for failure messages.
-    log: Arc<Mutex<Vec<String>>>,
-    child: ChildGuard,
-}
+struct Server(PipedServer);
 
 impl Server {
     /// `keyward serve --bind 127.0.0.1:0 --no-bootstrap --database-url URL HASHING`,
     /// once it says where it listens.
     fn start(url: &str, hashing: &[&str]) -> Self {
-        let mut cmd = keyward(
-            &[
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--no-bootstrap",
-                "--database-url",
-                url,
-            ],
-            hashing,
-        );
-        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = ChildGuard(cmd.spawn().expect("spawn keyward serve"));
-        let stderr = child.0.stderr.take().expect("stderr");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        {
-            let log = Arc::clone(&log);
-            // Keeps draining stderr after start-up so the server never blocks on
-            // a full pipe; ends with the process.
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    if let Some((_, addr)) = line.split_once("listening on ") {
-                        let _ = tx.send(addr.trim().to_owned());
-                    }
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        let addr = match rx.recv_timeout(TIMEOUT) {
-            Ok(addr) => addr,
-            Err(_) => panic!(
-                "keyward serve did not listen within {TIMEOUT:?} (exit: {:?}); stderr:\n{}",
-                child.0.try_wait(),
-                log.lock().unwrap().join("\n")
-            ),
-        };
-        Self {
-            base: format!("http://{addr}"),
-            log,
-            child,
-        }
+        let mut cmd = keyward(&[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-bootstrap",
+            "--database-url",
+            url,
+        ]);
+        cmd.args(hashing);
+        Self(PipedServer::start(cmd))
+    }
+
+    fn base(&self) -> &str {
+        &self.0.base
     }
 
     fn pid(&self) -> u32 {
-        self.child.0.id()
+        self.0.child.0.id()
     }
 
     fn stderr(&self) -> String {
-        self.log.lock().unwrap().join("\n")
+        self.0.stderr()
     }
 
     /// SIGKILL, and reap.
     fn kill(&mut self) {
-        self.child.0.kill().expect("SIGKILL keyward");
-        self.child.0.wait().expect("reap keyward");
+        self.0.child.0.kill().expect("SIGKILL keyward");
+        self.0.child.0.wait().expect("reap keyward");
     }
 
     fn agent() -> ureq::Agent {
@@ -203,7 +81,7 @@ impl Server {
     }
 
     fn get(&self, path: &str, key: Option<&str>) -> Reply {
-        let req = Self::agent().get(&format!("{}{path}", self.base));
+        let req = Self::agent().get(&format!("{}{path}", self.base()));
         helpers::send(helpers::with_key(req, key), None)
     }
 }
@@ -329,7 +207,7 @@ fn sigkill_during_creates_loses_no_acknowledged_key(backend: Backend) {
     let clients: Vec<_> = (0..CLIENTS)
         .map(|client| {
             let (base, account, owner, stop, acknowledged) = (
-                server.base.clone(),
+                server.base().to_owned(),
                 account.clone(),
                 owner.clone(),
                 Arc::clone(&stop),
@@ -490,7 +368,7 @@ fn sigterm_lets_an_in_flight_create_finish(backend: Backend) {
     let db = TestDatabase::new(backend);
     let (account, owner) = create_account(&db.url);
     let mut server = Server::start(&db.url, &SLOW_HASHING);
-    let base = server.base.clone();
+    let base = server.base().to_owned();
 
     // One create at this cost first: how long the hashing takes here.
     let timer = Instant::now();
@@ -522,7 +400,7 @@ fn sigterm_lets_an_in_flight_create_finish(backend: Backend) {
     assert!(kill.success(), "kill -TERM failed: {kill}");
 
     let (outcome, answered) = in_flight.join().expect("request thread");
-    let status = wait_until(&mut server.child.0, Duration::from_secs(30));
+    let status = wait_until(&mut server.0.child.0, Duration::from_secs(30));
     let exited_after = signalled.elapsed();
     let stderr = server.stderr();
     let secret = match outcome {

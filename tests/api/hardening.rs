@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use keyward::secret::{CredentialKind, Secret};
@@ -26,7 +26,7 @@ use crate::helpers::{
     TestDatabase,
 };
 
-const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
+use crate::process::{create_account, wait_listening, Killed, KEYWARD};
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -168,16 +168,6 @@ fn parse_response(received: &[u8]) -> Reply {
 // Running the real binary
 // ---------------------------------------------------------------------------
 
-/// A child process killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts `keyward args` in `dir` with `env`, stdout and stderr each to a
 /// file there. Returns the process and the two file paths.
 fn start_keyward(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Killed, [PathBuf; 2]) {
@@ -235,7 +225,7 @@ struct LoggedServer {
 
 impl LoggedServer {
     fn start(dir: &Path, database_url: &str) -> Self {
-        let (process, paths) = start_keyward(
+        let (mut process, paths) = start_keyward(
             dir,
             &[
                 "serve",
@@ -247,15 +237,7 @@ impl LoggedServer {
             ],
             &[],
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let base = loop {
-            let text = read_all(&paths);
-            if let Some((_, rest)) = text.split_once("listening on ") {
-                break format!("http://{}", rest.lines().next().unwrap().trim());
-            }
-            assert!(Instant::now() < deadline, "server did not start:\n{text}");
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let base = wait_listening(&mut process.0, || read_all(&paths));
         Self {
             base,
             paths,
@@ -272,30 +254,6 @@ impl LoggedServer {
         drop(self.process.take());
         read_all(&self.paths)
     }
-}
-
-/// A fresh SQLite database with one account; returns it and the owner key.
-fn database_with_account(dir: &Path) -> (TestDatabase, String) {
-    let db = TestDatabase::new(Backend::Sqlite);
-    let created = Command::new(KEYWARD)
-        .args([
-            "accounts",
-            "create",
-            "--name",
-            "Acme",
-            "--database-url",
-            &db.url,
-        ])
-        .current_dir(dir)
-        .output()
-        .expect("run keyward accounts create");
-    assert!(created.status.success(), "{created:?}");
-    let created: Value = serde_json::from_slice(&created.stdout).expect("JSON");
-    let owner = created["apiKey"]["secret"]
-        .as_str()
-        .expect("secret")
-        .to_owned();
-    (db, owner)
 }
 
 // ---------------------------------------------------------------------------
@@ -917,7 +875,8 @@ fn credential_shaped_request_ids_are_not_echoed(backend: Backend) {
 #[test]
 fn credential_shaped_request_ids_never_reach_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, owner) = database_with_account(dir.path());
+    let db = TestDatabase::new(Backend::Sqlite);
+    let (_, owner) = create_account(&db.url);
     let server = LoggedServer::start(dir.path(), &db.url);
     let ids = credential_shaped_ids(&[&owner]);
 

@@ -12,6 +12,7 @@ use crate::helpers::{
     send_json, spawn_app, spawn_app_configured, spawn_app_on, text, AppSettings, Backend,
     TestDatabase, PASSWORD,
 };
+use crate::process::{create_account, KEYWARD};
 
 fn not_found() -> serde_json::Value {
     error_body(404, "Not Found", "INVITATION_NOT_FOUND")
@@ -249,24 +250,9 @@ fn only_owners_manage_members(backend: Backend) {
 
 fn the_command_line_creates_the_first_user(backend: Backend) {
     let db = TestDatabase::new(backend);
-    let keyward = env!("CARGO_BIN_EXE_keyward");
-    let created = Command::new(keyward)
-        .args([
-            "accounts",
-            "create",
-            "--name",
-            "Acme",
-            "--database-url",
-            &db.url,
-        ])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{created:?}");
-    let created: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
-    let account = text(&created, "accountId").to_owned();
+    let (account, _) = create_account(&db.url);
     let users_create = |password: &str, email: &str| {
-        let mut child = Command::new(keyward)
+        let mut child = Command::new(KEYWARD)
             .args(["users", "create", "--email", email, "--account", &account])
             .args(["--role", "account-owner", "--database-url", &db.url])
             .env_remove("DATABASE_URL")

@@ -1,69 +1,30 @@
 //! What the server logs: every request, and never a credential, whether it
 //! came in the `x-api-key` header or the `?api_key=` query parameter.
 
-use std::fs::File;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::{json, Value};
 
 use crate::helpers::{self, Backend, TestDatabase};
-
-const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::process::{create_account, serve_logging_to, KEYWARD};
 
 fn credentials_never_reach_the_log(backend: Backend) {
     let db = TestDatabase::new(backend);
     let dir = tempfile::tempdir().unwrap();
-    let created = Command::new(KEYWARD)
-        .args([
-            "accounts",
-            "create",
-            "--name",
-            "Acme",
-            "--database-url",
-            &db.url,
-        ])
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{created:?}");
-    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let owner = created["apiKey"]["secret"].as_str().unwrap().to_owned();
+    let (_, owner) = create_account(&db.url);
 
     let log_path = dir.path().join("server.log");
-    let log = File::create(&log_path).unwrap();
-    let child = Command::new(KEYWARD)
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--no-bootstrap",
-            "--database-url",
-            &db.url,
-        ])
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let server = Killed(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let base = loop {
-        let text = std::fs::read_to_string(&log_path).unwrap();
-        if let Some((_, rest)) = text.split_once("listening on ") {
-            break format!("http://{}", rest.lines().next().unwrap().trim());
-        }
-        assert!(Instant::now() < deadline, "server did not start:\n{text}");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let mut cmd = Command::new(KEYWARD);
+    cmd.args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--no-bootstrap",
+        "--database-url",
+        &db.url,
+    ])
+    .env("RUST_LOG", "debug");
+    let (server, base) = serve_logging_to(cmd, &log_path);
     let agent = ureq::AgentBuilder::new().build();
     let call = |method: &str, path: &str, key: Option<&str>, body: Option<&Value>| {
         let req = helpers::with_key(agent.request(method, &format!("{base}{path}")), key);

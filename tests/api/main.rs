@@ -29,6 +29,7 @@ mod operations;
 mod outage;
 mod paging;
 mod people_secrets;
+mod process;
 mod proxies;
 mod scan;
 mod schema;

@@ -2,27 +2,15 @@
 //! be read back: not in the database (every table's text), not in a log
 //! line, not in a URL or header Keyward writes.
 
-use std::fs::File;
 use std::io::Write as _;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use serde_json::{json, Value};
 
 use crate::helpers::{self, Backend, Reply, TestDatabase, PASSWORD};
-
-const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::process::{create_account, serve_logging_to, KEYWARD};
 
 #[derive(QueryableByName)]
 struct TextRow {
@@ -70,22 +58,7 @@ fn database_text(db: &TestDatabase) -> String {
 fn no_people_secret_is_kept_or_logged(backend: Backend) {
     let db = TestDatabase::new(backend);
     let dir = tempfile::tempdir().unwrap();
-    let created = Command::new(KEYWARD)
-        .args([
-            "accounts",
-            "create",
-            "--name",
-            "Acme",
-            "--database-url",
-            &db.url,
-        ])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{created:?}");
-    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let account = created["accountId"].as_str().unwrap().to_owned();
-    let owner = created["apiKey"]["secret"].as_str().unwrap().to_owned();
+    let (account, owner) = create_account(&db.url);
     let mut cli = Command::new(KEYWARD)
         .args([
             "users",
@@ -108,26 +81,12 @@ fn no_people_secret_is_kept_or_logged(backend: Backend) {
     assert!(cli.status.success(), "{cli:?}");
 
     let log_path = dir.path().join("server.log");
-    let log = File::create(&log_path).unwrap();
-    let child = Command::new(KEYWARD)
-        .args(["serve", "--bind", "127.0.0.1:0", "--no-bootstrap"])
+    let mut cmd = Command::new(KEYWARD);
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--no-bootstrap"])
         .args(["--database-url", &db.url])
         .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let server = Killed(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let base = loop {
-        let text = std::fs::read_to_string(&log_path).unwrap();
-        if let Some((_, rest)) = text.split_once("listening on ") {
-            break format!("http://{}", rest.lines().next().unwrap().trim());
-        }
-        assert!(Instant::now() < deadline, "server did not start:\n{text}");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+        .env("RUST_LOG", "debug");
+    let (server, base) = serve_logging_to(cmd, &log_path);
     let agent = ureq::AgentBuilder::new().redirects(0).build();
     let mut replies: Vec<Reply> = Vec::new();
     let mut call = |method: &str, path: &str, headers: &[(&str, &str)], body: Option<Value>| {
