@@ -1804,7 +1804,10 @@ describe('Keyward dashboard', () => {
     await page.locator('#accept-submit').click();
     await row('owner').waitFor();
     assert.equal(await text(page.locator('#whoami-name')), DORA.name);
-    assert.match(await text(page.locator('#notice')), /^Welcome, Dora Quist: you are now a member of Default account\.$/);
+    // The welcome follows the page being drawn: wait for it, not for the table.
+    await eventually(async () =>
+      assert.match(await text(page.locator('#notice')), /^Welcome, Dora Quist: you are now a member of Default account\.$/),
+    );
     assert.equal(await page.locator('#accept-token').inputValue(), '', 'the token leaves the page');
     const pending = await call('GET', `/api/accounts/${platform.accountId}/invitations`);
     assert.ok(!pending.items.some((item) => item.email === DORA.email), 'the invitation is used');
@@ -1841,8 +1844,15 @@ describe('Keyward dashboard', () => {
     await eventually(async () => assert.ok(await dialog.isHidden()));
     assert.equal(await text(page.locator('#notice')), 'Password changed. Your other sessions have ended.');
     assert.equal((await otherMe()).status, 401, 'the other session ended');
-    // This one goes on.
-    await page.locator('#keys-refresh').click();
+    // This one goes on: the next list is answered 200.
+    const [listed] = await Promise.all([
+      page.waitForResponse(
+        (response) =>
+          new URL(response.url()).pathname.endsWith('/api-keys') && response.request().method() === 'GET',
+      ),
+      page.locator('#keys-refresh').click(),
+    ]);
+    assert.equal(listed.status(), 200);
     await row('owner').waitFor();
     assert.ok(await page.getByRole('alert').isHidden());
 
