@@ -55,9 +55,11 @@ const FILES: &[File] = files![
     ("messages.js", JAVASCRIPT),
     ("dom.js", JAVASCRIPT),
     ("key-table.js", JAVASCRIPT),
+    ("key-actions.js", JAVASCRIPT),
     ("history.js", JAVASCRIPT),
     ("usage.js", JAVASCRIPT),
     ("accounts.js", JAVASCRIPT),
+    ("navigation.js", JAVASCRIPT),
     ("edit.js", JAVASCRIPT),
     ("secrets.js", JAVASCRIPT),
     ("forms.js", JAVASCRIPT),
@@ -209,5 +211,30 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), FILES.len(), "a name is listed twice");
+    }
+
+    #[test]
+    fn no_module_imports_one_that_imports_it_back() {
+        /// Depth first: meeting a module that is still on `path` closes a loop.
+        fn visit(name: &'static str, path: &mut Vec<&'static str>, done: &mut Vec<&'static str>) {
+            if done.contains(&name) {
+                return;
+            }
+            if let Some(at) = path.iter().position(|step| *step == name) {
+                panic!("import loop: {} -> {name}", path[at..].join(" -> "));
+            }
+            path.push(name);
+            let file = FILES.iter().find(|file| file.name == name);
+            for import in file.map(|file| imports(file.body)).unwrap_or_default() {
+                visit(import, path, done);
+            }
+            path.pop();
+            done.push(name);
+        }
+        let mut done = Vec::new();
+        for file in FILES.iter().filter(|file| file.content_type == JAVASCRIPT) {
+            visit(file.name, &mut Vec::new(), &mut done);
+        }
+        assert!(done.contains(&"main.js"));
     }
 }

@@ -1,14 +1,13 @@
 // Accounts: the shown account (the account bar), the path down to it from
 // the signed-in key's own account (the breadcrumb), its child accounts, and
-// suspending, resuming and creating them.
+// suspending, resuming and creating them. Moving to another account is
+// navigation.js's.
 
 import { atOwnAccount, signedIn, state, viewed, viewedId } from './state.js';
 import { accountPath, api, DashboardError } from './api.js';
 import { busy, clearAlert, clearErrorIn, fail, notify, showErrorIn } from './messages.js';
 import { $, badge, confirmWith, crnLabel, el, timeElement } from './dom.js';
-import { loadKeys } from './key-table.js';
 import { showSecret } from './secrets.js';
-import { clearMembers, loadMembers } from './members.js';
 
 /** Child accounts per page of the account bar. */
 const CHILDREN_PAGE = 10;
@@ -146,7 +145,7 @@ export function redrawChildren() {
 }
 
 /** Focuses a child's action (or its Open button); false if it is not listed. */
-function focusChild(id, action) {
+export function focusChild(id, action) {
   const row = $('children-list').querySelector(`li[data-account-id="${CSS.escape(id)}"]`);
   if (!row) return false;
   const swapped = { suspend: 'resume', resume: 'suspend' }[action];
@@ -191,70 +190,6 @@ export async function onChildrenMore(event) {
   });
 }
 
-/**
- * Shows the account `path` ends with: reads it (and its children and keys)
- * afresh, then every key action acts on it. `focus` runs once it is drawn.
- */
-export async function showAccount(path, focus) {
-  const target = path[path.length - 1];
-  const serial = ++state.views;
-  const account = await api('GET', accountPath(target.id));
-  if (serial !== state.views || !signedIn()) return;
-  state.path = path.slice(0, -1).concat([account]);
-  state.children = [];
-  state.childrenNext = null;
-  // The previous account's keys leave the page before this one's arrive.
-  state.keys = [];
-  state.loads += 1;
-  $('keys-body').replaceChildren();
-  $('keys-empty').hidden = true;
-  $('children-list').replaceChildren();
-  $('children-empty').hidden = true;
-  $('children-more').hidden = true;
-  clearMembers();
-  renderAccount();
-  await Promise.all([loadChildren({ reset: true }), loadKeys(), loadMembers()]);
-  if (viewedId() !== account.id) return;
-  notify(`Showing account ${account.name}: key actions now act on it.`);
-  focus();
-}
-
-async function openChild(account, button) {
-  await busy(button, () =>
-    showAccount(state.path.concat([account]), () => $('account-title').focus()),
-  );
-}
-
-export async function onPathClick(event) {
-  const button = event.target.closest('button[data-index]');
-  if (!button) return;
-  clearAlert();
-  const index = Number(button.dataset.index);
-  if (!Number.isInteger(index) || index < 0 || index >= state.path.length - 1) return;
-  // Back up to an account on the path; never above the signed-in key's own.
-  const from = viewed().id;
-  await busy(button, () =>
-    showAccount(state.path.slice(0, index + 1), () => {
-      if (!focusChild(from, 'open')) $('account-title').focus();
-    }),
-  );
-}
-
-function findAccount(id) {
-  return state.children.find((child) => child.id === id) || state.path.find((step) => step.id === id) || null;
-}
-
-export function onChildrenClick(event) {
-  const button = event.target.closest('button[data-action]');
-  if (!button) return;
-  const account = findAccount(button.dataset.accountId);
-  if (!account) return;
-  clearAlert();
-  if (button.dataset.action === 'open') openChild(account, button);
-  if (button.dataset.action === 'suspend') setEnabled(account, false, button);
-  if (button.dataset.action === 'resume') setEnabled(account, true, button);
-}
-
 /** Puts a changed account in the children list and on the path. */
 function replaceAccount(updated) {
   state.children = state.children.map((child) => (child.id === updated.id ? updated : child));
@@ -270,7 +205,7 @@ function refocusAccount(id, where, action) {
 }
 
 /** Suspends (`enabled` false, after the dialog confirms it) or resumes an account. */
-async function setEnabled(account, enabled, button) {
+export async function setEnabled(account, enabled, button) {
   const where = button.dataset.where;
   if (!enabled) {
     $('suspend-name').textContent = account.name;

@@ -15,24 +15,27 @@
 //   from the page when its panel is dismissed.
 // - Imports are relative (`./api.js`), so they resolve under /dashboard/,
 //   and each file is listed in src/http/dashboard.rs, which serves it.
+// - Imports go one way, down: no module imports one that imports it back,
+//   directly or through others. From the bottom: state.js, dom.js, api.js,
+//   messages.js; then secrets.js and key-table.js; the key dialogs
+//   (history.js, usage.js, edit.js) and accounts.js; members.js; forms.js;
+//   key-actions.js and navigation.js; session.js; this one on top. Where a
+//   lower module must trigger a higher one's work, the higher registers it
+//   (main.js gives messages.js the sign-out).
 
 import { state, STORAGE_KEY } from './state.js';
-import { busy, clearAlert, notify, showError } from './messages.js';
+import { busy, clearAlert, notify, onSessionEnded, showError } from './messages.js';
 import { $ } from './dom.js';
-import { loadKeys, onTableClick, refocus } from './key-table.js';
+import { copy, hideOnce } from './secrets.js';
+import { loadKeys, refocus } from './key-table.js';
 import { loadOlder } from './history.js';
 import { onUsageRange, onUsageRefresh } from './usage.js';
-import {
-  onChildrenClick,
-  onChildrenMore,
-  onChildSubmit,
-  onPathClick,
-  openChildDialog,
-} from './accounts.js';
 import { onEditSubmit, onLimitNoneChange, onNeverChange } from './edit.js';
-import { copy, hideOnce } from './secrets.js';
-import { logout, onCreate, onLogin, onMint, signIn } from './forms.js';
+import { onChildrenMore, onChildSubmit, openChildDialog } from './accounts.js';
 import { onInvite, onListMore, onMembersClick, onMembersRefresh } from './members.js';
+import { logout, onCreate, onLogin, onMint, signIn } from './forms.js';
+import { onTableClick } from './key-actions.js';
+import { onChildrenClick, onPathClick } from './navigation.js';
 import {
   onAccept,
   onLogout,
@@ -119,6 +122,8 @@ function wire() {
 }
 
 async function start() {
+  // A request that answers 401 signs the page out (messages.js's fail).
+  onSessionEnded(logout);
   wire();
   const saved = sessionStorage.getItem(STORAGE_KEY);
   $('login-view').hidden = true;

@@ -4,7 +4,17 @@
 import { state } from './state.js';
 import { DashboardError } from './api.js';
 import { $ } from './dom.js';
-import { logout } from './forms.js';
+
+/**
+ * What the page does when a 401 says the sign-in stopped working: sign out
+ * (forms.js's logout, which sits above this module; main.js registers it).
+ */
+let sessionEnded = null;
+
+/** Sets what `fail` runs when the session ended; main.js calls it once, first. */
+export function onSessionEnded(action) {
+  sessionEnded = action;
+}
 
 /** Fills the error box `id` (its -message, -detail and -next parts). */
 export function showErrorIn(id, error) {
@@ -46,12 +56,12 @@ export function notify(text) {
  */
 export function fail(error) {
   if (error instanceof DashboardError && error.status === 401 && state.key) {
-    logout();
+    sessionEnded();
     error.detail = 'The key you signed in with no longer works: it was disabled, revoked, or it expired.';
     error.next =
       'Sign in with another account-owner key. An owner key can enable this one again or change its expiry.';
   } else if (error instanceof DashboardError && error.status === 401 && state.user) {
-    logout();
+    sessionEnded();
     error.detail =
       'Your session has ended: it was idle too long or reached its lifetime, or it was ended elsewhere (a sign-out, a password change).';
     error.next = 'Sign in again with your email and password.';

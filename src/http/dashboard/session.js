@@ -13,7 +13,7 @@ import { accountPath, api, DashboardError } from './api.js';
 import { busy, clearAlert, clearErrorIn, fail, notify, showErrorIn } from './messages.js';
 import { $, el } from './dom.js';
 import { enterApp, logout } from './forms.js';
-import { showAccount } from './accounts.js';
+import { showAccount } from './navigation.js';
 import { learnNames } from './members.js';
 
 const OWNER = 'account-owner';

@@ -6,7 +6,7 @@
 import { api, keyPath } from './api.js';
 import { busy, fail } from './messages.js';
 import { $, el } from './dom.js';
-import { signedIn, state } from './state.js';
+import { signedIn } from './state.js';
 import { refocus } from './key-table.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
