@@ -742,6 +742,12 @@ impl TestApp {
         self.sign_in(email, PASSWORD)
     }
 
+    /// An `account-owner` member of `account`, invited by its owner key and
+    /// signed in.
+    pub fn owner_member(&self, account: &TestAccount, email: &str) -> Session {
+        self.member(&account.id, &account.owner_key, email, "account-owner")
+    }
+
     /// Runs `sql` on the database (to age a session, say).
     pub fn execute(&self, sql: &str) {
         use diesel::prelude::*;

@@ -149,12 +149,7 @@ fn an_existing_user_accepts_with_its_own_password(backend: Backend) {
     let app = spawn_app(backend);
     let acme = app.create_account("Acme");
     let globex = app.create_account("Globex");
-    let session = app.member(
-        &acme.id,
-        &acme.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let session = app.owner_member(&acme, "ada@example.com");
     let token = app.invite(
         &globex.id,
         &globex.owner_key,
@@ -337,12 +332,7 @@ fn accepting_needs_https_and_our_origin_like_a_sign_in(backend: Backend) {
 fn invitations_accepted_at_once_make_one_membership(backend: Backend) {
     let app = spawn_app(backend);
     let acme = app.create_account("Acme");
-    app.member(
-        &acme.id,
-        &acme.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    app.owner_member(&acme, "ada@example.com");
     let exists = error_body(409, "Conflict", "MEMBERSHIP_EXISTS");
     for round in 0..6 {
         let other = app.create_account(&format!("Other {round}"));

@@ -209,12 +209,7 @@ fn a_terminal_member_manages_nothing(backend: Backend) {
 fn a_removed_member_stops_at_the_next_request(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
-    let session = app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let session = app.owner_member(&root, "ada@example.com");
     let user_id = text(&session.user, "id").to_owned();
     assert_eq!(
         app.user_call("GET", &keys_path(&root), &session, None)
@@ -287,12 +282,7 @@ fn argon2_floor() -> Duration {
 fn a_wrong_password_and_an_unknown_email_look_the_same(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
-    app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    app.owner_member(&root, "ada@example.com");
     let floor = argon2_floor();
     let mut answers = Vec::new();
     for email in ["ada@example.com", "nobody@example.com"] {
@@ -331,18 +321,8 @@ fn the_21st_failure_for_one_email_is_429_and_others_go_on(backend: Backend) {
     };
     let app = spawn_app_tuned(backend, Limits::default(), tuning);
     let root = app.create_account("Acme");
-    app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
-    app.member(
-        &root.id,
-        &root.owner_key,
-        "bob@example.com",
-        "account-owner",
-    );
+    app.owner_member(&root, "ada@example.com");
+    app.owner_member(&root, "bob@example.com");
     let refused = error_body(401, "Unauthorized", "INVALID_EMAIL_OR_PASSWORD");
     for attempt in 1..=20 {
         let reply = app.try_sign_in("ada@example.com", &format!("guess number {attempt}"));
@@ -383,12 +363,7 @@ fn parallel_guesses_check_no_more_than_the_limit(backend: Backend) {
     };
     let app = spawn_app_tuned(backend, Limits::default(), tuning);
     let root = app.create_account("Acme");
-    app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    app.owner_member(&root, "ada@example.com");
     let limit = SignInSettings::default().per_email as usize;
     let before = password_checks(&app);
     let statuses: Vec<u16> = std::thread::scope(|scope| {
@@ -413,12 +388,7 @@ fn cookie_changes_need_the_csrf_token_and_our_origin(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
     app.create_key(&root, "till", "merchant-terminal");
-    let session = app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let session = app.owner_member(&root, "ada@example.com");
     let path = key_path(&root, "till");
     let change = json!({ "description": "changed" });
     let cookie = format!("keyward_session={}", session.cookie);
@@ -497,12 +467,7 @@ fn sign_in_needs_https_except_on_loopback_or_when_allowed(backend: Backend) {
     );
     let root = app.create_account("Acme");
     // From loopback itself: over plain HTTP, and no Secure flag.
-    let local = app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let local = app.owner_member(&root, "ada@example.com");
     let body = json!({ "email": "ada@example.com", "password": PASSWORD });
     let plain = send_json(
         app.request("POST", "/api/session")
@@ -543,12 +508,7 @@ fn sign_in_needs_https_except_on_loopback_or_when_allowed(backend: Backend) {
         },
     );
     let root = allowed.create_account("Acme");
-    allowed.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    allowed.owner_member(&root, "ada@example.com");
     let plain = send_json(
         allowed
             .request("POST", "/api/session")
@@ -565,12 +525,7 @@ fn sign_in_needs_https_except_on_loopback_or_when_allowed(backend: Backend) {
 fn an_unlisted_proxy_on_this_host_is_not_a_loopback_client(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
-    app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    app.owner_member(&root, "ada@example.com");
     let body = json!({ "email": "ada@example.com", "password": PASSWORD });
     let https_required = error_body(403, "Forbidden", "HTTPS_REQUIRED");
     for (name, value) in [
@@ -593,12 +548,7 @@ fn an_unlisted_proxy_on_this_host_is_not_a_loopback_client(backend: Backend) {
 fn me_is_never_stored(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
-    let session = app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let session = app.owner_member(&root, "ada@example.com");
     let user = app.user_call("GET", "/api/me", &session, None);
     assert_eq!(user.status, 200);
     assert_eq!(user.header("cache-control"), Some("no-store"));
@@ -607,12 +557,7 @@ fn me_is_never_stored(backend: Backend) {
 fn a_password_change_ends_the_other_sessions(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
-    let here = app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let here = app.owner_member(&root, "ada@example.com");
     let there = app.sign_in("ada@example.com", PASSWORD);
     let path = "/api/me/password";
     let new = "an entirely new passphrase";
@@ -652,12 +597,7 @@ fn a_password_change_ends_the_other_sessions(backend: Backend) {
 fn sessions_end_when_idle_or_old(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
-    let idle = app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let idle = app.owner_member(&root, "ada@example.com");
     let old = app.sign_in("ada@example.com", PASSWORD);
     let fresh = app.sign_in("ada@example.com", PASSWORD);
     // The session's id is the UUID the cookie carries after `kwus_`.
@@ -702,12 +642,7 @@ fn sessions_end_when_idle_or_old(backend: Backend) {
 fn the_cookie_is_read_only_on_native_routes_without_a_key(backend: Backend) {
     let app = spawn_app(backend);
     let root = app.create_account("Acme");
-    let session = app.member(
-        &root.id,
-        &root.owner_key,
-        "ada@example.com",
-        "account-owner",
-    );
+    let session = app.owner_member(&root, "ada@example.com");
     let cookie = format!("keyward_session={}", session.cookie);
     let v1 = crate::helpers::send(
         app.request("GET", "/api/v1/api_keys")
