@@ -104,6 +104,30 @@ function startServer(dir) {
   return { child, log, ready };
 }
 
+/**
+ * Key lists shown with the widest times there are. The times in a list are
+ * whenever the test runs, and a date or a clock time is wider on some days
+ * and hours than on others ("May 31" against "Dec 1", "10:59" against
+ * "9:59"); a layout check holds on every day at every hour only if it sees
+ * the widest. Everything else in the list is the server's answer. The page's
+ * context should be in UTC (`timezoneId`), so that the clock reads 10:59.
+ */
+async function widestTimes(page) {
+  await page.route(
+    (url) => url.pathname.endsWith('/api-keys'),
+    async (route) => {
+      const response = await route.fetch();
+      const keys = await response.json();
+      for (const key of keys) {
+        for (const field of ['createdAt', 'modifiedAt', 'lastUsedAt']) key[field] = '2026-05-31T10:59:58Z';
+        // An active key's expiry stays in the future, an expired key's past.
+        if (key.expiresAt) key.expiresAt = key.status === 'expired' ? '2026-05-31T10:59:58Z' : '2099-05-31T10:59:58Z';
+      }
+      await route.fulfill({ response, json: keys });
+    },
+  );
+}
+
 /** Stops the server: SIGTERM, then SIGKILL if it is still there after 5 s. */
 async function stopServer(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -1269,10 +1293,11 @@ describe('Keyward dashboard', () => {
   });
 
   it("shows a child's owner key its own account at the top, without Suspend, at 1280 px", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     try {
       const wide = await context.newPage();
       wide.setDefaultTimeout(10_000);
+      await widestTimes(wide);
       wide.on('pageerror', (error) => problems.push(`page error (child key): ${error.message}`));
       await wide.goto(`${base}/dashboard`);
       await wide.locator('#login-key').fill(cafe.secret);
@@ -1431,10 +1456,11 @@ describe('Keyward dashboard', () => {
       rateLimit: { limit: 1_000_000_000, windowSeconds: 2_592_000 },
       credits: { remaining: 1_000_000_000_000_000, refill: { amount: 1_000_000_000_000_000, interval: 'monthly' } },
     });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     try {
       const wide = await context.newPage();
       wide.setDefaultTimeout(10_000);
+      await widestTimes(wide);
       wide.on('pageerror', (error) => problems.push(`page error (1280 px): ${error.message}`));
       await wide.goto(`${base}/dashboard`);
       await wide.locator('#login-key').fill(ownerKey);
@@ -1452,6 +1478,10 @@ describe('Keyward dashboard', () => {
             row: getComputedStyle(table.tBodies[0].rows[0]).display,
             scrollWidth: wrap.scrollWidth,
             clientWidth: wrap.clientWidth,
+            // Each column's width, to tell which one grew when it does not fit.
+            columns: [...table.tHead.rows[0].cells]
+              .map((cell) => `${cell.textContent.trim() || 'actions'} ${Math.round(cell.getBoundingClientRect().width)}`)
+              .join(', '),
           };
         });
         assert.deepEqual(
@@ -1461,7 +1491,7 @@ describe('Keyward dashboard', () => {
         );
         assert.ok(
           layout.scrollWidth <= layout.clientWidth,
-          `at ${width} px the table needs ${layout.scrollWidth} px of ${layout.clientWidth}`,
+          `at ${width} px the table needs ${layout.scrollWidth} px of ${layout.clientWidth} (${layout.columns})`,
         );
         if (width === 1280) {
           mkdirSync(path.dirname(SCREENSHOT_WIDE), { recursive: true });
