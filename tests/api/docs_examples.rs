@@ -156,9 +156,13 @@ fn every_curl_example_in_the_api_reference_runs_as_shown() {
         }
         script.push_str("echo\n");
     }
+    // Files the examples write (a key saved for later lines) go to a
+    // directory of their own, never into the checkout.
+    let workdir = tempfile::tempdir().expect("a directory for the examples");
     let output = Command::new("bash")
         .arg("-c")
         .arg(&script)
+        .current_dir(workdir.path())
         .env("KEYWARD", &app.addr)
         .env("KEY", &account.owner_key)
         .output()

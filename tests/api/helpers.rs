@@ -569,6 +569,16 @@ pub fn parse_timestamp(s: &str) -> time::OffsetDateTime {
         .unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
 
+/// What `ask` answered, if it answered before `expiry`: a check that a
+/// short-lived credential still works means something only then. A machine
+/// that stalled past the expiry (a loaded CI host) proves nothing either way,
+/// so the caller asserts on `Some` and skips `None`; on a machine that keeps
+/// up, it is always `Some`.
+pub fn answered_before<T>(expiry: time::OffsetDateTime, ask: impl FnOnce() -> T) -> Option<T> {
+    let answer = ask();
+    (time::OffsetDateTime::now_utc() < expiry).then_some(answer)
+}
+
 /// `value` for a snapshot: in every string, each `(actual, placeholder)` in
 /// `known` (in order) has `actual` replaced by `placeholder`. Ids, secrets
 /// and timestamps a test has read (and checked the shape of) so show up in
@@ -628,6 +638,14 @@ pub fn v1_attributes(app: &TestApp, account: &TestAccount, id: &str) -> Value {
     assert_eq!(reply.status, 200, "v1 GET {id}: {:?}", reply.body);
     reply.body["data"]["attributes"].clone()
 }
+
+// ---- Instances ------------------------------------------------------------
+
+/// Longest a change on one instance may take to be seen on another. The
+/// requirement is one second (the aim is 100 ms, and the change watcher looks
+/// every 50 ms); asserted with a margin so that a loaded test machine does not
+/// fail a correct server.
+pub const PROPAGATION_BOUND: std::time::Duration = std::time::Duration::from_millis(1500);
 
 // ---- People: users, sessions, invitations ---------------------------------
 

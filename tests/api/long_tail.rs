@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use crate::helpers::{
     crn, default_throttle_tuning, error_body, invalid_authentication, key_path, keys_path, send,
     spawn_app, spawn_app_configured, spawn_peer, spawn_peer_configured, text, with_key,
-    AppSettings, Backend, Reply, TestAccount, TestApp,
+    AppSettings, Backend, Reply, TestAccount, TestApp, PROPAGATION_BOUND,
 };
 
 /// The default throttle's limit, per address and per key id.
@@ -32,11 +32,6 @@ const LIMIT: usize = 20;
 
 /// Bad credentials sent in a flood: a few past `LIMIT`.
 const FLOOD: usize = 25;
-
-/// The requirement for a change to reach another instance is one second
-/// (the aim is 100 ms on PostgreSQL); asserted with a small margin so that
-/// a loaded test machine does not fail a correct server.
-const PROPAGATION_BOUND: Duration = Duration::from_millis(1500);
 
 /// Long enough for every instance's change watcher (`Tuning::cache_refresh`,
 /// well under this by default) to have looked at least twice.

@@ -18,11 +18,8 @@ use crate::helpers::{
     account_path, assert_reply, crn, error_body, events_path, forbidden, invalid_authentication,
     key_path, keys_path, parse_timestamp, rotate_path, secret_of, send, send_json, spawn_app,
     spawn_app_on, spawn_peer, text, tokens_path, with_key, AppSettings, Backend, Reply,
-    TestAccount, TestApp, TestDatabase,
+    TestAccount, TestApp, TestDatabase, PROPAGATION_BOUND,
 };
-
-/// Longest a suspension or a resume may take to reach another instance.
-const PROPAGATION_LIMIT: Duration = Duration::from_secs(1);
 
 /// The deepest a chain of accounts goes, the root counting as 1.
 const MAX_DEPTH: usize = 8;
@@ -324,7 +321,7 @@ fn bad_request_message(reply: &Reply) -> String {
 }
 
 /// Polls `GET /api/me` with `credential` on `app` until it answers
-/// `status`; fails once `PROPAGATION_LIMIT` has passed. Returns how long
+/// `status`; fails once `PROPAGATION_BOUND` has passed. Returns how long
 /// it took.
 fn time_until_status(app: &TestApp, credential: &str, status: u16) -> Duration {
     let start = Instant::now();
@@ -341,7 +338,7 @@ fn time_until_status(app: &TestApp, credential: &str, status: u16) -> Duration {
         );
         let waited = start.elapsed();
         assert!(
-            waited < PROPAGATION_LIMIT,
+            waited < PROPAGATION_BOUND,
             "{credential:.12}… still answered {} after {waited:?}, not {status}",
             reply.status
         );
