@@ -36,8 +36,10 @@ pub struct Acceptance {
 
 /// Invites `email` to the account with `role`, for a caller who may manage
 /// its members; the token is in the answer only. `409 MEMBERSHIP_EXISTS`
-/// when the address is a member already. Expired invitations of the
-/// account are cleared on the way.
+/// when the address is a member already. An address has one invitation to
+/// an account at a time: a new one replaces the one before, whose token
+/// stops working (a changed role, or a token the owner lost). Expired
+/// invitations of the account are cleared on the way.
 pub async fn create(
     kw: &Keyward,
     caller: &Principal,
@@ -81,6 +83,7 @@ pub async fn create(
                 }
             }
             invitations::delete_expired(conn, &row.account_id, now.to_db())?;
+            invitations::delete_for_email(conn, &row.account_id, &lower)?;
             invitations::insert(conn, &row)?;
             Ok(())
         })

@@ -7,6 +7,12 @@ use super::models::InvitationRow;
 use super::schema::invitations;
 use super::AnyConnection;
 
+diesel::define_sql_function! {
+    /// SQL's `lower`. Addresses are ASCII, which both backends lower-case
+    /// as `Email::lower` does.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 pub fn insert(conn: &mut AnyConnection, row: &InvitationRow) -> QueryResult<()> {
     diesel::insert_into(invitations::table)
         .values(row)
@@ -64,6 +70,21 @@ pub fn delete_expired(
         invitations::table
             .filter(invitations::account_id.eq(account_id))
             .filter(invitations::expires_at.le(now)),
+    )
+    .execute(conn)
+}
+
+/// Deletes the account's invitations of the address whose lower-cased form
+/// is `email_lower`; how many there were.
+pub fn delete_for_email(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    email_lower: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        invitations::table
+            .filter(invitations::account_id.eq(account_id))
+            .filter(lower(invitations::email).eq(email_lower)),
     )
     .execute(conn)
 }

@@ -5,12 +5,13 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use keyward::http::client::TrustedProxies;
+use keyward::secret::{Secret, SecretKind};
 use serde_json::json;
 
 use crate::helpers::{
     accept_path, assert_reply, error_body, forbidden, invitations_path, memberships_path,
-    send_json, spawn_app, spawn_app_configured, spawn_app_on, text, AppSettings, Backend,
-    TestDatabase, PASSWORD,
+    send_json, spawn_app, spawn_app_configured, spawn_app_on, text, AppSettings, Backend, Reply,
+    TestApp, TestDatabase, PASSWORD,
 };
 use crate::process::{create_account, KEYWARD};
 
@@ -326,9 +327,44 @@ fn accepting_needs_https_and_our_origin_like_a_sign_in(backend: Backend) {
     assert_eq!(https.status, 201, "{:?}", https.body);
 }
 
-/// Pending invitations of one user to one account, accepted at the same
-/// moment: one membership, and every other answer is `409
-/// MEMBERSHIP_EXISTS`, never a 500.
+/// Accepts each of `tokens` at the same moment, as the existing user Ada;
+/// the answers.
+fn accept_at_once(app: &TestApp, tokens: &[String]) -> Vec<Reply> {
+    std::thread::scope(|scope| {
+        let accepts: Vec<_> = tokens
+            .iter()
+            .map(|token| {
+                scope.spawn(move || {
+                    app.post(
+                        &accept_path(token),
+                        None,
+                        &json!({ "name": "Ada", "password": PASSWORD }),
+                    )
+                })
+            })
+            .collect();
+        accepts.into_iter().map(|a| a.join().unwrap()).collect()
+    })
+}
+
+/// One answer is 201 and every other is `status` with `other`; never a 500.
+fn one_accepted(replies: &[Reply], status: u16, other: &serde_json::Value, round: usize) {
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "round {round}: {:?}",
+        replies.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    for reply in replies.iter().filter(|r| r.status != 201) {
+        assert_reply(reply, status, other);
+    }
+}
+
+/// Invitations accepted at the same moment make one membership, never a
+/// 500: one token by many (the rest `404`), and two invitations for the same
+/// person and account, which two owners inviting at the same moment can
+/// leave behind (the rest `409 MEMBERSHIP_EXISTS`).
 fn invitations_accepted_at_once_make_one_membership(backend: Backend) {
     let app = spawn_app(backend);
     let acme = app.create_account("Acme");
@@ -336,48 +372,121 @@ fn invitations_accepted_at_once_make_one_membership(backend: Backend) {
     let exists = error_body(409, "Conflict", "MEMBERSHIP_EXISTS");
     for round in 0..6 {
         let other = app.create_account(&format!("Other {round}"));
-        let tokens: Vec<String> = (0..8)
-            .map(|_| {
-                app.invite(
-                    &other.id,
-                    &other.owner_key,
-                    "ada@example.com",
-                    "account-owner",
-                )
-            })
-            .collect();
-        let replies = std::thread::scope(|scope| {
-            let accepts: Vec<_> = tokens
-                .iter()
-                .map(|token| {
-                    let app = &app;
-                    scope.spawn(move || {
-                        app.post(
-                            &accept_path(token),
-                            None,
-                            &json!({ "name": "Ada", "password": PASSWORD }),
-                        )
-                    })
-                })
-                .collect();
-            accepts
-                .into_iter()
-                .map(|a| a.join().unwrap())
-                .collect::<Vec<_>>()
-        });
-        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
-        assert_eq!(
-            statuses.iter().filter(|s| **s == 201).count(),
-            1,
-            "round {round}: {:?}",
-            replies.iter().map(|r| &r.body).collect::<Vec<_>>()
+        let token = app.invite(
+            &other.id,
+            &other.owner_key,
+            "ada@example.com",
+            "account-owner",
         );
-        for reply in replies.iter().filter(|r| r.status != 201) {
-            assert_reply(reply, 409, &exists);
+        let tokens: Vec<String> = if round % 2 == 0 {
+            vec![token; 8]
+        } else {
+            // Seven more rows like the one the API wrote, each with a token
+            // of its own, as racing invitations would leave them.
+            let (first, _) = token[6..].split_at(32);
+            let mut tokens = vec![token.clone()];
+            for _ in 0..7 {
+                let id = uuid::Uuid::new_v4();
+                let twin = Secret::generate(SecretKind::Invitation, id);
+                app.execute(&format!(
+                    "INSERT INTO invitations \
+                     (id, account_id, email, role, token_hash, created_at, created_by, expires_at) \
+                     SELECT '{id}', account_id, email, role, '{}', created_at, created_by, expires_at \
+                     FROM invitations WHERE id = '{}'",
+                    keyward::secret::hex(&twin.digest()),
+                    uuid::Uuid::parse_str(first).unwrap()
+                ));
+                tokens.push(twin.expose().to_owned());
+            }
+            assert_eq!(
+                app.get(&invitations_path(&other), Some(&other.owner_key))
+                    .body["items"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                8
+            );
+            tokens
+        };
+        let replies = accept_at_once(&app, &tokens);
+        if round % 2 == 0 {
+            one_accepted(&replies, 404, &not_found(), round);
+        } else {
+            one_accepted(&replies, 409, &exists, round);
         }
         let members = app.get(&memberships_path(&other), Some(&other.owner_key));
         assert_eq!(members.body["items"].as_array().unwrap().len(), 1);
     }
+}
+
+/// An address has one invitation to an account at a time: inviting it
+/// again replaces the pending one, whose token then no longer works.
+/// Another address's invitation, and the same address's to another account,
+/// stay.
+fn a_new_invitation_replaces_the_pending_one(backend: Backend) {
+    let app = spawn_app(backend);
+    let acme = app.create_account("Acme");
+    let other = app.create_account("Other");
+    let first = app.invite(
+        &acme.id,
+        &acme.owner_key,
+        "ada@example.com",
+        "merchant-terminal",
+    );
+    let bob = app.invite(
+        &acme.id,
+        &acme.owner_key,
+        "bob@example.com",
+        "merchant-terminal",
+    );
+    let elsewhere = app.invite(
+        &other.id,
+        &other.owner_key,
+        "ada@example.com",
+        "merchant-terminal",
+    );
+    let again = app.post(
+        &invitations_path(&acme),
+        Some(&acme.owner_key),
+        &json!({ "email": "ADA@Example.com", "role": "account-owner" }),
+    );
+    assert_eq!(again.status, 201, "{:?}", again.body);
+    let second = text(&again.body, "token").to_owned();
+    assert_ne!(second, first);
+    let listed = app.get(&invitations_path(&acme), Some(&acme.owner_key));
+    let emails: Vec<&str> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["bob@example.com", "ADA@Example.com"]);
+    let mut shown = again.body.clone();
+    shown.as_object_mut().unwrap().remove("token");
+    assert_eq!(listed.body["items"][1], shown);
+    assert_eq!(app.count_rows("invitations"), 3);
+
+    assert_reply(
+        &app.post(
+            &accept_path(&first),
+            None,
+            &json!({ "name": "Ada", "password": PASSWORD }),
+        ),
+        404,
+        &not_found(),
+    );
+    assert_eq!(app.count_rows("users"), 0, "the replaced token made no one");
+    let accepted = app.accept(&second, "Ada", PASSWORD);
+    assert_eq!(accepted["membership"]["role"], "account-owner");
+    assert_eq!(accepted["user"]["email"], "ADA@Example.com");
+    app.accept(&bob, "Bob", PASSWORD);
+    let joined = app.post(
+        &accept_path(&elsewhere),
+        None,
+        &json!({ "name": "Ada", "password": PASSWORD }),
+    );
+    assert_eq!(joined.status, 201, "{:?}", joined.body);
+    assert_eq!(joined.body["membership"]["accountId"], other.id.as_str());
 }
 
 crate::on_both_backends!(
@@ -388,4 +497,5 @@ crate::on_both_backends!(
     the_command_line_creates_the_first_user,
     accepting_needs_https_and_our_origin_like_a_sign_in,
     invitations_accepted_at_once_make_one_membership,
+    a_new_invitation_replaces_the_pending_one,
 );

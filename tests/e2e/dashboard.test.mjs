@@ -1746,14 +1746,28 @@ describe('Keyward dashboard', () => {
     assert.ok(await page.getByRole('alert').isHidden());
   });
 
-  it('withdraws a pending invitation, whose token then no longer works', async () => {
-    await page.locator('#invite-email').fill('cleo@example.com');
-    await page.locator('#invite-role').selectOption('account-owner');
-    await page.locator('#invite-submit').click();
-    await page.locator('#invite-panel').waitFor({ state: 'visible' });
-    const token = await text(page.locator('#invite-value'));
-    await page.locator('#invite-dismiss').click();
+  it('invites an address again in place of its pending invitation, and withdraws that', async () => {
+    const inviteCleo = async (role) => {
+      await page.locator('#invite-email').fill('cleo@example.com');
+      await page.locator('#invite-role').selectOption(role);
+      await page.locator('#invite-submit').click();
+      await page.locator('#invite-panel').waitFor({ state: 'visible' });
+      const token = await text(page.locator('#invite-value'));
+      await page.locator('#invite-dismiss').click();
+      await page.locator('#invite-panel').waitFor({ state: 'hidden' });
+      return token;
+    };
+    const first = await inviteCleo('merchant-terminal');
     await invitationByEmail('cleo@example.com').waitFor();
+    // Invited again with another role: one invitation, the new one.
+    const token = await inviteCleo('account-owner');
+    await eventually(async () =>
+      assert.equal(await text(invitationByEmail('cleo@example.com').getByTestId('invitation-role')), 'account-owner'),
+    );
+    assert.equal(await invitationByEmail('cleo@example.com').count(), 1);
+    const replaced = await accept(first, { name: 'Cleo', password: 'the tide comes in at nine' });
+    assert.equal(replaced.status, 404);
+    assert.equal(replaced.body.message, 'INVITATION_NOT_FOUND');
     await invitationByEmail('cleo@example.com')
       .getByRole('button', { name: 'Withdraw the invitation of cleo@example.com' })
       .click();

@@ -24,7 +24,9 @@ use crate::views::native::{
 /// only time it is shown (only its SHA-256 digest is stored): Keyward sends
 /// no mail, so hand it to the person, who accepts it with
 /// `POST /api/invitations/{token}/accept` before `expiresAt` (7 days by
-/// default). Needs an `account-owner` API key or owner membership of that
+/// default). An address has one pending invitation to an account at a
+/// time: inviting it again replaces the one before, whose token stops
+/// working. Needs an `account-owner` API key or owner membership of that
 /// account or of an ancestor.
 #[utoipa::path(
     params(AccountPath),
