@@ -71,25 +71,61 @@ pub async fn create(
         created_at: now.to_db(),
         created_by: invitation.created_by.as_str().to_owned(),
         expires_at: invitation.expires_at.to_db(),
+        email_lower: invitation.email.lower().to_owned(),
     };
     let caller = caller.clone();
-    let lower = invitation.email.lower().to_owned();
     kw.blocking(move |kw, conn| {
         let account = row.account_id.clone();
-        write::as_caller(kw, conn, &caller, &account, None, |conn, _| {
-            if let Some(user) = users::find_by_email(conn, &lower)? {
-                if memberships::find(conn, &user.id, &row.account_id)?.is_some() {
-                    return Err(ErrorCode::MembershipExists.into());
-                }
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let made = write::as_caller(kw, conn, &caller, &account, None, |conn, _| {
+                replace_invitation(conn, &row, now)
+            });
+            match made {
+                // Another invitation of the address was made at the same
+                // moment (PostgreSQL; SQLite writes one at a time). It is
+                // committed now: trying again replaces it, as if the two
+                // had come one after the other.
+                Err(ApiError::Code(ErrorCode::ConcurrentModification))
+                    if attempts < INVITE_ATTEMPTS => {}
+                other => return other,
             }
-            invitations::delete_expired(conn, &row.account_id, now.to_db())?;
-            invitations::delete_for_email(conn, &row.account_id, &lower)?;
-            invitations::insert(conn, &row)?;
-            Ok(())
-        })
+        }
     })
     .await?;
     Ok((invitation, token))
+}
+
+/// How often an invitation is tried when others of the same address keep
+/// being made at the same moment; past it, `409 CONCURRENT_MODIFICATION`.
+const INVITE_ATTEMPTS: usize = 5;
+
+/// In the caller's transaction: refuses an address that is a member
+/// already, clears the account's expired invitations and the address's
+/// pending one, and writes `row`.
+fn replace_invitation(
+    conn: &mut AnyConnection,
+    row: &InvitationRow,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    if let Some(user) = users::find_by_email(conn, &row.email_lower)? {
+        if memberships::find(conn, &user.id, &row.account_id)?.is_some() {
+            return Err(ErrorCode::MembershipExists.into());
+        }
+    }
+    invitations::delete_expired(conn, &row.account_id, now.to_db())?;
+    invitations::delete_for_email(conn, &row.account_id, &row.email_lower)?;
+    match invitations::insert(conn, row) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if is_unique_violation(&e, invitations::EMAIL_INDEX)
+                || is_unique_violation(&e, invitations::EMAIL_COLUMN) =>
+        {
+            Err(ErrorCode::ConcurrentModification.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A page of the account's pending invitations, oldest first.

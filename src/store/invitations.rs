@@ -7,11 +7,10 @@ use super::models::InvitationRow;
 use super::schema::invitations;
 use super::AnyConnection;
 
-diesel::define_sql_function! {
-    /// SQL's `lower`. Addresses are ASCII, which both backends lower-case
-    /// as `Email::lower` does.
-    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
+/// The unique index on (account, lower-cased address).
+pub const EMAIL_INDEX: &str = "invitations_email_idx";
+/// How SQLite names that index's address column in a unique violation.
+pub const EMAIL_COLUMN: &str = "invitations.email_lower";
 
 pub fn insert(conn: &mut AnyConnection, row: &InvitationRow) -> QueryResult<()> {
     diesel::insert_into(invitations::table)
@@ -74,17 +73,18 @@ pub fn delete_expired(
     .execute(conn)
 }
 
-/// Deletes the account's invitations of the address whose lower-cased form
-/// is `email_lower`; how many there were.
+/// Deletes the account's invitation of the address whose lower-cased form
+/// is `email_lower`; whether there was one.
 pub fn delete_for_email(
     conn: &mut AnyConnection,
     account_id: &str,
     email_lower: &str,
-) -> QueryResult<usize> {
+) -> QueryResult<bool> {
     diesel::delete(
         invitations::table
             .filter(invitations::account_id.eq(account_id))
-            .filter(lower(invitations::email).eq(email_lower)),
+            .filter(invitations::email_lower.eq(email_lower)),
     )
     .execute(conn)
+    .map(|n| n > 0)
 }

@@ -231,6 +231,8 @@ pub struct InvitationRow {
     pub created_at: PrimitiveDateTime,
     pub created_by: String,
     pub expires_at: PrimitiveDateTime,
+    /// `email` lower-cased: one pending invitation per address and account.
+    pub email_lower: String,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

@@ -135,6 +135,7 @@ diesel::table! {
         created_at -> Timestamp,
         created_by -> Text,
         expires_at -> Timestamp,
+        email_lower -> Text,
     }
 }
 

@@ -12,6 +12,8 @@ use crate::helpers::{spawn_app_on, AppSettings, Backend, TestDatabase};
 
 /// The migration that moved `api_keys.last_used_at` into a table of its own.
 const LAST_USED_MOVE: &str = "2026-11-30-000006";
+/// The migration that made an address's invitation to an account unique.
+const INVITATION_ADDRESS: &str = "2026-12-01-000014";
 
 /// The migrations folder of `backend`.
 fn migrations(backend: &str) -> FileBasedMigrations {
@@ -114,4 +116,75 @@ fn last_use_survives_the_move_to_its_own_table(backend: Backend) {
     assert_eq!(idle.body["lastUsedAt"], json!(null));
 }
 
-crate::on_both_backends!(last_use_survives_the_move_to_its_own_table);
+#[derive(QueryableByName, Debug, PartialEq)]
+struct InvitationAddress {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    email_lower: String,
+}
+
+/// Invitations that piled up for one address and account before the
+/// address became unique: the newest stays, with its address lower-cased;
+/// another address's, and the same address's to another account, stay too.
+fn piled_up_invitations_leave_the_newest(backend: Backend) {
+    let db = TestDatabase::new(backend);
+    let invitation = |id: &str, account: &str, email: &str, day: u32| {
+        format!(
+            "('{id}', '{account}', '{email}', 'merchant-terminal', 'digest', \
+             '2026-11-{day:02} 09:00:00', 'crn:{account}:cli:keyward', '2026-12-{day:02} 09:00:00')"
+        )
+    };
+    let seed = format!(
+        "INSERT INTO accounts (id, name, created_at, created_by, modified_at, modified_by) \
+             VALUES ('MigratedAccount00000001', 'One', '2026-11-01 09:00:00', 'crn:cli', \
+                     '2026-11-01 09:00:00', 'crn:cli'), \
+                    ('MigratedAccount00000002', 'Two', '2026-11-01 09:00:00', 'crn:cli', \
+                     '2026-11-01 09:00:00', 'crn:cli');
+         INSERT INTO invitations (id, account_id, email, role, token_hash, created_at, \
+             created_by, expires_at) VALUES {}, {}, {}, {}, {};",
+        invitation("oldest", "MigratedAccount00000001", "Ada@Example.com", 1),
+        invitation("newest", "MigratedAccount00000001", "ADA@example.COM", 3),
+        invitation("between", "MigratedAccount00000001", "ada@example.com", 2),
+        invitation("bob", "MigratedAccount00000001", "Bob@Example.com", 1),
+        invitation("elsewhere", "MigratedAccount00000002", "ada@example.com", 1),
+    );
+    let read = "SELECT id, email_lower FROM invitations ORDER BY id";
+    macro_rules! around_the_change {
+        ($conn:expr, $folder:literal) => {{
+            let mut conn = $conn;
+            migrate_before(&mut conn, $folder, INVITATION_ADDRESS);
+            conn.batch_execute(&seed).expect("seed");
+            conn.run_pending_migrations(migrations($folder))
+                .expect("the change");
+            diesel::sql_query(read).load(&mut conn).expect("read")
+        }};
+    }
+    let kept: Vec<InvitationAddress> = match backend {
+        Backend::Sqlite => around_the_change!(
+            SqliteConnection::establish(&db.url).expect("sqlite"),
+            "sqlite"
+        ),
+        Backend::Postgres => around_the_change!(
+            PgConnection::establish(&db.url).expect("postgres"),
+            "postgres"
+        ),
+    };
+    let kept: Vec<(&str, &str)> = kept
+        .iter()
+        .map(|row| (row.id.as_str(), row.email_lower.as_str()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("bob", "bob@example.com"),
+            ("elsewhere", "ada@example.com"),
+            ("newest", "ada@example.com"),
+        ]
+    );
+}
+
+crate::on_both_backends!(
+    last_use_survives_the_move_to_its_own_table,
+    piled_up_invitations_leave_the_newest,
+);

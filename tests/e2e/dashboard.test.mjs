@@ -116,8 +116,10 @@ async function widestTimes(page) {
   await page.route(
     (url) => url.pathname.endsWith('/api-keys'),
     async (route) => {
+      if (route.request().method() !== 'GET') return route.fallback();
       const response = await route.fetch();
       const keys = await response.json();
+      if (!Array.isArray(keys)) return route.fulfill({ response });
       for (const key of keys) {
         for (const field of ['createdAt', 'modifiedAt', 'lastUsedAt']) key[field] = '2026-05-31T10:59:58Z';
         // An active key's expiry stays in the future, an expired key's past.

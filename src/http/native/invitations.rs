@@ -35,7 +35,7 @@ use crate::views::native::{
             body = CreatedInvitationView,
             headers(("Cache-Control" = String, description = "`no-store`: the body holds \
                 a secret."))),
-        (status = 409, response = native::MembershipExists),
+        (status = 409, response = native::InviteConflict),
     ),
 )]
 #[post("/api/accounts/{account_id}/invitations")]

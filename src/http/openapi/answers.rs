@@ -166,7 +166,7 @@ shared_responses! {
     SignInThrottled = Answer::codes(&[TooManyFailedSignIns]),
     InvitationNotFound = Answer::codes(&[InvitationNotFound]),
     MembershipNotFound = Answer::codes(&[MembershipNotFound]),
-    MembershipExists = Answer::codes(&[MembershipExists]),
+    InviteConflict = Answer::codes(&[MembershipExists, ConcurrentModification]),
     AcceptConflict = Answer::codes(&[MembershipExists, ConcurrentModification]),
     InternalError = Answer::codes(&[InternalError]),
     ServiceUnavailable = Answer::codes(&[ServiceUnavailable]),

@@ -1,0 +1,2 @@
+DROP INDEX invitations_email_idx;
+ALTER TABLE invitations DROP COLUMN email_lower;
