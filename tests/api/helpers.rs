@@ -740,14 +740,20 @@ impl TestApp {
         text(&reply.body, "token").to_owned()
     }
 
-    /// Accepts the invitation `token` as a new user `name` with `password`
-    /// (201 asserted); the answer.
-    pub fn accept(&self, token: &str, name: &str, password: &str) -> Value {
-        let reply = self.post(
+    /// `POST /api/invitations/{token}/accept` with `name` and `password`,
+    /// whatever it answers.
+    pub fn try_accept(&self, token: &str, name: &str, password: &str) -> Reply {
+        self.post(
             &accept_path(token),
             None,
             &serde_json::json!({ "name": name, "password": password }),
-        );
+        )
+    }
+
+    /// Accepts the invitation `token` as a new user `name` with `password`
+    /// (201 asserted); the answer.
+    pub fn accept(&self, token: &str, name: &str, password: &str) -> Value {
+        let reply = self.try_accept(token, name, password);
         assert_eq!(reply.status, 201, "accept as {name}: {:?}", reply.body);
         reply.body
     }

@@ -50,19 +50,11 @@ fn an_invitation_is_used_once(backend: Backend) {
         ("ADA", "PASSWORD_TOO_SHORT"),
         ("Ada@Example.com", "PASSWORD_TOO_COMMON"),
     ] {
-        let reply = app.post(
-            &accept_path(&token),
-            None,
-            &json!({ "name": "Ada", "password": password }),
-        );
+        let reply = app.try_accept(&token, "Ada", password);
         assert_reply(&reply, 400, &error_body(400, "Bad Request", code));
     }
     let long = "x".repeat(257);
-    let reply = app.post(
-        &accept_path(&token),
-        None,
-        &json!({ "name": "Ada", "password": long }),
-    );
+    let reply = app.try_accept(&token, "Ada", &long);
     assert_reply(
         &reply,
         400,
@@ -72,15 +64,7 @@ fn an_invitation_is_used_once(backend: Backend) {
 
     let accepted = app.accept(&token, "Ada", PASSWORD);
     assert_eq!(accepted["membership"]["role"], "merchant-terminal");
-    assert_reply(
-        &app.post(
-            &accept_path(&token),
-            None,
-            &json!({ "name": "Ada", "password": PASSWORD }),
-        ),
-        404,
-        &not_found(),
-    );
+    assert_reply(&app.try_accept(&token, "Ada", PASSWORD), 404, &not_found());
     assert_reply(
         &app.get(&invitations_path(&root), Some(&root.owner_key)),
         200,
@@ -133,11 +117,7 @@ fn tokens_that_are_no_pending_invitation_are_all_not_found(backend: Backend) {
         "nonsense",
         &root.owner_key,
     ] {
-        let reply = app.post(
-            &accept_path(token),
-            None,
-            &json!({ "name": "X", "password": PASSWORD }),
-        );
+        let reply = app.try_accept(token, "X", PASSWORD);
         assert_reply(&reply, 404, &not_found());
     }
     assert_eq!(app.count_rows("users"), 0);
@@ -156,11 +136,7 @@ fn an_existing_user_accepts_with_its_own_password(backend: Backend) {
         "Ada@Example.com",
         "merchant-terminal",
     );
-    let wrong = app.post(
-        &accept_path(&token),
-        None,
-        &json!({ "name": "Someone", "password": "not her password" }),
-    );
+    let wrong = app.try_accept(&token, "Someone", "not her password");
     assert_reply(
         &wrong,
         401,
@@ -169,11 +145,7 @@ fn an_existing_user_accepts_with_its_own_password(backend: Backend) {
     // `name` is required and checked for an existing user too; nothing is
     // used up by a bad one.
     for name in ["", "   ", &"n".repeat(129)] {
-        let bad = app.post(
-            &accept_path(&token),
-            None,
-            &json!({ "name": name, "password": PASSWORD }),
-        );
+        let bad = app.try_accept(&token, name, PASSWORD);
         assert_reply(
             &bad,
             400,
@@ -332,15 +304,7 @@ fn accept_at_once(app: &TestApp, tokens: &[String]) -> Vec<Reply> {
     std::thread::scope(|scope| {
         let accepts: Vec<_> = tokens
             .iter()
-            .map(|token| {
-                scope.spawn(move || {
-                    app.post(
-                        &accept_path(token),
-                        None,
-                        &json!({ "name": "Ada", "password": PASSWORD }),
-                    )
-                })
-            })
+            .map(|token| scope.spawn(move || app.try_accept(token, "Ada", PASSWORD)))
             .collect();
         accepts.into_iter().map(|a| a.join().unwrap()).collect()
     })
@@ -436,11 +400,7 @@ fn invitations_of_one_address_made_at_once_leave_one(backend: Backend) {
         );
         let mut worked = 0;
         for token in &tokens {
-            let reply = app.post(
-                &accept_path(token),
-                None,
-                &json!({ "name": "Ada", "password": PASSWORD }),
-            );
+            let reply = app.try_accept(token, "Ada", PASSWORD);
             if reply.status == 201 {
                 worked += 1;
             } else {
@@ -503,25 +463,13 @@ fn a_new_invitation_replaces_the_pending_one(backend: Backend) {
     assert!(items.contains(&shown), "{items:?}");
     assert_eq!(app.count_rows("invitations"), 3);
 
-    assert_reply(
-        &app.post(
-            &accept_path(&first),
-            None,
-            &json!({ "name": "Ada", "password": PASSWORD }),
-        ),
-        404,
-        &not_found(),
-    );
+    assert_reply(&app.try_accept(&first, "Ada", PASSWORD), 404, &not_found());
     assert_eq!(app.count_rows("users"), 0, "the replaced token made no one");
     let accepted = app.accept(&second, "Ada", PASSWORD);
     assert_eq!(accepted["membership"]["role"], "account-owner");
     assert_eq!(accepted["user"]["email"], "ada@example.com");
     app.accept(&bob, "Bob", PASSWORD);
-    let joined = app.post(
-        &accept_path(&elsewhere),
-        None,
-        &json!({ "name": "Ada", "password": PASSWORD }),
-    );
+    let joined = app.try_accept(&elsewhere, "Ada", PASSWORD);
     assert_eq!(joined.status, 201, "{:?}", joined.body);
     assert_eq!(joined.body["membership"]["accountId"], other.id.as_str());
 }

@@ -43,6 +43,34 @@ where
     }
 }
 
+/// On `db` of `backend`: the migrations before `stop`, then `seed` (SQL),
+/// then the rest of the migrations; the rows `read` (SQL) finds after them.
+/// A macro because the two connection types share no trait that loads rows.
+macro_rules! across_migrations {
+    ($backend:expr, $db:expr, $stop:expr, $seed:expr, $read:expr) => {{
+        macro_rules! steps {
+            ($conn:expr, $folder:literal) => {{
+                let mut conn = $conn;
+                migrate_before(&mut conn, $folder, $stop);
+                conn.batch_execute($seed).expect("seed");
+                conn.run_pending_migrations(migrations($folder))
+                    .expect("the later migrations");
+                diesel::sql_query($read).load(&mut conn).expect("read")
+            }};
+        }
+        match $backend {
+            Backend::Sqlite => steps!(
+                SqliteConnection::establish(&$db.url).expect("sqlite"),
+                "sqlite"
+            ),
+            Backend::Postgres => steps!(
+                PgConnection::establish(&$db.url).expect("postgres"),
+                "postgres"
+            ),
+        }
+    }};
+}
+
 #[derive(QueryableByName, Debug, PartialEq)]
 struct LastUse {
     #[diesel(sql_type = Text)]
@@ -75,29 +103,7 @@ fn last_use_survives_the_move_to_its_own_table(backend: Backend) {
              '2026-11-01 09:00:00', 'crn:MigratedAccount00000001:cli:keyward', 1, NULL);"
     );
     let read = "SELECT api_key_id, CAST(last_used_at AS TEXT) AS at FROM api_key_last_used";
-    // The same steps on either connection type.
-    macro_rules! around_the_move {
-        ($conn:expr, $folder:literal) => {{
-            let mut conn = $conn;
-            migrate_before(&mut conn, $folder, LAST_USED_MOVE);
-            conn.batch_execute(&seed).expect("seed");
-            conn.run_pending_migrations(migrations($folder))
-                .expect("the move");
-            diesel::sql_query(read).load(&mut conn).expect("read")
-        }};
-    }
-    let moved: Vec<LastUse> = match backend {
-        Backend::Sqlite => {
-            around_the_move!(
-                SqliteConnection::establish(&db.url).expect("sqlite"),
-                "sqlite"
-            )
-        }
-        Backend::Postgres => around_the_move!(
-            PgConnection::establish(&db.url).expect("postgres"),
-            "postgres"
-        ),
-    };
+    let moved: Vec<LastUse> = across_migrations!(backend, db, LAST_USED_MOVE, &seed, read);
     assert_eq!(
         moved,
         vec![LastUse {
@@ -150,26 +156,8 @@ fn piled_up_invitations_leave_the_newest(backend: Backend) {
         invitation("elsewhere", "MigratedAccount00000002", "ada@example.com", 1),
     );
     let read = "SELECT id, email_lower FROM invitations ORDER BY id";
-    macro_rules! around_the_change {
-        ($conn:expr, $folder:literal) => {{
-            let mut conn = $conn;
-            migrate_before(&mut conn, $folder, INVITATION_ADDRESS);
-            conn.batch_execute(&seed).expect("seed");
-            conn.run_pending_migrations(migrations($folder))
-                .expect("the change");
-            diesel::sql_query(read).load(&mut conn).expect("read")
-        }};
-    }
-    let kept: Vec<InvitationAddress> = match backend {
-        Backend::Sqlite => around_the_change!(
-            SqliteConnection::establish(&db.url).expect("sqlite"),
-            "sqlite"
-        ),
-        Backend::Postgres => around_the_change!(
-            PgConnection::establish(&db.url).expect("postgres"),
-            "postgres"
-        ),
-    };
+    let kept: Vec<InvitationAddress> =
+        across_migrations!(backend, db, INVITATION_ADDRESS, &seed, read);
     let kept: Vec<(&str, &str)> = kept
         .iter()
         .map(|row| (row.id.as_str(), row.email_lower.as_str()))
